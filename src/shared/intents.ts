@@ -1,0 +1,37 @@
+/**
+ * What a user can ask the engine to do. Every shell sends these and nothing else; the controller
+ * decides whether the current state allows it and answers with an IntentResult.
+ * Parsed with zod wherever one crosses a process or network boundary (IPC, the web dashboard).
+ */
+import { z } from 'zod';
+
+/** An IBKR account id as the gateway knows it: letters and digits, e.g. U1234567, DU1234567, F1234567. */
+export const AccountIdSchema = z
+  .string()
+  .trim()
+  .min(1, 'the account id is empty')
+  .max(32, 'the account id is too long')
+  .regex(/^[A-Za-z0-9._-]+$/, 'an account id has only letters and digits (e.g. U1234567)');
+
+export const IntentSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('start-gateway') }),
+  z.object({ type: z.literal('stop-gateway') }),
+  z.object({ type: z.literal('log-in') }),
+  z.object({ type: z.literal('cancel-login') }),
+  z.object({ type: z.literal('log-out') }),
+  z.object({ type: z.literal('select-account'), accountId: AccountIdSchema }),
+  z.object({ type: z.literal('take-over') }),
+  z.object({ type: z.literal('retry') }),
+  z.object({ type: z.literal('refresh') }),
+  z.object({ type: z.literal('set-gateway-folder'), folder: z.string().min(1).max(4096) }),
+  z.object({
+    type: z.literal('set-preference'),
+    key: z.enum(['startAtLogin', 'notifications', 'startGatewayWithApp', 'stopGatewayOnQuit']),
+    value: z.boolean(),
+  }),
+]);
+export type Intent = z.infer<typeof IntentSchema>;
+export type IntentType = Intent['type'];
+
+/** The answer to an intent: done, or refused with a reason the user can act on. */
+export type IntentResult = { readonly ok: true; readonly message?: string } | { readonly ok: false; readonly reason: string };

@@ -1,3 +1,249 @@
-// Placeholder until the window-and-dashboard issue lands: the page renders snapshots only.
-import { SESSION_KINDS } from '../shared/snapshot.js';
-document.body.textContent = `IBKR Tray (${SESSION_KINDS.length} states)`;
+/**
+ * The page: builds its elements once, then draws every snapshot through the pure view model
+ * (view.ts). It pulls one snapshot on load, follows pushes, and drops snapshots older than the one
+ * shown. User actions go out as intents through the bridge; nothing here keeps session state.
+ */
+import type { Intent, IntentResult } from '../shared/intents.js';
+import type { AppSnapshot } from '../shared/snapshot.js';
+import { chooseBridge } from './bridge.js';
+import { el, setText } from './dom.js';
+import { createLogView } from './log-view.js';
+import { isNewer, viewOf, type ButtonModel, type ViewModel } from './view.js';
+
+const bridge = chooseBridge();
+const api = bridge.api;
+let current: AppSnapshot | null = null;
+
+// ---- elements (built once) -------------------------------------------------------------------
+
+function actionButton(id: string, label: string, className = ''): HTMLButtonElement {
+  return el('button', { text: label, className, attrs: { type: 'button', id } });
+}
+
+function field(label: string, id: string): { row: HTMLElement; value: HTMLElement } {
+  const value = el('dd', { attrs: { id } });
+  return { row: el('div', { className: 'field' }, [el('dt', { text: label }), value]), value };
+}
+
+const banner = el('p', { className: 'banner', text: 'Lost the connection to the dashboard; reconnecting…', attrs: { role: 'alert' } });
+banner.hidden = true;
+
+const badgeLabel = el('span', { className: 'badge-label', attrs: { id: 'state-label' } });
+const badge = el('span', { className: 'badge', attrs: { id: 'state-badge' } }, [el('span', { className: 'dot', attrs: { 'aria-hidden': 'true' } }), badgeLabel]);
+const reason = el('p', { className: 'reason', attrs: { id: 'state-reason' } });
+const identity = el('p', { className: 'identity muted', attrs: { id: 'identity' } });
+const status = el('section', { className: 'status', attrs: { 'aria-live': 'polite', 'aria-label': 'Session state' } }, [badge, reason, identity]);
+
+// First run: the folder form is also reused later by "Change folder…".
+const folderInput = el('input', {
+  attrs: { id: 'folder-input', type: 'text', autocomplete: 'off', spellcheck: 'false', placeholder: '/home/you/clientportal.gw' },
+});
+const folderUse = actionButton('folder-use', 'Use this folder', 'primary');
+const folderBrowse = actionButton('folder-browse', 'Choose…');
+folderBrowse.hidden = bridge.kind !== 'electron';
+const folderForm = el('form', { className: 'folder-form', attrs: { id: 'folder-form' } }, [
+  el('label', { text: 'Gateway folder', attrs: { for: 'folder-input' } }),
+  el('div', { className: 'row' }, [folderInput, folderUse, folderBrowse]),
+]);
+const setupSteps = el('ol', { className: 'steps' });
+const setupLink = el('a', { attrs: { id: 'download-link', target: '_blank', rel: 'noopener noreferrer' } });
+const setupTitle = el('h2', { attrs: { id: 'setup-title' } });
+const setup = el('section', { className: 'panel setup', attrs: { id: 'setup', 'aria-labelledby': 'setup-title' } }, [
+  setupTitle,
+  setupSteps,
+  el('p', { className: 'muted' }, [document.createTextNode('Download page: '), setupLink]),
+]);
+
+const account = el('select', { attrs: { id: 'account' } });
+const accountRow = el('div', { className: 'account-row' }, [el('label', { text: 'Account', attrs: { for: 'account' } }), account]);
+const logIn = actionButton('log-in', 'Log in', 'primary');
+const cancelLogin = actionButton('cancel-login', 'Cancel login');
+const logOut = actionButton('log-out', 'Log out');
+const takeOver = actionButton('take-over', 'Take over');
+const retry = actionButton('retry', 'Retry');
+const keepalive = field('Last keepalive', 'keepalive');
+const ssoExpiry = field('SSO expires', 'sso-expiry');
+const nextReset = field('Nightly reset', 'next-reset');
+const session = el('section', { className: 'panel session', attrs: { 'aria-label': 'Session' } }, [
+  accountRow,
+  el('div', { className: 'actions' }, [logIn, cancelLogin, logOut, takeOver, retry]),
+  el('dl', { className: 'fields' }, [keepalive.row, ssoExpiry.row, nextReset.row]),
+]);
+
+const gwStatus = field('Status', 'gateway-status');
+const gwPort = field('Port', 'gateway-port');
+const gwPid = field('PID', 'gateway-pid');
+const gwFolder = field('Folder', 'gateway-folder');
+const gwUrl = field('Address', 'gateway-url');
+const startGateway = actionButton('start-gateway', 'Start');
+const stopGateway = actionButton('stop-gateway', 'Stop');
+const changeFolder = actionButton('change-folder', 'Change folder…');
+const gatewayFolderSlot = el('div', { className: 'folder-slot' });
+const gateway = el('section', { className: 'panel gateway', attrs: { 'aria-labelledby': 'gateway-title' } }, [
+  el('div', { className: 'panel-head' }, [el('h2', { text: 'Gateway', attrs: { id: 'gateway-title' } })]),
+  el('dl', { className: 'fields' }, [gwStatus.row, gwPort.row, gwPid.row, gwFolder.row, gwUrl.row]),
+  el('div', { className: 'actions' }, [startGateway, stopGateway, changeFolder]),
+  gatewayFolderSlot,
+]);
+
+const noticeList = el('ul', { className: 'notices', attrs: { id: 'notices', 'aria-label': 'Notices' } });
+const message = el('p', { className: 'message', attrs: { id: 'message', role: 'status' } });
+const logView = createLogView();
+
+document.body.append(
+  el('main', { className: 'app' }, [banner, status, message, setup, noticeList, session, gateway, logView.element]),
+);
+
+// ---- drawing ---------------------------------------------------------------------------------
+
+function drawButton(button: HTMLButtonElement, model: ButtonModel): void {
+  button.hidden = !model.visible;
+  button.disabled = !model.enabled;
+}
+
+function drawAccounts(vm: ViewModel): void {
+  const wanted = vm.accounts.options.map((o) => `${o.value}\u0000${o.label}`).join('\u0001');
+  if (account.dataset['options'] !== wanted) {
+    account.replaceChildren(...vm.accounts.options.map((o) => el('option', { text: o.label, attrs: { value: o.value } })));
+    if (vm.accounts.options.length === 0) account.append(el('option', { text: 'No accounts yet', attrs: { value: '' } }));
+    account.dataset['options'] = wanted;
+  }
+  account.value = vm.accounts.selected ?? account.options[0]?.value ?? '';
+  account.disabled = !vm.accounts.enabled;
+}
+
+function drawNotices(vm: ViewModel): void {
+  const key = vm.notices.map((n) => `${n.at}|${n.level}|${n.text}`).join('\n');
+  if (noticeList.dataset['key'] === key) return;
+  noticeList.dataset['key'] = key;
+  noticeList.replaceChildren(...vm.notices.map((n) => el('li', { className: `notice notice-${n.level}`, text: n.text })));
+  noticeList.hidden = vm.notices.length === 0;
+}
+
+function drawSetup(vm: ViewModel): void {
+  setup.hidden = vm.setup === null;
+  if (vm.setup !== null) {
+    setText(setupTitle, vm.setup.title);
+    if (setupSteps.childElementCount !== vm.setup.steps.length) {
+      setupSteps.replaceChildren(...vm.setup.steps.map((step) => el('li', { text: step })));
+    }
+    setupLink.href = vm.setup.downloadUrl;
+    setText(setupLink, vm.setup.downloadUrl);
+    if (folderForm.parentElement !== setup) setup.append(folderForm);
+  } else if (folderForm.parentElement === setup) {
+    folderForm.remove();
+  }
+  // Without a running gateway or a folder there is nothing else to show yet.
+  session.hidden = vm.setup !== null;
+}
+
+function draw(): void {
+  if (current === null) return;
+  const vm = viewOf(current, Date.now());
+  document.body.dataset['tone'] = vm.tone;
+  status.className = `status tone-${vm.tone}`;
+  setText(badgeLabel, vm.stateLabel);
+  setText(reason, vm.reason);
+  identity.hidden = vm.identity === null;
+  setText(identity, vm.identity ?? '');
+  drawSetup(vm);
+  drawAccounts(vm);
+  drawButton(logIn, vm.buttons.logIn);
+  drawButton(cancelLogin, vm.buttons.cancelLogin);
+  drawButton(logOut, vm.buttons.logOut);
+  drawButton(takeOver, vm.buttons.takeOver);
+  drawButton(retry, vm.buttons.retry);
+  drawButton(startGateway, vm.buttons.startGateway);
+  drawButton(stopGateway, vm.buttons.stopGateway);
+  setText(keepalive.value, vm.times.keepalive);
+  keepalive.value.classList.toggle('warn', vm.keepaliveFailing);
+  setText(ssoExpiry.value, vm.times.ssoExpiry);
+  setText(nextReset.value, vm.times.nextReset);
+  setText(gwStatus.value, vm.gateway.status);
+  setText(gwPort.value, vm.gateway.port);
+  setText(gwPid.value, vm.gateway.pid);
+  setText(gwFolder.value, vm.gateway.folder);
+  setText(gwUrl.value, vm.gateway.url);
+  drawNotices(vm);
+}
+
+function accept(snapshot: AppSnapshot): void {
+  if (!isNewer(current, snapshot)) return;
+  current = snapshot;
+  draw();
+}
+
+// ---- actions ---------------------------------------------------------------------------------
+
+function report(result: IntentResult): void {
+  message.className = result.ok ? 'message ok' : 'message error';
+  setText(message, result.ok ? (result.message ?? '') : result.reason);
+}
+
+async function run(button: HTMLButtonElement | null, work: () => Promise<IntentResult>): Promise<void> {
+  if (button !== null) button.disabled = true;
+  try {
+    report(await work());
+  } catch (error) {
+    report({ ok: false, reason: error instanceof Error ? error.message : String(error) });
+  } finally {
+    draw(); // the snapshot, not this click, decides what is enabled
+  }
+}
+
+function onClick(button: HTMLButtonElement, intent: Intent): void {
+  button.addEventListener('click', () => void run(button, () => api.send(intent)));
+}
+
+logIn.addEventListener('click', () => {
+  // In a browser the engine cannot show the gateway's login page on this machine (it may be headless):
+  // open it here, synchronously inside the click so the popup is allowed, besides sending the intent.
+  if (bridge.kind === 'web' && current !== null) window.open(current.gateway.url, '_blank', 'noopener');
+  void run(logIn, () => api.send({ type: 'log-in' }));
+});
+onClick(cancelLogin, { type: 'cancel-login' });
+onClick(logOut, { type: 'log-out' });
+onClick(takeOver, { type: 'take-over' });
+onClick(retry, { type: 'retry' });
+onClick(startGateway, { type: 'start-gateway' });
+onClick(stopGateway, { type: 'stop-gateway' });
+
+account.addEventListener('change', () => {
+  const accountId = account.value;
+  if (accountId === '' || accountId === current?.selectedAccount) return;
+  void run(null, () => api.send({ type: 'select-account', accountId }));
+});
+
+folderForm.addEventListener('submit', (event) => {
+  event.preventDefault();
+  void run(folderUse, async () => {
+    const result = await api.chooseGatewayFolder(folderInput.value);
+    if (result.ok && folderForm.parentElement === gatewayFolderSlot) folderForm.remove();
+    return result;
+  });
+});
+folderUse.type = 'submit';
+folderBrowse.addEventListener('click', () => void run(folderBrowse, () => api.chooseGatewayFolder()));
+changeFolder.addEventListener('click', () => {
+  if (folderForm.parentElement === gatewayFolderSlot) {
+    folderForm.remove();
+    return;
+  }
+  folderInput.value = current?.gateway.folder ?? '';
+  gatewayFolderSlot.append(folderForm);
+  folderInput.focus();
+});
+
+// ---- start -----------------------------------------------------------------------------------
+
+bridge.onConnection((connected) => {
+  banner.hidden = connected;
+  // After a reconnect the pushes missed meanwhile are gone: pull the current picture again.
+  if (connected) void api.getSnapshot().then(accept, () => undefined);
+});
+api.onSnapshot(accept);
+api.onLog((lines) => logView.append(lines));
+api.getSnapshot().then(accept, (error: unknown) => report({ ok: false, reason: error instanceof Error ? error.message : String(error) }));
+api.getLog().then((lines) => logView.append(lines), () => undefined);
+// Relative times ("12 s ago") move on their own between snapshots.
+setInterval(draw, 1000);

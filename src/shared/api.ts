@@ -6,6 +6,9 @@
 import { z } from 'zod';
 import { IntentSchema, type Intent, type IntentResult } from './intents.js';
 import type { AppSnapshot } from './snapshot.js';
+import { Channels } from './routes.js';
+
+export { Channels, WebRoutes, type Channel } from './routes.js';
 
 /** One line of the gateway's own output (stdout/stderr of run.sh), as the supervisor kept it. */
 export interface LogLine {
@@ -38,17 +41,6 @@ export interface RendererApi {
   chooseGatewayFolder(typedPath?: string): Promise<IntentResult>;
 }
 
-/** IPC channel names, once. Invoke channels answer; push channels are main → page only. */
-export const Channels = {
-  getSnapshot: 'ibkr:get-snapshot',
-  snapshot: 'ibkr:snapshot',
-  send: 'ibkr:send',
-  getLog: 'ibkr:get-log',
-  log: 'ibkr:log',
-  chooseGatewayFolder: 'ibkr:choose-gateway-folder',
-} as const;
-export type Channel = (typeof Channels)[keyof typeof Channels];
-
 /** Argument schemas for the invoke channels, parsed in main before any handler runs. */
 export const ChannelArgs = {
   [Channels.getSnapshot]: z.tuple([]),
@@ -65,12 +57,3 @@ export interface ChannelResults {
   [Channels.getLog]: readonly LogLine[];
   [Channels.chooseGatewayFolder]: IntentResult;
 }
-
-/** Web dashboard routes (same shapes as the channels; the token rides in a cookie or header). */
-export const WebRoutes = {
-  snapshot: '/api/snapshot',
-  events: '/api/events',
-  intent: '/api/intent',
-  log: '/api/log',
-  folder: '/api/folder',
-} as const;

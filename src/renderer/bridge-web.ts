@@ -1,0 +1,94 @@
+/**
+ * RendererApi over HTTP for the web dashboard (`ibkr-tray serve`): requests to the WebRoutes, pushes
+ * by server-sent events. The access token rides in the HttpOnly cookie the server set on the first
+ * visit, so this code never sees it; every request stays on the page's own origin (CSP connect-src 'self').
+ */
+import type { LogLine, RendererApi } from '../shared/api.js';
+import { WebRoutes } from '../shared/routes.js';
+import type { IntentResult } from '../shared/intents.js';
+import type { AppSnapshot } from '../shared/snapshot.js';
+
+/** Whether the push stream is connected; the page shows a banner while it is not. */
+export type ConnectionListener = (connected: boolean) => void;
+
+export interface WebBridge extends RendererApi {
+  onConnection(listener: ConnectionListener): () => void;
+}
+
+/** Every wait has a limit: a dashboard that stopped answering must not freeze a button forever. */
+const REQUEST_TIMEOUT_MS = 15_000;
+
+async function request<T>(path: string, init: RequestInit = {}): Promise<T> {
+  const response = await fetch(path, {
+    ...init,
+    credentials: 'same-origin',
+    cache: 'no-store',
+    signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+  });
+  if (response.status === 401 || response.status === 403) {
+    throw new Error('The dashboard refused this page: open the address printed by `ibkr-tray serve` again.');
+  }
+  if (!response.ok) throw new Error(`The dashboard answered ${response.status}.`);
+  return (await response.json()) as T;
+}
+
+async function post(path: string, body: unknown): Promise<IntentResult> {
+  try {
+    return await request<IntentResult>(path, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+  } catch (error) {
+    return { ok: false, reason: error instanceof Error ? error.message : String(error) };
+  }
+}
+
+/** One listener set per push kind, fed by a single EventSource opened on first subscription. */
+export function createWebBridge(): WebBridge {
+  const snapshotListeners = new Set<(s: AppSnapshot) => void>();
+  const logListeners = new Set<(lines: readonly LogLine[]) => void>();
+  const connectionListeners = new Set<ConnectionListener>();
+  let source: EventSource | null = null;
+
+  const ensureSource = (): void => {
+    if (source !== null) return;
+    source = new EventSource(WebRoutes.events);
+    source.addEventListener('snapshot', (event) => {
+      const snapshot = JSON.parse((event as MessageEvent<string>).data) as AppSnapshot;
+      for (const listener of snapshotListeners) listener(snapshot);
+    });
+    source.addEventListener('log', (event) => {
+      const lines = JSON.parse((event as MessageEvent<string>).data) as LogLine[];
+      for (const listener of logListeners) listener(lines);
+    });
+    source.addEventListener('open', () => {
+      for (const listener of connectionListeners) listener(true);
+    });
+    // EventSource reconnects by itself after an error; the page only needs to say so meanwhile.
+    source.addEventListener('error', () => {
+      for (const listener of connectionListeners) listener(false);
+    });
+  };
+
+  const subscribe = <L>(set: Set<L>, listener: L): (() => void) => {
+    set.add(listener);
+    ensureSource();
+    return () => {
+      set.delete(listener);
+    };
+  };
+
+  return {
+    getSnapshot: () => request<AppSnapshot>(WebRoutes.snapshot),
+    onSnapshot: (listener) => subscribe(snapshotListeners, listener),
+    send: (intent) => post(WebRoutes.intent, intent),
+    getLog: () => request<LogLine[]>(WebRoutes.log),
+    onLog: (listener) => subscribe(logListeners, listener),
+    chooseGatewayFolder: (typedPath) =>
+      typedPath === undefined || typedPath.trim() === ''
+        ? Promise.resolve({ ok: false, reason: 'Type the path of the gateway folder (the one that contains bin/ and root/).' })
+        : post(WebRoutes.folder, { folder: typedPath.trim() }),
+    onConnection: (listener) => subscribe(connectionListeners, listener),
+  };
+}

@@ -1,0 +1,197 @@
+/**
+ * The page's picture of a snapshot: pure data in, pure data out (no DOM), so every rule about what
+ * the window shows is a table test. main.ts only turns this model into elements.
+ */
+import type { AppSnapshot, Notice, SessionKind, Tone } from '../shared/snapshot.js';
+
+/** IBKR's Web API documentation page, which links the Client Portal Gateway download (clientportal.gw.zip). */
+export const GATEWAY_DOWNLOAD_URL = 'https://www.interactivebrokers.com/campus/ibkr-api-page/cpapi-v1/';
+
+export interface ButtonModel {
+  readonly enabled: boolean;
+  /** Hidden buttons are not drawn at all (e.g. "Cancel login" outside a login). */
+  readonly visible: boolean;
+}
+
+export interface AccountOption {
+  readonly value: string;
+  readonly label: string;
+}
+
+export interface SetupModel {
+  readonly title: string;
+  readonly steps: readonly string[];
+  readonly downloadUrl: string;
+}
+
+export interface ViewModel {
+  readonly seq: number;
+  readonly tone: Tone;
+  readonly stateLabel: string;
+  readonly reason: string;
+  /** "user123 · Paper", "user123 · Live", or null before anyone logged in. */
+  readonly identity: string | null;
+  readonly accounts: {
+    readonly options: readonly AccountOption[];
+    readonly selected: string | null;
+    readonly enabled: boolean;
+  };
+  readonly buttons: {
+    readonly logIn: ButtonModel;
+    readonly cancelLogin: ButtonModel;
+    readonly logOut: ButtonModel;
+    readonly takeOver: ButtonModel;
+    readonly retry: ButtonModel;
+    readonly startGateway: ButtonModel;
+    readonly stopGateway: ButtonModel;
+  };
+  readonly times: {
+    readonly keepalive: string;
+    readonly ssoExpiry: string;
+    readonly nextReset: string;
+  };
+  /** True while keepalive tickles are failing: the keepalive line is drawn as a warning. */
+  readonly keepaliveFailing: boolean;
+  readonly gateway: {
+    readonly status: string;
+    readonly url: string;
+    readonly port: string;
+    readonly pid: string;
+    readonly folder: string;
+  };
+  /** The first-run step, drawn instead of an error while no gateway folder is known. */
+  readonly setup: SetupModel | null;
+  readonly notices: readonly Notice[];
+}
+
+/** The state's name as the badge shows it. Exhaustive: a new state without a label is a compile error. */
+export function stateLabel(kind: SessionKind): string {
+  switch (kind) {
+    case 'stopped':
+      return 'Stopped';
+    case 'starting':
+      return 'Starting';
+    case 'failed':
+      return 'Failed';
+    case 'not-responding':
+      return 'Not responding';
+    case 'login-required':
+      return 'Login required';
+    case 'logging-in':
+      return 'Logging in';
+    case 'brokerage-starting':
+      return 'Brokerage starting';
+    case 'ready':
+      return 'Ready';
+    case 'competing':
+      return 'Session in use elsewhere';
+    case 'rate-limited':
+      return 'Rate limited';
+  }
+}
+
+const SECOND = 1000;
+const MINUTE = 60 * SECOND;
+const HOUR = 60 * MINUTE;
+const DAY = 24 * HOUR;
+
+/** A duration in the largest one or two units that matter: "45 s", "8 min", "5 h 3 min", "2 d 4 h". */
+export function formatDuration(ms: number): string {
+  const abs = Math.abs(ms);
+  if (abs < MINUTE) return `${Math.floor(abs / SECOND)} s`;
+  if (abs < HOUR) return `${Math.floor(abs / MINUTE)} min`;
+  if (abs < DAY) {
+    const h = Math.floor(abs / HOUR);
+    const m = Math.floor((abs % HOUR) / MINUTE);
+    return m === 0 ? `${h} h` : `${h} h ${m} min`;
+  }
+  const d = Math.floor(abs / DAY);
+  const h = Math.floor((abs % DAY) / HOUR);
+  return h === 0 ? `${d} d` : `${d} d ${h} h`;
+}
+
+/** "12 s ago", "in 8 min", "just now"; `fallback` when there is no time at all. */
+export function formatRelative(at: number | null, now: number, fallback = '—'): string {
+  if (at === null) return fallback;
+  const delta = at - now;
+  if (Math.abs(delta) < 2 * SECOND) return 'just now';
+  return delta > 0 ? `in ${formatDuration(delta)}` : `${formatDuration(delta)} ago`;
+}
+
+function button(enabled: boolean, visible = true): ButtonModel {
+  return { enabled: visible && enabled, visible };
+}
+
+function gatewayStatus(s: AppSnapshot): string {
+  if (!s.gateway.running) return 'Not running';
+  return s.gateway.startedByUs ? 'Running (started by IBKR Tray)' : 'Running (already running, adopted)';
+}
+
+function setupFor(s: AppSnapshot): SetupModel | null {
+  // A gateway that is already running (adopted, or given by URL) needs no folder to be watched.
+  if (s.gateway.folder !== null || s.gateway.running) return null;
+  return {
+    title: 'Set up the Client Portal Gateway',
+    steps: [
+      'Download the Client Portal Gateway (clientportal.gw.zip) from the IBKR Web API docs and unzip it.',
+      'Install Java 8 or newer if you do not have it: the gateway is a Java program.',
+      'Choose the unzipped folder (the one that contains bin/ and root/) below.',
+    ],
+    downloadUrl: GATEWAY_DOWNLOAD_URL,
+  };
+}
+
+/** Build the view model of one snapshot at time `now` (epoch ms; relative times depend on it). */
+export function viewOf(s: AppSnapshot, now: number): ViewModel {
+  const options = s.accounts.map((a) => ({
+    value: a.id,
+    label: a.alias !== null && a.alias !== a.id ? `${a.alias} (${a.id})` : a.id,
+  }));
+  const paper = s.paper === null ? null : s.paper ? 'Paper' : 'Live';
+  const identity = s.username === null ? null : paper === null ? s.username : `${s.username} · ${paper}`;
+  const keepaliveFailing = s.keepaliveFailingSince !== null;
+  const keepalive = keepaliveFailing
+    ? `failing since ${formatRelative(s.keepaliveFailingSince, now)}`
+    : formatRelative(s.lastTickleAt, now, 'none yet');
+  let reason = s.reason;
+  if (s.state === 'rate-limited' && s.rateLimitedUntil !== null && s.rateLimitedUntil > now) {
+    reason = `${s.reason} (resumes ${formatRelative(s.rateLimitedUntil, now)})`;
+  }
+  return {
+    seq: s.seq,
+    tone: s.tone,
+    stateLabel: stateLabel(s.state),
+    reason,
+    identity,
+    accounts: { options, selected: s.selectedAccount, enabled: s.actions.selectAccount && options.length > 1 },
+    buttons: {
+      logIn: button(s.actions.logIn),
+      cancelLogin: button(true, s.actions.cancelLogin),
+      logOut: button(s.actions.logOut),
+      takeOver: button(s.actions.takeOver),
+      retry: button(s.actions.retry),
+      startGateway: button(s.actions.startGateway),
+      stopGateway: button(s.actions.stopGateway),
+    },
+    times: {
+      keepalive,
+      ssoExpiry: formatRelative(s.ssoExpiresAt, now),
+      nextReset: formatRelative(s.nextResetAt, now),
+    },
+    keepaliveFailing,
+    gateway: {
+      status: gatewayStatus(s),
+      url: s.gateway.url,
+      port: String(s.gateway.port),
+      pid: s.gateway.pid === null ? '—' : String(s.gateway.pid),
+      folder: s.gateway.folder ?? 'not set',
+    },
+    setup: setupFor(s),
+    notices: s.notices,
+  };
+}
+
+/** Whether `next` should replace `current`: snapshots can arrive out of order; older ones are dropped. */
+export function isNewer(current: AppSnapshot | null, next: AppSnapshot): boolean {
+  return current === null || next.seq > current.seq;
+}

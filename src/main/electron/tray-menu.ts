@@ -1,0 +1,82 @@
+/**
+ * The tray menu as a pure function of the snapshot. tray.ts maps this plain template onto Electron's
+ * MenuItemConstructorOptions and rebuilds the whole menu on every snapshot (never pokes items by id),
+ * so the unit tests check every state without loading Electron.
+ */
+import type { Intent } from '../../shared/intents.js';
+import type { AppSnapshot } from '../../shared/snapshot.js';
+import { accountLabel, stateTitle } from './tray-words.js';
+
+/** What choosing a menu item does: an intent for the engine, or something only the shell can do. */
+export type TrayCommand =
+  | { readonly kind: 'intent'; readonly intent: Intent }
+  | { readonly kind: 'open-window' }
+  | { readonly kind: 'quit' };
+
+/** A plain, Electron-free subset of MenuItemConstructorOptions. */
+export interface TrayMenuItem {
+  readonly type: 'normal' | 'separator' | 'submenu' | 'checkbox' | 'radio';
+  readonly label?: string;
+  readonly enabled?: boolean;
+  readonly checked?: boolean;
+  readonly submenu?: readonly TrayMenuItem[];
+  readonly command?: TrayCommand;
+}
+
+const separator: TrayMenuItem = { type: 'separator' };
+
+function intentItem(label: string, intent: Intent, enabled: boolean): TrayMenuItem {
+  return { type: 'normal', label, enabled, command: { kind: 'intent', intent } };
+}
+
+function accountsMenu(snapshot: AppSnapshot): TrayMenuItem {
+  const items: TrayMenuItem[] = snapshot.accounts.map((account) => ({
+    type: 'radio',
+    label: accountLabel(account),
+    checked: account.id === snapshot.selectedAccount,
+    enabled: snapshot.actions.selectAccount,
+    command: { kind: 'intent', intent: { type: 'select-account', accountId: account.id } },
+  }));
+  return {
+    type: 'submenu',
+    label: 'Accounts',
+    enabled: items.length > 0,
+    submenu: items.length > 0 ? items : [{ type: 'normal', label: 'No accounts yet', enabled: false }],
+  };
+}
+
+/** The whole tray menu for one snapshot. */
+export function trayMenu(snapshot: AppSnapshot): TrayMenuItem[] {
+  const { actions } = snapshot;
+  const menu: TrayMenuItem[] = [{ type: 'normal', label: stateTitle(snapshot.state), enabled: false }, separator];
+  menu.push(intentItem('Log in…', { type: 'log-in' }, actions.logIn));
+  if (actions.cancelLogin) menu.push(intentItem('Cancel login', { type: 'cancel-login' }, true));
+  menu.push(intentItem('Log out', { type: 'log-out' }, actions.logOut));
+  menu.push(accountsMenu(snapshot));
+  // Taking the session back logs out the other platform (gateway-facts §7): offer it, never do it alone.
+  if (snapshot.state === 'competing' || snapshot.competing) menu.push(intentItem('Take over session', { type: 'take-over' }, actions.takeOver));
+  if (actions.retry) menu.push(intentItem('Try again', { type: 'retry' }, true));
+  menu.push(separator);
+  menu.push(intentItem('Start gateway', { type: 'start-gateway' }, actions.startGateway));
+  menu.push(intentItem('Stop gateway', { type: 'stop-gateway' }, actions.stopGateway));
+  menu.push(separator);
+  menu.push({ type: 'normal', label: 'Open IBKR Tray', enabled: true, command: { kind: 'open-window' } });
+  menu.push({
+    type: 'checkbox',
+    label: 'Start at login',
+    enabled: true,
+    checked: snapshot.preferences.startAtLogin,
+    command: { kind: 'intent', intent: { type: 'set-preference', key: 'startAtLogin', value: !snapshot.preferences.startAtLogin } },
+  });
+  menu.push(separator);
+  menu.push({ type: 'normal', label: 'Quit IBKR Tray', enabled: true, command: { kind: 'quit' } });
+  return menu;
+}
+
+/**
+ * Whether a left click on the tray icon opens the window. Windows and macOS report clicks; most Linux
+ * trays (StatusNotifier/AppIndicator) only ever show the menu, so there the menu has "Open IBKR Tray".
+ */
+export function leftClickOpensWindow(platform: string): boolean {
+  return platform === 'darwin' || platform === 'win32';
+}

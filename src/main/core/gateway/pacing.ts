@@ -1,0 +1,279 @@
+/**
+ * IBKR's pacing limits (gateway-facts.md §8), enforced in one place for every caller of a client.
+ *
+ * Policy (chosen and documented here):
+ * - At most `perWindow` (10) requests in any window of `windowMs` (1 s) + `marginMs`, for everything
+ *   sent through the gateway. The margin absorbs the difference between when we send and when the
+ *   gateway sees a request (a TLS handshake on a fresh socket, event-loop jitter), so IBKR's own
+ *   count never reaches the limit even when our send times are exactly on it.
+ * - Per endpoint minimum intervals: tickle 1 s, sso/validate 60 s, portfolio/accounts 5 s (+ margin).
+ * - Identical requests (same method, path and body) that are queued or in flight are shared: the
+ *   second caller gets the first caller's answer; nothing is sent twice.
+ * - For the minute-scale limits (sso/validate, portfolio/accounts) a successful answer younger than
+ *   the interval is reused instead of waiting up to a minute: these answers change rarely, and a
+ *   caller with a 5 s timeout could not wait that long anyway. `forgetAnswers()` drops them (the
+ *   client calls it on logout / ssodh/init / reauthenticate, which change what they would say).
+ * - Otherwise a call waits in a FIFO queue (bounded: `maxQueue`) until its slot comes. A call whose
+ *   slot is further away than its `maxWaitMs` is refused at once, and a queued call that is still
+ *   waiting at its deadline is refused then: GatewayError 'rate-limited' with `retryAt`, saying it
+ *   was our own pacing (no request reached the gateway).
+ * - After a 429 (`penalize`), nothing is sent until the penalty period has passed (default 10 min):
+ *   every call, queued or new, is refused at once with 'rate-limited' and `retryAt`.
+ */
+import { GatewayError } from '../errors.js';
+import { systemClock, type Clock } from './clock.js';
+
+export interface EndpointRule {
+  /** Minimum time between two requests to this endpoint. */
+  readonly minIntervalMs: number;
+  /** Reuse a successful answer younger than minIntervalMs instead of queueing. */
+  readonly reuseAnswer: boolean;
+}
+
+export interface PacingRules {
+  readonly perWindow: number;
+  readonly windowMs: number;
+  /** Added to every window and interval (see the module comment). */
+  readonly marginMs: number;
+  /** Keyed by API path, e.g. '/v1/api/tickle'. */
+  readonly endpoints: Readonly<Record<string, EndpointRule>>;
+  /** Calls that may wait for a slot at once; more are refused. */
+  readonly maxQueue: number;
+  /** How long nothing is sent after a 429 without a Retry-After. */
+  readonly penaltyMs: number;
+}
+
+/** IBKR's published limits (gateway-facts.md §8). */
+export const IBKR_PACING: PacingRules = {
+  perWindow: 10,
+  windowMs: 1000,
+  marginMs: 200,
+  endpoints: {
+    '/v1/api/tickle': { minIntervalMs: 1000, reuseAnswer: false },
+    '/v1/api/sso/validate': { minIntervalMs: 60_000, reuseAnswer: true },
+    '/v1/api/portfolio/accounts': { minIntervalMs: 5000, reuseAnswer: true },
+  },
+  maxQueue: 100,
+  penaltyMs: 10 * 60_000,
+};
+
+export interface PacedRequest {
+  /** Identity for single-flight and answer reuse: method, path and body. */
+  readonly key: string;
+  /** The API path the endpoint rules are keyed by. */
+  readonly endpoint: string;
+  /** Longest this call may wait for its slot (normally its request timeout). */
+  readonly maxWaitMs: number;
+}
+
+interface Waiting {
+  readonly request: PacedRequest;
+  readonly deadline: number;
+  readonly send: () => Promise<unknown>;
+  readonly resolve: (value: unknown) => void;
+  readonly reject: (error: unknown) => void;
+}
+
+export interface PacerOptions {
+  readonly clock?: Clock;
+  readonly rules?: Partial<PacingRules>;
+}
+
+/** Format an epoch ms as a local clock time for messages. */
+function clockTime(ms: number): string {
+  return new Date(ms).toTimeString().slice(0, 8);
+}
+
+/** One shared pacing gate: every request of a client goes through `run`. */
+export class Pacer {
+  private readonly clock: Clock;
+  readonly rules: PacingRules;
+  /** Send times inside the current window (oldest first). */
+  private sent: number[] = [];
+  private readonly lastSentByEndpoint = new Map<string, number>();
+  private readonly shared = new Map<string, Promise<unknown>>();
+  private readonly answers = new Map<string, { at: number; value: unknown }>();
+  private queue: Waiting[] = [];
+  private timer: unknown = null;
+  private penalty: number | null = null;
+
+  constructor(options: PacerOptions = {}) {
+    this.clock = options.clock ?? systemClock;
+    this.rules = { ...IBKR_PACING, ...options.rules };
+  }
+
+  /** Epoch ms until which nothing is sent after a 429, or null. */
+  penaltyUntil(): number | null {
+    if (this.penalty !== null && this.clock.now() >= this.penalty) this.penalty = null;
+    return this.penalty;
+  }
+
+  /**
+   * Enter the penalty box after a 429: nothing is sent until `until` (default now + penaltyMs), and
+   * everything queued is refused now. Returns the end of the penalty.
+   */
+  penalize(until?: number): number {
+    const end = Math.max(until ?? this.clock.now() + this.rules.penaltyMs, this.penalty ?? 0);
+    this.penalty = end;
+    const refused = this.queue;
+    this.queue = [];
+    for (const waiting of refused) {
+      this.shared.delete(waiting.request.key);
+      waiting.reject(this.penaltyError(waiting.request.endpoint, end));
+    }
+    return end;
+  }
+
+  /** Drop reusable answers (after logout, ssodh/init, reauthenticate: they may be stale now). */
+  forgetAnswers(): void {
+    this.answers.clear();
+  }
+
+  /** Send through the gate: shared, reused, queued or refused as the module comment says. */
+  run<T>(request: PacedRequest, send: () => Promise<T>): Promise<T> {
+    const now = this.clock.now();
+    const penalty = this.penaltyUntil();
+    if (penalty !== null) return Promise.reject(this.penaltyError(request.endpoint, penalty));
+
+    const inFlight = this.shared.get(request.key);
+    if (inFlight) return inFlight as Promise<T>;
+
+    const rule = this.rules.endpoints[request.endpoint];
+    if (rule?.reuseAnswer) {
+      const answer = this.answers.get(request.key);
+      if (answer && now - answer.at < rule.minIntervalMs + this.rules.marginMs) return Promise.resolve(answer.value as T);
+    }
+
+    const endpointReady = this.endpointReadyAt(request.endpoint);
+    if (endpointReady - now > request.maxWaitMs) {
+      return Promise.reject(
+        new GatewayError(
+          'rate-limited',
+          `Not sent: IBKR allows ${request.endpoint} only every ${Math.round((rule?.minIntervalMs ?? 0) / 1000)} s; next at ${clockTime(endpointReady)}.`,
+          { endpoint: request.endpoint, retryAt: endpointReady },
+        ),
+      );
+    }
+    if (this.queue.length >= this.rules.maxQueue) {
+      return Promise.reject(
+        new GatewayError('rate-limited', `Not sent: ${this.rules.maxQueue} requests are already waiting for IBKR's pacing limit; try again shortly.`, {
+          endpoint: request.endpoint,
+          retryAt: now + this.rules.windowMs,
+        }),
+      );
+    }
+
+    const promise = new Promise<T>((resolve, reject) => {
+      this.queue.push({
+        request,
+        deadline: now + request.maxWaitMs,
+        send,
+        resolve: resolve as (value: unknown) => void,
+        reject,
+      });
+    });
+    this.shared.set(request.key, promise);
+    this.pump();
+    return promise;
+  }
+
+  /** Stop the timer and refuse everything queued (the client is being disposed). */
+  dispose(): void {
+    this.clearTimer();
+    const refused = this.queue;
+    this.queue = [];
+    for (const waiting of refused) {
+      this.shared.delete(waiting.request.key);
+      waiting.reject(new GatewayError('not-responding', 'Not sent: the gateway client was closed.', { endpoint: waiting.request.endpoint }));
+    }
+  }
+
+  private penaltyError(endpoint: string, until: number): GatewayError {
+    return new GatewayError(
+      'rate-limited',
+      `IBKR rate-limited this gateway (HTTP 429): nothing is sent until ${clockTime(until)}; wait, do not restart the gateway.`,
+      { endpoint, retryAt: until },
+    );
+  }
+
+  private endpointReadyAt(endpoint: string): number {
+    const rule = this.rules.endpoints[endpoint];
+    const last = this.lastSentByEndpoint.get(endpoint);
+    if (!rule || last === undefined) return this.clock.now();
+    return Math.max(this.clock.now(), last + rule.minIntervalMs + this.rules.marginMs);
+  }
+
+  private windowReadyAt(now: number): number {
+    const window = this.rules.windowMs + this.rules.marginMs;
+    this.sent = this.sent.filter((at) => now - at < window);
+    if (this.sent.length < this.rules.perWindow) return now;
+    // The oldest send that must leave the window before one more fits.
+    return this.sent[this.sent.length - this.rules.perWindow]! + window;
+  }
+
+  private pump(): void {
+    this.clearTimer();
+    const now = this.clock.now();
+    let wake = Infinity;
+    const still: Waiting[] = [];
+    for (const waiting of this.queue) {
+      const windowReady = this.windowReadyAt(now);
+      const endpointReady = this.endpointReadyAt(waiting.request.endpoint);
+      if (windowReady <= now && endpointReady <= now) {
+        this.dispatch(waiting, now);
+        continue;
+      }
+      const readyAt = Math.max(windowReady, endpointReady);
+      if (readyAt > waiting.deadline) {
+        this.shared.delete(waiting.request.key);
+        waiting.reject(
+          new GatewayError(
+            'rate-limited',
+            `Not sent: waited ${waiting.request.maxWaitMs} ms for IBKR's pacing limit (${this.rules.perWindow} requests/s) without a free slot; try again shortly.`,
+            { endpoint: waiting.request.endpoint, retryAt: readyAt },
+          ),
+        );
+        continue;
+      }
+      still.push(waiting);
+      wake = Math.min(wake, readyAt);
+    }
+    this.queue = still;
+    if (wake !== Infinity) this.setTimer(wake, now);
+  }
+
+  private dispatch(waiting: Waiting, now: number): void {
+    const { request } = waiting;
+    this.sent.push(now);
+    if (this.rules.endpoints[request.endpoint]) this.lastSentByEndpoint.set(request.endpoint, now);
+    let outcome: Promise<unknown>;
+    try {
+      outcome = waiting.send();
+    } catch (error) {
+      outcome = Promise.reject(error);
+    }
+    outcome.then(
+      (value) => {
+        this.shared.delete(request.key);
+        if (this.rules.endpoints[request.endpoint]?.reuseAnswer) this.answers.set(request.key, { at: now, value });
+        waiting.resolve(value);
+      },
+      (error: unknown) => {
+        this.shared.delete(request.key);
+        waiting.reject(error);
+      },
+    );
+  }
+
+  private setTimer(at: number, now: number): void {
+    this.timer = this.clock.setTimeout(() => {
+      this.timer = null;
+      this.pump();
+    }, Math.max(0, at - now));
+  }
+
+  private clearTimer(): void {
+    if (this.timer !== null) this.clock.clearTimeout(this.timer);
+    this.timer = null;
+  }
+}

@@ -1,2 +1,50 @@
-// Placeholder until the command-line issue lands.
-console.log('ibkr-tray: not built yet');
+/**
+ * The `ibkr-tray` process: wires argv, the streams, Ctrl-C / SIGTERM and the real core into runCli,
+ * then exits with its code. The exit is explicit: a socket left hanging by a gateway that never
+ * answers must not keep the command alive past its deadline.
+ */
+import { readFileSync } from 'node:fs';
+import { connectBackend } from './connect.js';
+import { INTERRUPTED } from './context.js';
+import { openInBrowser } from './open-browser.js';
+import { runCli } from './run.js';
+
+function version(): string {
+  try {
+    const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version?: string };
+    return pkg.version ?? 'unknown';
+  } catch {
+    return 'unknown';
+  }
+}
+
+/** Resolve once everything written so far has been handed to the OS (pipes may be asynchronous). */
+function flush(stream: NodeJS.WriteStream): Promise<void> {
+  return new Promise((resolve) => stream.write('', () => resolve()));
+}
+
+const stop = new AbortController();
+let signals = 0;
+const onSignal = (): void => {
+  signals += 1;
+  // A second Ctrl-C means "now": do not wait for a clean stop.
+  if (signals > 1) process.exit(INTERRUPTED);
+  stop.abort();
+};
+process.on('SIGINT', onSignal);
+process.on('SIGTERM', onSignal);
+// `ibkr-tray status | head -0`: a closed pipe is not an error worth a stack trace.
+process.stdout.on('error', () => undefined);
+
+const code = await runCli({
+  argv: process.argv.slice(2),
+  env: process.env,
+  stdout: process.stdout,
+  stderr: process.stderr,
+  stop: stop.signal,
+  connect: connectBackend,
+  openBrowser: (url) => openInBrowser(url),
+  version: version(),
+});
+await Promise.all([flush(process.stdout), flush(process.stderr)]);
+process.exit(code);

@@ -1,0 +1,258 @@
+/**
+ * The command line of `ibkr-tray`, parsed with node:util parseArgs into one typed Invocation.
+ * Bad input never throws: it comes back as a one-line reason (exit code 1).
+ *
+ * Global options may stand before or after the command. `--timeout` is the one option with two
+ * meanings: before the command (or after any command that does not wait) it is the per-request
+ * timeout; after `wait` or `login --wait` it is how long to wait for the session.
+ */
+import { parseArgs } from 'node:util';
+import { AccountIdSchema } from '../../shared/intents.js';
+
+export interface GlobalOptions {
+  /** Gateway origin from --gateway, undefined = settings, the folder's conf, or https://localhost:5000. */
+  readonly gatewayUrl: string | undefined;
+  /** Gateway folder from --dir, undefined = settings. */
+  readonly gatewayFolder: string | undefined;
+  /** Settings folder from --config-dir, else IBKR_TRAY_CONFIG_DIR, else undefined (the OS default). */
+  readonly configDir: string | undefined;
+  readonly json: boolean;
+  /** Per-request timeout. */
+  readonly requestTimeoutMs: number;
+  readonly verbose: boolean;
+}
+
+export type GatewayAction = 'start' | 'stop' | 'status' | 'logs';
+export type SimpleCommandName = 'status' | 'accounts' | 'logout' | 'tickle' | 'validate' | 'reauth' | 'takeover' | 'keepalive' | 'trust';
+
+export type Command =
+  | { readonly name: SimpleCommandName }
+  | { readonly name: 'login'; readonly wait: boolean; readonly timeoutMs: number; readonly intervalMs: number; readonly openBrowser: boolean }
+  | { readonly name: 'wait'; readonly timeoutMs: number; readonly intervalMs: number }
+  | { readonly name: 'use'; readonly accountId: string }
+  | { readonly name: 'gateway'; readonly action: GatewayAction; readonly follow: boolean }
+  | { readonly name: 'serve'; readonly host: string; readonly port: number }
+  | { readonly name: 'help'; readonly topic: string | null }
+  | { readonly name: 'version' };
+export type CommandName = Command['name'];
+
+export interface Invocation {
+  readonly global: GlobalOptions;
+  readonly command: Command;
+}
+
+export type ParseResult = { readonly ok: true; readonly invocation: Invocation } | { readonly ok: false; readonly reason: string; readonly json: boolean };
+
+/** Defaults, documented in the README and the help text. */
+export const Defaults = {
+  requestTimeoutMs: 5_000,
+  /** waitForLogin's defaults in the seed API. */
+  waitTimeoutMs: 300_000,
+  waitIntervalMs: 3_000,
+  serveHost: '127.0.0.1',
+  servePort: 5050,
+} as const;
+
+const SIMPLE_COMMANDS: readonly SimpleCommandName[] = ['status', 'accounts', 'logout', 'tickle', 'validate', 'reauth', 'takeover', 'keepalive', 'trust'];
+const GATEWAY_ACTIONS: readonly GatewayAction[] = ['start', 'stop', 'status', 'logs'];
+export const COMMAND_NAMES: readonly string[] = [...SIMPLE_COMMANDS, 'login', 'wait', 'use', 'gateway', 'serve', 'help', 'version'];
+
+const OPTIONS = {
+  gateway: { type: 'string' },
+  dir: { type: 'string' },
+  'config-dir': { type: 'string' },
+  json: { type: 'boolean' },
+  timeout: { type: 'string' },
+  verbose: { type: 'boolean', short: 'v' },
+  help: { type: 'boolean', short: 'h' },
+  version: { type: 'boolean' },
+  wait: { type: 'boolean' },
+  interval: { type: 'string' },
+  'no-browser': { type: 'boolean' },
+  follow: { type: 'boolean', short: 'f' },
+  host: { type: 'string' },
+  port: { type: 'string' },
+} as const;
+type OptionName = keyof typeof OPTIONS;
+
+/** Which command may carry which of its own options (globals are allowed everywhere). */
+const COMMAND_OPTIONS: Partial<Record<CommandName, readonly OptionName[]>> = {
+  login: ['wait', 'interval', 'no-browser'],
+  wait: ['interval'],
+  gateway: ['follow'],
+  serve: ['host', 'port'],
+};
+const GLOBAL_OPTIONS: readonly OptionName[] = ['gateway', 'dir', 'config-dir', 'json', 'timeout', 'verbose', 'help', 'version'];
+
+class UsageError extends Error {}
+
+/** Parse `argv` (without node and the script); `env` supplies IBKR_TRAY_CONFIG_DIR. */
+export function parseCommandLine(argv: readonly string[], env: Readonly<Record<string, string | undefined>>): ParseResult {
+  const wantsJson = argv.includes('--json');
+  let parsed;
+  try {
+    parsed = parseArgs({ args: [...argv], options: OPTIONS, allowPositionals: true, strict: true, tokens: true });
+  } catch (error) {
+    return { ok: false, reason: parseArgsReason(error), json: wantsJson };
+  }
+  const { values, positionals, tokens } = parsed;
+  try {
+    const commandToken = tokens.find((t) => t.kind === 'positional');
+    const commandIndex = commandToken?.index ?? Number.POSITIVE_INFINITY;
+    const name = positionals[0];
+    const global = globalOptions(values, env, tokens, commandIndex, name);
+    if (values.version) return ok(global, { name: 'version' });
+    if (name === undefined || values.help) return ok(global, { name: 'help', topic: name ?? null });
+    if (!COMMAND_NAMES.includes(name)) throw new UsageError(`unknown command "${name}": run \`ibkr-tray help\` for the list`);
+    const commandName = name as CommandName;
+    const allowed = new Set<string>([...GLOBAL_OPTIONS, ...(COMMAND_OPTIONS[commandName] ?? [])]);
+    for (const token of tokens) {
+      if (token.kind === 'option' && !allowed.has(token.name)) throw new UsageError(`${commandName} has no option --${token.name}: run \`ibkr-tray help ${commandName}\``);
+    }
+    const rest = positionals.slice(1);
+    const waitTimeoutMs = commandTimeout(tokens, commandIndex);
+    const intervalMs = values.interval === undefined ? Defaults.waitIntervalMs : seconds('--interval', values.interval, 0.05);
+    return ok(global, command(commandName, rest, values, waitTimeoutMs, intervalMs));
+  } catch (error) {
+    if (error instanceof UsageError) return { ok: false, reason: error.message, json: wantsJson };
+    throw error;
+  }
+}
+
+type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true; strict: true; tokens: true }>>['values'];
+type Token = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true; strict: true; tokens: true }>>['tokens'][number];
+
+function ok(global: GlobalOptions, command: Command): ParseResult {
+  return { ok: true, invocation: { global, command } };
+}
+
+function command(name: CommandName, rest: readonly string[], values: Values, waitTimeoutMs: number | undefined, intervalMs: number): Command {
+  const noMoreThan = (count: number): void => {
+    if (rest.length > count) throw new UsageError(`unexpected argument "${rest[count]}" after ${name}`);
+  };
+  switch (name) {
+    case 'login':
+      noMoreThan(0);
+      if (!values.wait && (waitTimeoutMs !== undefined || values.interval !== undefined)) {
+        throw new UsageError('login: --timeout and --interval after the command need --wait');
+      }
+      return { name, wait: values.wait === true, timeoutMs: waitTimeoutMs ?? Defaults.waitTimeoutMs, intervalMs, openBrowser: values['no-browser'] !== true };
+    case 'wait':
+      noMoreThan(0);
+      return { name, timeoutMs: waitTimeoutMs ?? Defaults.waitTimeoutMs, intervalMs };
+    case 'use': {
+      const raw = rest[0];
+      if (raw === undefined) throw new UsageError('use: which account? e.g. `ibkr-tray use U1234567` (see `ibkr-tray accounts`)');
+      noMoreThan(1);
+      const id = AccountIdSchema.safeParse(raw);
+      if (!id.success) throw new UsageError(`use: ${id.error.issues[0]?.message ?? 'not an account id'}`);
+      return { name, accountId: id.data };
+    }
+    case 'gateway': {
+      const action = rest[0];
+      if (action === undefined) throw new UsageError('gateway: say what to do: start, stop, status or logs');
+      if (!(GATEWAY_ACTIONS as readonly string[]).includes(action)) throw new UsageError(`gateway: unknown action "${action}": use start, stop, status or logs`);
+      noMoreThan(1);
+      if (values.follow && action !== 'logs') throw new UsageError('--follow goes with `gateway logs` only');
+      return { name, action: action as GatewayAction, follow: values.follow === true };
+    }
+    case 'serve': {
+      noMoreThan(0);
+      const host = values.host ?? Defaults.serveHost;
+      if (host.trim() === '') throw new UsageError('serve: --host is empty');
+      return { name, host, port: values.port === undefined ? Defaults.servePort : port(values.port) };
+    }
+    case 'help':
+      noMoreThan(1);
+      return { name, topic: rest[0] ?? null };
+    case 'version':
+      noMoreThan(0);
+      return { name };
+    case 'status':
+    case 'accounts':
+    case 'logout':
+    case 'tickle':
+    case 'validate':
+    case 'reauth':
+    case 'takeover':
+    case 'keepalive':
+    case 'trust':
+      noMoreThan(0);
+      return { name };
+  }
+}
+
+/** The meaning of --timeout depends on where it stands: see the file comment. */
+function commandTimeout(tokens: readonly Token[], commandIndex: number): number | undefined {
+  const after = tokens.filter((t) => t.kind === 'option' && t.name === 'timeout' && t.index > commandIndex);
+  const last = after.at(-1);
+  return last?.kind === 'option' && last.value !== undefined ? seconds('--timeout', last.value, 0.05) : undefined;
+}
+
+function globalOptions(values: Values, env: Readonly<Record<string, string | undefined>>, tokens: readonly Token[], commandIndex: number, name: string | undefined): GlobalOptions {
+  const waits = name === 'wait' || name === 'login';
+  // Before the command, --timeout is per request; after `wait`/`login` it is the wait (commandTimeout).
+  const requestTimeout = tokens.filter((t) => t.kind === 'option' && t.name === 'timeout' && (!waits || t.index < commandIndex)).at(-1);
+  const requestTimeoutMs =
+    requestTimeout?.kind === 'option' && requestTimeout.value !== undefined ? seconds('--timeout', requestTimeout.value, 0.05) : Defaults.requestTimeoutMs;
+  const configDir = nonEmpty('--config-dir', values['config-dir']) ?? (env.IBKR_TRAY_CONFIG_DIR?.trim() || undefined);
+  return {
+    gatewayUrl: values.gateway === undefined ? undefined : gatewayUrl(values.gateway),
+    gatewayFolder: nonEmpty('--dir', values.dir),
+    configDir,
+    json: values.json === true,
+    requestTimeoutMs,
+    verbose: values.verbose === true,
+  };
+}
+
+function nonEmpty(option: string, value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  if (value.trim() === '') throw new UsageError(`${option} is empty`);
+  return value;
+}
+
+/** A positive number of seconds (decimals allowed) → ms, at most a day. */
+function seconds(option: string, value: string, minSeconds: number): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n < minSeconds || n > 86_400) {
+    throw new UsageError(`${option} wants a number of seconds between ${minSeconds} and 86400, not "${value}"`);
+  }
+  return Math.round(n * 1000);
+}
+
+function port(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n > 65_535) throw new UsageError(`--port wants a port number (0-65535), not "${value}"`);
+  return n;
+}
+
+/** The gateway's origin, e.g. https://localhost:5000 (a path or query would be ignored anyway). */
+function gatewayUrl(value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new UsageError(`--gateway wants a URL such as https://localhost:5000, not "${value}"`);
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new UsageError(`--gateway wants an https:// (or http://) URL, not "${value}"`);
+  if ((url.pathname !== '/' && url.pathname !== '') || url.search || url.hash || url.username || url.password) {
+    throw new UsageError(`--gateway wants only the gateway's origin, e.g. ${url.origin}`);
+  }
+  return url.origin;
+}
+
+/** parseArgs' own messages are long and mention the API; say it the user's way. */
+function parseArgsReason(error: unknown): string {
+  const code = (error as { code?: string }).code;
+  const message = error instanceof Error ? error.message : String(error);
+  const option = /'(-{1,2}[^' ]+)/.exec(message)?.[1];
+  switch (code) {
+    case 'ERR_PARSE_ARGS_UNKNOWN_OPTION':
+      return `unknown option ${option ?? ''}: run \`ibkr-tray help\``.replace('  ', ' ');
+    case 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE':
+      return option ? `option ${option.split(' ')[0]} ${/argument missing/.test(message) ? 'needs a value' : 'takes no value'}` : message.split('\n')[0] ?? message;
+    default:
+      return message.split('\n')[0] ?? message;
+  }
+}

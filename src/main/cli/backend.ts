@@ -1,0 +1,40 @@
+/**
+ * What the commands hold of the core: the seed API, the engine, the pinned certificate and a
+ * one-shot check. Commands are written against this interface so that they do not depend on how the
+ * core is put together; connect.ts builds the real one from createEngine.
+ */
+import type { EngineHandle } from '../core/engine.js';
+import type { AccountSet, AuthStatus, Logout, Reauthenticate, SsoValidate, Tickle } from '../core/gateway/schemas.js';
+import type { AppSnapshot } from '../../shared/snapshot.js';
+
+/** The seed library's API (InteractiveBrokersAuthentication), as far as the command uses it. */
+export interface SeedAuthentication {
+  login(): Promise<AuthStatus>;
+  waitForLogin(options?: { readonly timeoutMs?: number; readonly pollIntervalMs?: number }): Promise<boolean>;
+  isAuthenticated(): Promise<AuthStatus>;
+  updateServerAccount(accountId: string): Promise<AccountSet>;
+  ssoValidate(): Promise<SsoValidate>;
+  reauthenticate(): Promise<Reauthenticate>;
+  tickle(): Promise<Tickle>;
+  logout(): Promise<Logout>;
+}
+
+export interface CliBackend {
+  /** The gateway origin this command talks to (after --gateway, settings and the folder's conf). */
+  readonly gatewayUrl: string;
+  /** The gateway folder (--dir or settings), or null. */
+  readonly gatewayFolder: string | null;
+  readonly auth: SeedAuthentication;
+  readonly engine: EngineHandle;
+  /**
+   * Ask the gateway once, start nothing, open nothing, and return the snapshot a user would see.
+   * Rejects with GatewayError('certificate-changed') when the certificate is not the pinned one.
+   */
+  check(): Promise<AppSnapshot>;
+  /** The fingerprint trusted for the gateway's origin, or null before first use. */
+  pinnedFingerprint(): string | null;
+  /** Trust `fingerprint` for the gateway's origin from now on (saved in the settings). */
+  pinFingerprint(fingerprint: string): void;
+  /** Stop timers and sockets; stop the gateway only when asked and only if this process started it. */
+  dispose(options?: { readonly stopGateway?: boolean }): Promise<void>;
+}

@@ -1,0 +1,41 @@
+/** `ibkr-tray accounts` and `ibkr-tray use ACCOUNT`: list the login's accounts, choose the active one. */
+import type { AppSnapshot } from '../../../shared/snapshot.js';
+import type { CliBackend } from '../backend.js';
+import type { CommandContext, CommandResult } from '../context.js';
+import { CommandFailure, ExitCode, exitCodeForState } from '../exit-codes.js';
+import { accountLabel, accountLines, stateWords } from '../status-line.js';
+
+/** The snapshot of a ready session, or the failure that says why there are no accounts to show. */
+async function readySnapshot(backend: CliBackend): Promise<AppSnapshot> {
+  const snapshot = await backend.check();
+  if (snapshot.state !== 'ready') {
+    const code = exitCodeForState(snapshot.state);
+    throw new CommandFailure(code === ExitCode.ok ? ExitCode.notReady : code, `not ready (${stateWords(snapshot.state)}): ${snapshot.reason}`);
+  }
+  return snapshot;
+}
+
+export async function accounts(ctx: CommandContext): Promise<CommandResult> {
+  const snapshot = await readySnapshot(await ctx.backend());
+  ctx.out.result(accountLines(snapshot), { accounts: snapshot.accounts, selectedAccount: snapshot.selectedAccount });
+  return ExitCode.ok;
+}
+
+/**
+ * Select the active account with updateServerAccount. The id must be one of this login's accounts
+ * (the gateway wants /iserver/accounts read before a switch, gateway-facts §5); an unknown one is
+ * refused before anything is sent, naming the valid ones (the user's own terminal: in full).
+ */
+export async function use(ctx: CommandContext, accountId: string): Promise<CommandResult> {
+  const backend = await ctx.backend();
+  const snapshot = await readySnapshot(backend);
+  const match = snapshot.accounts.find((a) => a.id.toUpperCase() === accountId.toUpperCase());
+  if (!match) {
+    const valid = snapshot.accounts.map((a) => accountLabel(snapshot, a.id)).join(', ') || 'none listed yet';
+    throw new CommandFailure(ExitCode.usage, `unknown account "${accountId}": this login has ${valid}`);
+  }
+  const answer = await backend.auth.updateServerAccount(match.id);
+  if (!answer.set) throw new CommandFailure(ExitCode.notReady, `the gateway did not switch to ${match.id}; try again in a few seconds`);
+  ctx.out.result(`using account ${accountLabel(snapshot, match.id)}`, { ok: true, selectedAccount: answer.acctId });
+  return ExitCode.ok;
+}

@@ -1,0 +1,54 @@
+/**
+ * `ibkr-tray login [--wait]`: login() from the seed API. Already logged in → says so; gateway up but
+ * not authenticated → starts the brokerage session; gateway not running → starts it and shows the
+ * login page (the system browser, or the URL printed with --no-browser or when no browser opener exists).
+ */
+import { IBCAuthenticationError } from '../../core/errors.js';
+import type { CommandContext, CommandResult } from '../context.js';
+import { CommandFailure, ExitCode } from '../exit-codes.js';
+import { formatElapsed } from '../progress.js';
+
+export interface LoginOptions {
+  readonly wait: boolean;
+  readonly timeoutMs: number;
+  readonly intervalMs: number;
+  readonly openBrowser: boolean;
+}
+
+export async function login(ctx: CommandContext, options: LoginOptions): Promise<CommandResult> {
+  const showLoginPage = async (url: string): Promise<void> => {
+    if (options.openBrowser && (await ctx.openBrowser(url))) {
+      ctx.out.say(`Opened the gateway's login page in your browser: ${url}`);
+    } else {
+      ctx.out.say(`Log in at ${url}`);
+    }
+  };
+  const backend = await ctx.backend({ openLoginPage: showLoginPage, useWebSocket: false });
+
+  if (!options.wait) {
+    const status = await backend.auth.login();
+    const ready = status.authenticated && status.connected && !status.competing && !status.fail;
+    const text = ready
+      ? `logged in — ${backend.gatewayUrl}`
+      : `login started: finish it in the browser, then \`ibkr-tray wait\` — ${backend.gatewayUrl}`;
+    ctx.out.result(text, { ok: true, ready, authenticated: status.authenticated, connected: status.connected, competing: status.competing, gatewayUrl: backend.gatewayUrl });
+    return ExitCode.ok;
+  }
+
+  const progress = ctx.progress();
+  const startedAt = ctx.now();
+  const ticker = setInterval(() => progress.update(`waiting for the login to complete at ${backend.gatewayUrl}`), 1000);
+  try {
+    await backend.auth.waitForLogin({ timeoutMs: options.timeoutMs, pollIntervalMs: options.intervalMs });
+  } catch (error) {
+    if (error instanceof IBCAuthenticationError) {
+      throw new CommandFailure(ExitCode.timedOut, `not logged in after ${formatElapsed(ctx.now() - startedAt)}: ${error.message}`, { cause: error });
+    }
+    throw error;
+  } finally {
+    clearInterval(ticker);
+    progress.clear();
+  }
+  ctx.out.result(`logged in — ${backend.gatewayUrl}`, { ok: true, ready: true, authenticated: true, gatewayUrl: backend.gatewayUrl });
+  return ExitCode.ok;
+}

@@ -1,0 +1,61 @@
+/**
+ * The single calls of the seed API: logout, tickle, validate, reauth, and takeover (an intent, since
+ * taking a session back from another platform is always the user's decision, gateway-facts §7).
+ * Each prints one line, or with --json the parsed answer minus anything secret.
+ */
+import { maskToken } from '../../core/errors.js';
+import type { CommandContext, CommandResult } from '../context.js';
+import { CommandFailure, ExitCode } from '../exit-codes.js';
+
+export async function logout(ctx: CommandContext): Promise<CommandResult> {
+  const answer = await (await ctx.backend()).auth.logout();
+  const done = 'status' in answer ? answer.status : answer.confirmed;
+  if (!done) throw new CommandFailure(ExitCode.notReady, 'the gateway did not confirm the logout');
+  ctx.out.result('logged out', { ok: true });
+  return ExitCode.ok;
+}
+
+export async function tickle(ctx: CommandContext): Promise<CommandResult> {
+  const answer = await (await ctx.backend()).auth.tickle();
+  const auth = answer.iserver?.authStatus;
+  const minutes = Math.round(answer.ssoExpires / 60_000);
+  // Never print the session token in full (it authenticates the WebSocket).
+  ctx.out.result(`session alive: SSO expires in ${minutes} min; brokerage ${auth?.authenticated ? 'authenticated' : 'not authenticated'}`, {
+    ok: true,
+    session: maskToken(answer.session),
+    ssoExpiresInMs: answer.ssoExpires,
+    authenticated: auth?.authenticated ?? null,
+    connected: auth?.connected ?? null,
+    competing: auth?.competing ?? null,
+  });
+  return ExitCode.ok;
+}
+
+export async function validate(ctx: CommandContext): Promise<CommandResult> {
+  const answer = await (await ctx.backend()).auth.ssoValidate();
+  if (!answer.RESULT) throw new CommandFailure(ExitCode.notReady, 'the SSO session is not valid: log in again (`ibkr-tray login`)');
+  const paper = answer.LOGIN_TYPE === 2 ? 'paper' : answer.LOGIN_TYPE === 1 ? 'live' : 'unknown type';
+  ctx.out.result(`SSO session valid: ${answer.USER_NAME}, ${paper}`, {
+    ok: true,
+    username: answer.USER_NAME,
+    paper: answer.LOGIN_TYPE === 2 ? true : answer.LOGIN_TYPE === 1 ? false : null,
+    expiresInMs: answer.EXPIRES ?? null,
+    region: answer.region ?? null,
+  });
+  return ExitCode.ok;
+}
+
+export async function reauth(ctx: CommandContext): Promise<CommandResult> {
+  const answer = await (await ctx.backend()).auth.reauthenticate();
+  if ('error' in answer) throw new CommandFailure(ExitCode.notReady, `the gateway says "${answer.error}": log in first (\`ibkr-tray login\`)`);
+  ctx.out.result(`reauthentication ${answer.message}: \`ibkr-tray wait\` until it is ready`, { ok: true, message: answer.message });
+  return ExitCode.ok;
+}
+
+export async function takeover(ctx: CommandContext): Promise<CommandResult> {
+  const backend = await ctx.backend();
+  const result = await backend.engine.dispatch({ type: 'take-over' });
+  if (!result.ok) throw new CommandFailure(ExitCode.notReady, `cannot take over: ${result.reason}`);
+  ctx.out.result(result.message ?? 'took the session over from the other platform', { ok: true, message: result.message ?? null });
+  return ExitCode.ok;
+}

@@ -1,0 +1,26 @@
+/**
+ * `ibkr-tray trust`: trust the certificate the gateway presents now, for its origin, and print the
+ * old and the new fingerprint. Needed after the gateway was reinstalled or its certificate replaced
+ * (exit code 6 of every other command). Reading the certificate sends no request byte.
+ */
+import { readPresentedFingerprint } from '../../core/gateway/tls.js';
+import { normalizeFingerprint } from '../../core/gateway/trust.js';
+import type { CommandContext, CommandResult } from '../context.js';
+import { CommandFailure, ExitCode } from '../exit-codes.js';
+
+export async function trust(ctx: CommandContext): Promise<CommandResult> {
+  const backend = await ctx.backend({ useWebSocket: false });
+  if (!backend.gatewayUrl.startsWith('https:')) {
+    throw new CommandFailure(ExitCode.usage, `${backend.gatewayUrl} is plain HTTP (listenSsl: false): there is no certificate to trust`);
+  }
+  const presented = await readPresentedFingerprint(backend.gatewayUrl, { timeoutMs: ctx.global.requestTimeoutMs });
+  const old = backend.pinnedFingerprint();
+  const previous = old === null ? null : (normalizeFingerprint(old) ?? old);
+  const changed = previous !== presented;
+  if (changed) backend.pinFingerprint(presented);
+  const text = changed
+    ? `trusted the certificate of ${backend.gatewayUrl}\n  old: ${previous ?? '(none)'}\n  new: ${presented}`
+    : `already trusted: ${backend.gatewayUrl} presents ${presented}`;
+  ctx.out.result(text, { ok: true, gatewayUrl: backend.gatewayUrl, previousFingerprint: previous, fingerprint: presented, changed });
+  return ExitCode.ok;
+}

@@ -1,0 +1,37 @@
+/** The help text of `ibkr-tray` (kept in step with the README's "Command line" section). */
+
+export const USAGE = `Usage: ibkr-tray [--gateway URL] [--dir GATEWAY_FOLDER] [--config-dir DIR] [--json] [--timeout SECONDS] [--verbose] COMMAND
+
+Commands:
+  status                      the session in one line; --json: the snapshot
+  login [--wait] [--timeout S] [--interval S] [--no-browser]
+                              log in: starts the gateway if needed and opens the login page;
+                              --wait waits until logged in (default 300 s, checking every 3 s)
+  wait [--timeout S] [--interval S]
+                              wait until the session is ready, starting and opening nothing
+  accounts                    the accounts with their aliases, the selected one marked *
+  use ACCOUNT                 select the active account
+  logout | tickle | validate | reauth | takeover
+                              one call: log out, keep alive, check the SSO session, restart the
+                              brokerage session, take the session back from another platform
+  gateway start | stop | status | logs [--follow]
+                              the gateway process (start and logs need the gateway folder)
+  keepalive                   stay in the foreground keeping the session alive, one line per change;
+                              Ctrl-C stops (and stops the gateway only if keepalive started it)
+  trust                       trust the gateway's current certificate (prints old and new fingerprints)
+  serve [--host H] [--port P] the local web dashboard (default 127.0.0.1:5050)
+  help [COMMAND]              this text
+
+Options:
+  --gateway URL        the gateway's origin (default: settings, the folder's conf, https://localhost:5000)
+  --dir FOLDER         the gateway folder (contains bin/ and root/); default from the settings
+  --config-dir DIR     the settings folder (default IBKR_TRAY_CONFIG_DIR, else the app's own)
+  --json               stdout carries exactly one JSON document; messages go to stderr
+  --timeout SECONDS    per-request timeout (default 5); after wait/login --wait: how long to wait
+  --verbose, -v        show details (stack traces) of failures
+
+Exit codes:
+  0 done (status, wait: ready)   1 usage or invalid input   2 not ready
+  3 gateway unreachable or not responding   4 timed out waiting   5 rate limited (429)
+  6 certificate changed (check it, then \`ibkr-tray trust\`)   130 interrupted (Ctrl-C during a wait)
+`;

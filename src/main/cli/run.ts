@@ -1,0 +1,187 @@
+/**
+ * `ibkr-tray` from argv to exit code, with every outside dependency passed in (streams, clock,
+ * signal, how to reach the core), so that main.ts only wires the process.
+ */
+import { parseCommandLine } from './arguments.js';
+import type { Command, GlobalOptions } from './arguments.js';
+import type { CliBackend } from './backend.js';
+import { accounts, use } from './commands/accounts.js';
+import { gateway } from './commands/gateway.js';
+import { keepalive } from './commands/keepalive.js';
+import { login } from './commands/login.js';
+import { serve } from './commands/serve.js';
+import { logout, reauth, takeover, tickle, validate } from './commands/session-calls.js';
+import { status, waitUntilReady } from './commands/status.js';
+import { trust } from './commands/trust.js';
+import type { BackendOptions, CommandContext, CommandResult } from './context.js';
+import { INTERRUPTED } from './context.js';
+import { withDeadline } from './deadline.js';
+import { CommandFailure, ExitCode, exitCodeForError, isExpectedFailure } from './exit-codes.js';
+import { USAGE } from './help.js';
+import type { TextStream } from './output.js';
+import { Output } from './output.js';
+import { ProgressLine } from './progress.js';
+import { GatewayError } from '../core/errors.js';
+
+export interface CliIo {
+  readonly argv: readonly string[];
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly stdout: TextStream;
+  readonly stderr: TextStream;
+  /** Aborted by Ctrl-C / SIGTERM. */
+  readonly stop: AbortSignal;
+  /** Build the core for these options (connect.ts in the real command, a fake in unit tests). */
+  connect(global: GlobalOptions, options: BackendOptions): Promise<CliBackend>;
+  openBrowser(url: string): Promise<boolean>;
+  readonly version: string;
+  readonly now?: () => number;
+}
+
+/** Commands that run until Ctrl-C: no overall deadline, and the signal is theirs to handle. */
+function runsUntilStopped(command: Command): boolean {
+  return command.name === 'keepalive' || command.name === 'serve' || (command.name === 'gateway' && command.action === 'logs' && command.follow);
+}
+
+/**
+ * The overall deadline of a command, on top of the per-request timeouts: a few requests' worth for a
+ * one-shot command, the wait plus that for a wait, the supervisor's start limit for a gateway start.
+ */
+function deadlineOf(command: Command, requestTimeoutMs: number): { ms: number; code: ExitCode } {
+  const oneShot = requestTimeoutMs * 4 + 1_000;
+  switch (command.name) {
+    case 'wait':
+      return { ms: command.timeoutMs + oneShot, code: ExitCode.timedOut };
+    case 'login':
+      // login() may start the gateway (up to 30 s to answer) before it opens the page.
+      return { ms: (command.wait ? command.timeoutMs : 0) + 45_000 + oneShot, code: command.wait ? ExitCode.timedOut : ExitCode.unreachable };
+    case 'gateway':
+      return { ms: command.action === 'start' || command.action === 'stop' ? 45_000 + oneShot : oneShot, code: ExitCode.unreachable };
+    default:
+      return { ms: oneShot, code: ExitCode.unreachable };
+  }
+}
+
+function execute(ctx: CommandContext, command: Command): Promise<CommandResult> {
+  switch (command.name) {
+    case 'status':
+      return status(ctx);
+    case 'wait':
+      return waitUntilReady(ctx, command.timeoutMs, command.intervalMs);
+    case 'login':
+      return login(ctx, command);
+    case 'accounts':
+      return accounts(ctx);
+    case 'use':
+      return use(ctx, command.accountId);
+    case 'logout':
+      return logout(ctx);
+    case 'tickle':
+      return tickle(ctx);
+    case 'validate':
+      return validate(ctx);
+    case 'reauth':
+      return reauth(ctx);
+    case 'takeover':
+      return takeover(ctx);
+    case 'gateway':
+      return gateway(ctx, command.action, command.follow);
+    case 'keepalive':
+      return keepalive(ctx);
+    case 'trust':
+      return trust(ctx);
+    case 'serve':
+      return serve(ctx, command.host, command.port);
+    case 'help':
+    case 'version':
+      // Answered before any context exists (see runCli).
+      return Promise.resolve(ExitCode.ok);
+  }
+}
+
+/** Run the command line; resolves with the exit code (never rejects). */
+export async function runCli(io: CliIo): Promise<number> {
+  const parsed = parseCommandLine(io.argv, io.env);
+  if (!parsed.ok) {
+    const out = new Output(io.stdout, io.stderr, parsed.json);
+    out.problem(`ibkr-tray: ${parsed.reason}`);
+    out.result(null, { ok: false, exitCode: ExitCode.usage, error: { kind: 'usage', message: parsed.reason } });
+    return ExitCode.usage;
+  }
+  const { global, command } = parsed.invocation;
+  const out = new Output(io.stdout, io.stderr, global.json);
+  if (command.name === 'help') {
+    out.result(USAGE, { usage: USAGE });
+    return ExitCode.ok;
+  }
+  if (command.name === 'version') {
+    out.result(io.version, { version: io.version });
+    return ExitCode.ok;
+  }
+
+  const now = io.now ?? Date.now;
+  let backend: Promise<CliBackend> | null = null;
+  const ctx: CommandContext = {
+    global,
+    out,
+    now,
+    stop: io.stop,
+    backend: (options = {}) => (backend ??= io.connect(global, options)),
+    progress: () => new ProgressLine(io.stdout, io.stderr, now),
+    openBrowser: (url) => io.openBrowser(url),
+  };
+
+  let code: number;
+  try {
+    if (runsUntilStopped(command)) {
+      code = await execute(ctx, command);
+    } else {
+      const deadline = deadlineOf(command, global.requestTimeoutMs);
+      const target = global.gatewayUrl ?? 'the gateway';
+      code = await withDeadline(
+        interruptible(execute(ctx, command), io.stop),
+        deadline.ms,
+        () =>
+          new CommandFailure(
+            deadline.code,
+            deadline.code === ExitCode.timedOut ? `timed out after ${Math.round(deadline.ms / 1000)} s` : `${target} did not answer within ${Math.round(deadline.ms / 1000)} s: is IBKR reachable from the gateway?`,
+          ),
+      );
+    }
+  } catch (error) {
+    code = report(out, global, error);
+  }
+  if (backend) await disposeQuietly(backend, global.requestTimeoutMs);
+  return code;
+}
+
+/** Ctrl-C during a one-shot command or a wait ends it at once with 130. */
+function interruptible(work: Promise<CommandResult>, stop: AbortSignal): Promise<CommandResult> {
+  return new Promise((resolve, reject) => {
+    const onAbort = (): void => resolve(INTERRUPTED);
+    if (stop.aborted) return onAbort();
+    stop.addEventListener('abort', onAbort, { once: true });
+    work.then(resolve, reject).finally(() => stop.removeEventListener('abort', onAbort));
+  });
+}
+
+/** One line for an expected failure (stack only with --verbose); a bug gets its stack always. */
+function report(out: Output, global: GlobalOptions, error: unknown): number {
+  const code = exitCodeForError(error);
+  const expected = isExpectedFailure(error);
+  const message = error instanceof Error ? error.message : String(error);
+  out.problem(`ibkr-tray: ${expected ? message : `unexpected error: ${message}`}`);
+  if ((global.verbose || !expected) && error instanceof Error && error.stack) out.problem(error.stack);
+  const kind = error instanceof GatewayError ? error.kind : error instanceof CommandFailure ? 'failure' : expected ? (error as Error).name : 'bug';
+  out.result(null, { ok: false, exitCode: code, error: { kind, message } });
+  return code;
+}
+
+/** Release the core; a dispose that hangs must not hang the command. */
+async function disposeQuietly(backend: Promise<CliBackend>, timeoutMs: number): Promise<void> {
+  try {
+    const b = await backend;
+    await withDeadline(b.dispose(), timeoutMs + 2_000, () => new CommandFailure(ExitCode.unreachable, 'dispose timed out'));
+  } catch {
+    // The command's outcome is already decided; main exits anyway.
+  }
+}

@@ -25,10 +25,12 @@ async function request<T>(path: string, init: RequestInit = {}): Promise<T> {
     cache: 'no-store',
     signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
   });
-  if (response.status === 401 || response.status === 403) {
-    throw new Error('The dashboard refused this page: open the address printed by `ibkr-tray serve` again.');
+  if (!response.ok) {
+    // The dashboard answers refusals as {ok:false, reason}; show its words when there are some.
+    const body = (await response.json().catch(() => null)) as { reason?: unknown } | null;
+    const reason = typeof body?.reason === 'string' ? body.reason : `The dashboard answered ${response.status}.`;
+    throw new Error(reason);
   }
-  if (!response.ok) throw new Error(`The dashboard answered ${response.status}.`);
   return (await response.json()) as T;
 }
 

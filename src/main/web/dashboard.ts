@@ -1,0 +1,283 @@
+/**
+ * The local web dashboard behind `ibkr-tray serve`: the same built page the Electron window shows,
+ * plus the RendererApi as HTTP routes (WebRoutes) and server-sent events, for machines without a
+ * desktop. Guarded by an access token, a Host check (DNS rebinding) and an Origin check (CSRF).
+ */
+import { randomBytes } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { networkInterfaces } from 'node:os';
+import type { AddressInfo } from 'node:net';
+import { WebRoutes } from '../../shared/routes.js';
+import type { Engine } from '../../shared/engine.js';
+import { IntentSchema, type IntentResult } from '../../shared/intents.js';
+import { openEventStream, type EventStream } from './event-stream.js';
+import { allowedHostHeaders, checkHost, checkRequest, hostHeaderOf, isLoopback, tokenCookieName, tokensMatch } from './request-guard.js';
+import { readStaticFile } from './static-files.js';
+
+export interface DashboardOptions {
+  readonly engine: Engine;
+  /** Listen address; default 127.0.0.1. Anything else exposes the dashboard beyond this machine. */
+  readonly host?: string;
+  /** TCP port; 0 (default) picks a free one. */
+  readonly port?: number;
+  /** The built page (out/renderer). */
+  readonly rendererDir: string;
+  /** The access token; default 32 random bytes. */
+  readonly token?: string;
+  /** More names the dashboard answers to (Host header), e.g. the machine's DNS name on a LAN bind. */
+  readonly allowedHosts?: readonly string[];
+}
+
+export interface Dashboard {
+  /** The address to open, token included (`http://127.0.0.1:PORT/?token=…`). */
+  readonly url: string;
+  readonly token: string;
+  readonly host: string;
+  readonly port: number;
+  /** Things the user should know (e.g. listening beyond loopback); print them. */
+  readonly warnings: readonly string[];
+  /** Stop listening, end every event stream, and close every connection. */
+  close(): Promise<void>;
+}
+
+/** Headers on every answer: the page runs under the strictest CSP that still lets it work. */
+const SECURITY_HEADERS: Readonly<Record<string, string>> = {
+  'content-security-policy':
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+  'x-content-type-options': 'nosniff',
+  'x-frame-options': 'DENY',
+  // The first URL carries the token: never let it travel on in a Referer.
+  'referrer-policy': 'no-referrer',
+  'cross-origin-resource-policy': 'same-origin',
+  'cache-control': 'no-store',
+};
+
+const MAX_BODY_BYTES = 16 * 1024;
+const BODY_TIMEOUT_MS = 10_000;
+
+function isWildcard(host: string): boolean {
+  return host === '0.0.0.0' || host === '::';
+}
+
+/** Every address of this machine, for a wildcard bind's Host check. */
+function localAddresses(): string[] {
+  return Object.values(networkInterfaces()).flatMap((list) => (list ?? []).map((info) => info.address));
+}
+
+function sendJson(response: ServerResponse, status: number, body: unknown): void {
+  response.writeHead(status, { 'content-type': 'application/json; charset=utf-8' });
+  response.end(JSON.stringify(body));
+}
+
+function sendText(response: ServerResponse, status: number, text: string): void {
+  response.writeHead(status, { 'content-type': 'text/plain; charset=utf-8' });
+  response.end(`${text}\n`);
+}
+
+/** A request the dashboard refuses with a particular status. */
+class RequestError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** The request body as JSON, bounded in size and time; a clear error otherwise. */
+function readJson(request: IncomingMessage): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    if (!(request.headers['content-type'] ?? '').toLowerCase().startsWith('application/json')) {
+      reject(new Error('send JSON (content-type: application/json)'));
+      return;
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const timer = setTimeout(() => {
+      reject(new Error('the request body took too long'));
+      request.destroy();
+    }, BODY_TIMEOUT_MS);
+    request.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_BODY_BYTES) {
+        clearTimeout(timer);
+        reject(new RequestError(413, 'the request body is too large'));
+        // Drain the rest unread so the refusal can still be answered on this connection.
+        request.removeAllListeners('data');
+        request.resume();
+        return;
+      }
+      chunks.push(chunk);
+    });
+    request.on('end', () => {
+      clearTimeout(timer);
+      try {
+        resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown);
+      } catch {
+        reject(new Error('the request body is not valid JSON'));
+      }
+    });
+    request.on('error', (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+  });
+}
+
+/** Start the dashboard; resolves once it listens. */
+export async function startDashboard(options: DashboardOptions): Promise<Dashboard> {
+  const { engine, rendererDir } = options;
+  const host = options.host ?? '127.0.0.1';
+  const token = options.token ?? randomBytes(32).toString('base64url');
+  const streams = new Set<EventStream>();
+  // Filled in once the port is known (port 0 picks one).
+  let allowedHosts: ReadonlySet<string> = new Set();
+  let cookieName = '';
+
+  async function dispatch(response: ServerResponse, candidate: unknown): Promise<void> {
+    const parsed = IntentSchema.safeParse(candidate);
+    if (!parsed.success) {
+      const first = parsed.error.issues[0];
+      sendJson(response, 400, { ok: false, reason: `Not a valid request: ${first?.message ?? 'unknown shape'}.` } satisfies IntentResult);
+      return;
+    }
+    let result: IntentResult;
+    try {
+      result = await engine.dispatch(parsed.data);
+    } catch (error) {
+      result = { ok: false, reason: `The engine failed: ${error instanceof Error ? error.message : String(error)}` };
+    }
+    sendJson(response, 200, result);
+  }
+
+  function openEvents(response: ServerResponse): void {
+    const unsubscribers: Array<() => void> = [];
+    const stream = openEventStream(response, () => {
+      streams.delete(stream);
+      for (const unsubscribe of unsubscribers) unsubscribe();
+    });
+    streams.add(stream);
+    unsubscribers.push(engine.subscribe((snapshot) => stream.send('snapshot', snapshot)));
+    unsubscribers.push(engine.onLog((lines) => stream.send('log', lines)));
+    // What changed between the page's first pull and this subscription is covered by this one.
+    stream.send('snapshot', engine.snapshot());
+  }
+
+  async function route(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    for (const [name, value] of Object.entries(SECURITY_HEADERS)) response.setHeader(name, value);
+    const url = new URL(request.url ?? '/', 'http://dashboard.invalid');
+    const method = (request.method ?? 'GET').toUpperCase();
+
+    // First visit: swap the token in the address for a cookie, then show a clean address.
+    const queryToken = url.searchParams.get('token');
+    if (queryToken !== null && method === 'GET' && url.pathname === '/') {
+      const hostVerdict = checkHost({ host: request.headers.host }, allowedHosts);
+      if (!hostVerdict.ok) return sendText(response, hostVerdict.status, hostVerdict.reason);
+      if (!tokensMatch(queryToken, token)) {
+        return sendText(response, 401, 'Refused: this access token is not (or no longer) valid. Open the address `ibkr-tray serve` printed last.');
+      }
+      response.writeHead(303, {
+        'set-cookie': `${cookieName}=${token}; HttpOnly; SameSite=Strict; Path=/`,
+        location: '/',
+      });
+      response.end();
+      return;
+    }
+
+    const verdict = checkRequest(
+      {
+        method,
+        host: request.headers.host,
+        origin: request.headers.origin,
+        fetchSite: request.headers['sec-fetch-site'] as string | undefined,
+        cookie: request.headers.cookie,
+        authorization: request.headers.authorization,
+      },
+      { allowedHosts, token, cookieName },
+    );
+    if (!verdict.ok) {
+      if (url.pathname.startsWith('/api/')) return sendJson(response, verdict.status, { ok: false, reason: verdict.reason });
+      return sendText(response, verdict.status, verdict.reason);
+    }
+
+    switch (`${method} ${url.pathname}`) {
+      case `GET ${WebRoutes.snapshot}`:
+        return sendJson(response, 200, engine.snapshot());
+      case `GET ${WebRoutes.log}`:
+        return sendJson(response, 200, engine.log());
+      case `GET ${WebRoutes.events}`:
+        return openEvents(response);
+      case `POST ${WebRoutes.intent}`:
+        return dispatch(response, await readJson(request));
+      case `POST ${WebRoutes.folder}`: {
+        const body = await readJson(request);
+        const folder = typeof body === 'object' && body !== null && 'folder' in body ? body.folder : undefined;
+        return dispatch(response, { type: 'set-gateway-folder', folder });
+      }
+    }
+    if (url.pathname.startsWith('/api/')) return sendJson(response, 404, { ok: false, reason: 'No such route.' });
+    if (method !== 'GET' && method !== 'HEAD') return sendText(response, 405, 'Method not allowed.');
+    const file = await readStaticFile(rendererDir, url.pathname);
+    if (file === null) {
+      if (url.pathname === '/') return sendText(response, 500, `The page is not built (no index.html in ${rendererDir}): run \`npm run build\`.`);
+      return sendText(response, 404, 'Not found.');
+    }
+    response.writeHead(200, { 'content-type': file.contentType, 'content-length': file.body.length });
+    response.end(method === 'HEAD' ? undefined : file.body);
+  }
+
+  const server = createServer((request, response) => {
+    route(request, response).catch((error: unknown) => {
+      const reason = error instanceof Error ? error.message : String(error);
+      const status = error instanceof RequestError ? error.status : 400;
+      if (!response.headersSent) sendJson(response, status, { ok: false, reason: `Bad request: ${reason}.` });
+      else response.end();
+    });
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    const onError = (error: NodeJS.ErrnoException): void => {
+      reject(
+        new Error(
+          error.code === 'EADDRINUSE'
+            ? `Port ${options.port ?? 0} on ${host} is already in use: choose another with --port.`
+            : `The dashboard could not listen on ${host}:${options.port ?? 0}: ${error.message}`,
+        ),
+      );
+    };
+    server.once('error', onError);
+    server.listen(options.port ?? 0, host, () => {
+      server.off('error', onError);
+      resolve();
+    });
+  });
+
+  const port = (server.address() as AddressInfo).port;
+  const extra = [...(options.allowedHosts ?? []), ...(isWildcard(host) ? ['localhost', ...localAddresses()] : [])];
+  allowedHosts = allowedHostHeaders(host, port, extra);
+  cookieName = tokenCookieName(port);
+
+  const warnings: string[] = [];
+  if (!isLoopback(host)) {
+    warnings.push(
+      `The dashboard listens on ${host}, beyond this machine: anyone who can reach it and has the token can control your IBKR session. ` +
+        'Prefer the default 127.0.0.1 with an SSH tunnel (ssh -L).',
+    );
+  }
+  const shownHost = isWildcard(host) ? '127.0.0.1' : host;
+
+  return {
+    url: `http://${hostHeaderOf(shownHost, port)}/?token=${token}`,
+    token,
+    host,
+    port,
+    warnings,
+    close: async () => {
+      for (const stream of [...streams]) stream.close();
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+    },
+  };
+}

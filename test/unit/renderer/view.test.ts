@@ -1,0 +1,115 @@
+import { describe, expect, it } from 'vitest';
+import { formatDuration, formatRelative, isNewer, stateLabel, viewOf } from '../../../src/renderer/view.js';
+import { SESSION_KINDS } from '../../../src/shared/snapshot.js';
+import { snapshotOf } from '../web/fake-engine.js';
+
+const NOW = Date.UTC(2026, 0, 15, 12, 0, 0);
+
+describe('formatDuration / formatRelative', () => {
+  it.each([
+    [0, '0 s'],
+    [45_000, '45 s'],
+    [8 * 60_000 + 59_000, '8 min'],
+    [5 * 3_600_000, '5 h'],
+    [5 * 3_600_000 + 3 * 60_000, '5 h 3 min'],
+    [2 * 86_400_000 + 4 * 3_600_000, '2 d 4 h'],
+    [-45_000, '45 s'],
+  ])('%i ms is %s', (ms, text) => {
+    expect(formatDuration(ms)).toBe(text);
+  });
+
+  it.each([
+    [NOW - 12_000, '12 s ago'],
+    [NOW + 8 * 60_000, 'in 8 min'],
+    [NOW + 500, 'just now'],
+    [null, '—'],
+  ])('%s relative to now is %s', (at, text) => {
+    expect(formatRelative(at, NOW)).toBe(text);
+  });
+});
+
+describe('viewOf', () => {
+  it('draws a ready paper session: green, identity, aliases, times', () => {
+    const vm = viewOf(snapshotOf({ at: NOW }), NOW);
+    expect(vm.tone).toBe('ok');
+    expect(vm.stateLabel).toBe('Ready');
+    expect(vm.identity).toBe('user123 · Paper');
+    expect(vm.accounts.options).toEqual([
+      { value: 'DU1234567', label: 'Main paper (DU1234567)' },
+      { value: 'DU7654321', label: 'DU7654321' },
+    ]);
+    expect(vm.accounts.selected).toBe('DU1234567');
+    expect(vm.accounts.enabled).toBe(true);
+    expect(vm.times).toEqual({ keepalive: '12 s ago', ssoExpiry: 'in 8 min', nextReset: 'in 5 h 3 min' });
+    expect(vm.gateway).toMatchObject({ pid: '4242', port: '5000', status: 'Running (started by IBKR Tray)' });
+    expect(vm.setup).toBeNull();
+  });
+
+  it('says Live for a live account and shows no identity before login', () => {
+    expect(viewOf(snapshotOf({ paper: false }), NOW).identity).toBe('user123 · Live');
+    expect(viewOf(snapshotOf({ username: null, paper: null }), NOW).identity).toBeNull();
+  });
+
+  it('enables exactly the buttons the snapshot allows', () => {
+    const actions = { ...snapshotOf().actions, logIn: true, logOut: false, takeOver: true, retry: false, stopGateway: false };
+    const vm = viewOf(snapshotOf({ state: 'competing', actions }), NOW);
+    expect(vm.buttons.logIn.enabled).toBe(true);
+    expect(vm.buttons.logOut.enabled).toBe(false);
+    expect(vm.buttons.takeOver.enabled).toBe(true);
+    expect(vm.buttons.retry.enabled).toBe(false);
+    expect(vm.buttons.stopGateway.enabled).toBe(false);
+    expect(vm.buttons.cancelLogin).toEqual({ visible: false, enabled: false });
+  });
+
+  it('shows Cancel login only during a login', () => {
+    const vm = viewOf(snapshotOf({ state: 'logging-in', actions: { ...snapshotOf().actions, cancelLogin: true } }), NOW);
+    expect(vm.buttons.cancelLogin).toEqual({ visible: true, enabled: true });
+  });
+
+  it('disables the picker with fewer than two accounts or when the engine says so', () => {
+    expect(viewOf(snapshotOf({ accounts: [{ id: 'U1', alias: null }] }), NOW).accounts.enabled).toBe(false);
+    expect(viewOf(snapshotOf({ actions: { ...snapshotOf().actions, selectAccount: false } }), NOW).accounts.enabled).toBe(false);
+  });
+
+  it('turns the first run (no folder, nothing running) into a setup step, not an error', () => {
+    const gateway = { ...snapshotOf().gateway, folder: null, running: false, pid: null };
+    const vm = viewOf(snapshotOf({ state: 'stopped', gateway }), NOW);
+    expect(vm.setup?.steps.join(' ')).toMatch(/Java 8/);
+    expect(vm.setup?.steps.join(' ')).toMatch(/clientportal\.gw\.zip/);
+    expect(vm.setup?.downloadUrl).toMatch(/^https:\/\/www\.interactivebrokers\.com\//);
+    expect(vm.gateway.folder).toBe('not set');
+  });
+
+  it('needs no setup for an adopted gateway without a folder', () => {
+    const gateway = { ...snapshotOf().gateway, folder: null, running: true, startedByUs: false };
+    const vm = viewOf(snapshotOf({ gateway }), NOW);
+    expect(vm.setup).toBeNull();
+    expect(vm.gateway.status).toBe('Running (already running, adopted)');
+  });
+
+  it('marks a failing keepalive and says since when', () => {
+    const vm = viewOf(snapshotOf({ keepaliveFailingSince: NOW - 90_000 }), NOW);
+    expect(vm.keepaliveFailing).toBe(true);
+    expect(vm.times.keepalive).toBe('failing since 1 min ago');
+  });
+
+  it('adds when sending resumes to a rate-limited reason', () => {
+    const vm = viewOf(snapshotOf({ state: 'rate-limited', reason: 'IBKR asked us to slow down.', rateLimitedUntil: NOW + 5 * 60_000 }), NOW);
+    expect(vm.reason).toBe('IBKR asked us to slow down. (resumes in 5 min)');
+    expect(vm.tone).toBe('attention');
+  });
+
+  it('labels every state', () => {
+    for (const kind of SESSION_KINDS) expect(stateLabel(kind)).not.toBe('');
+  });
+});
+
+describe('isNewer', () => {
+  it('keeps the first snapshot and drops older or repeated ones', () => {
+    const five = snapshotOf({ seq: 5 });
+    expect(isNewer(null, five)).toBe(true);
+    expect(isNewer(five, snapshotOf({ seq: 6 }))).toBe(true);
+    expect(isNewer(five, snapshotOf({ seq: 4 }))).toBe(false);
+    expect(isNewer(five, snapshotOf({ seq: 5 }))).toBe(false);
+  });
+});

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Output } from '../../../src/main/cli/output.js';
-import { formatElapsed, ProgressLine } from '../../../src/main/cli/progress.js';
+import { durationWords, formatElapsed, ProgressLine } from '../../../src/main/cli/progress.js';
 
 function stream(isTTY: boolean) {
   const chunks: string[] = [];
@@ -35,6 +35,14 @@ describe('ProgressLine', () => {
     [3_605_000, '1:00:05'],
   ])('formats %i ms as %s', (ms, text) => {
     expect(formatElapsed(ms)).toBe(text);
+  });
+
+  it.each([
+    [200, '0.2 s'],
+    [45_000, '45 s'],
+    [300_000, '5 min 0 s'],
+  ])('says %i ms as %s', (ms, text) => {
+    expect(durationWords(ms)).toBe(text);
   });
 });
 

@@ -6,7 +6,7 @@
 import { IBCAuthenticationError } from '../../core/errors.js';
 import type { CommandContext, CommandResult } from '../context.js';
 import { CommandFailure, ExitCode } from '../exit-codes.js';
-import { formatElapsed } from '../progress.js';
+import { durationWords } from '../progress.js';
 
 export interface LoginOptions {
   readonly wait: boolean;
@@ -42,7 +42,7 @@ export async function login(ctx: CommandContext, options: LoginOptions): Promise
     await backend.auth.waitForLogin({ timeoutMs: options.timeoutMs, pollIntervalMs: options.intervalMs });
   } catch (error) {
     if (error instanceof IBCAuthenticationError) {
-      throw new CommandFailure(ExitCode.timedOut, `not logged in after ${formatElapsed(ctx.now() - startedAt)}: ${error.message}`, { cause: error });
+      throw new CommandFailure(ExitCode.timedOut, `not logged in after ${durationWords(ctx.now() - startedAt)}: ${error.message}`, { cause: error });
     }
     throw error;
   } finally {

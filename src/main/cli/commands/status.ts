@@ -5,7 +5,7 @@ import type { CommandContext, CommandResult } from '../context.js';
 import { INTERRUPTED } from '../context.js';
 import { pause } from '../deadline.js';
 import { CommandFailure, ExitCode, exitCodeForGatewayFailure, exitCodeForState } from '../exit-codes.js';
-import { formatElapsed } from '../progress.js';
+import { durationWords } from '../progress.js';
 import { stateWords, statusDocument, statusLine } from '../status-line.js';
 
 /** One line (or the snapshot as JSON); exit 0 only when ready. */
@@ -48,7 +48,7 @@ export async function waitUntilReady(ctx: CommandContext, timeoutMs: number, int
     const remaining = startedAt + timeoutMs - ctx.now();
     if (remaining <= 0) {
       progress.clear();
-      throw new CommandFailure(ExitCode.timedOut, `timed out after ${formatElapsed(timeoutMs)} waiting for the session; last state: ${last}`);
+      throw new CommandFailure(ExitCode.timedOut, `timed out after ${durationWords(timeoutMs)} waiting for the session; last state: ${last}`);
     }
     progress.update(`waiting for the session: ${last}`);
     await pause(Math.min(intervalMs, remaining), ctx.stop);

@@ -1,0 +1,80 @@
+/** A CliBackend made of plain data, for testing the commands' logic without a gateway. */
+import type { CliBackend, SeedAuthentication } from '../../../src/main/cli/backend.js';
+import type { EngineHandle } from '../../../src/main/core/engine.js';
+import type { AppSnapshot, SessionKind } from '../../../src/shared/snapshot.js';
+
+export function snapshotOf(state: SessionKind, extra: Partial<AppSnapshot> = {}): AppSnapshot {
+  return {
+    seq: 1,
+    at: Date.UTC(2026, 0, 5, 9, 30),
+    state,
+    tone: 'ok',
+    reason: state === 'ready' ? 'Logged in.' : `The session is ${state}.`,
+    authenticated: state === 'ready',
+    connected: state === 'ready',
+    competing: state === 'competing',
+    accounts: [
+      { id: 'DU1234567', alias: 'Main' },
+      { id: 'DU7654321', alias: null },
+    ],
+    selectedAccount: 'DU1234567',
+    username: 'user123',
+    paper: true,
+    serverName: null,
+    lastTickleAt: null,
+    ssoExpiresAt: null,
+    nextResetAt: null,
+    keepaliveFailingSince: null,
+    rateLimitedUntil: null,
+    gateway: { url: 'https://localhost:5000', port: 5000, folder: null, running: true, pid: null, startedByUs: false, fingerprint: null },
+    actions: { logIn: false, cancelLogin: false, logOut: true, takeOver: false, retry: false, startGateway: false, stopGateway: false, selectAccount: true, refresh: true },
+    notices: [],
+    preferences: { startAtLogin: false, notifications: true, startGatewayWithApp: true, stopGatewayOnQuit: false },
+    ...extra,
+  };
+}
+
+export interface FakeBackend extends CliBackend {
+  checks: number;
+  selected: string[];
+  disposed: number;
+}
+
+/** `states` are returned by successive check() calls (the last one repeats); an Error is thrown. */
+export function fakeBackend(states: (AppSnapshot | Error)[], auth: Partial<SeedAuthentication> = {}): FakeBackend {
+  const fake: FakeBackend = {
+    gatewayUrl: 'https://localhost:5000',
+    gatewayFolder: null,
+    checks: 0,
+    selected: [],
+    disposed: 0,
+    auth: {
+      login: () => Promise.reject(new Error('login not scripted')),
+      waitForLogin: () => Promise.reject(new Error('waitForLogin not scripted')),
+      isAuthenticated: () => Promise.reject(new Error('not scripted')),
+      updateServerAccount: (id) => {
+        fake.selected.push(id);
+        return Promise.resolve({ set: true, acctId: id });
+      },
+      ssoValidate: () => Promise.reject(new Error('not scripted')),
+      reauthenticate: () => Promise.reject(new Error('not scripted')),
+      tickle: () => Promise.reject(new Error('not scripted')),
+      logout: () => Promise.reject(new Error('not scripted')),
+      ...auth,
+    },
+    engine: {} as EngineHandle,
+    check: () => {
+      const next = states[Math.min(fake.checks, states.length - 1)];
+      fake.checks += 1;
+      if (next === undefined) return Promise.reject(new Error('no state scripted'));
+      return next instanceof Error ? Promise.reject(next) : Promise.resolve(next);
+    },
+    pinnedFingerprint: () => null,
+    pinFingerprint: () => undefined,
+    dispose: () => {
+      fake.disposed += 1;
+      return Promise.resolve();
+    },
+  };
+  return fake;
+}

@@ -160,3 +160,29 @@ export function appFileFor(requestUrl: string, root: string): string | null {
 export function grantsPermission(_permission: string): boolean {
   return false;
 }
+
+/** Chromium's answers to a certificate verify proc. */
+export const CERT_TRUSTED = 0;
+export const CERT_CHROMIUM_DECIDES = -3;
+
+/**
+ * The login session's certificate verify proc, as a pure function of what Chromium reports (host and
+ * certificate, no port). The pinned gateway certificate is accepted for the gateway's host; everything
+ * else gets Chromium's own verdict (so an expired self-signed certificate is refused). The port is the
+ * gateway's by construction: this session only serves the login window, whose navigation is held to
+ * the gateway's origin (isAllowedNavigation).
+ */
+export function verifyLoginCertificate(
+  request: { readonly hostname: string; readonly certificate: PresentedCertificate },
+  gateway: { readonly url: string; readonly fingerprint: string | null },
+): typeof CERT_TRUSTED | typeof CERT_CHROMIUM_DECIDES {
+  let port: string;
+  try {
+    const parsed = new URL(gateway.url);
+    port = parsed.port || (parsed.protocol === 'https:' ? '443' : '80');
+  } catch {
+    return CERT_CHROMIUM_DECIDES;
+  }
+  const host = request.hostname.includes(':') && !request.hostname.startsWith('[') ? `[${request.hostname}]` : request.hostname;
+  return acceptsGatewayCertificate(`https://${host}:${port}/`, request.certificate, gateway) ? CERT_TRUSTED : CERT_CHROMIUM_DECIDES;
+}

@@ -1,0 +1,75 @@
+/**
+ * The tray icon: draws every snapshot (icon, tooltip, whole menu rebuilt from trayMenu) and turns menu
+ * choices into intents or shell commands. Holds no session state: the last snapshot is all it knows.
+ */
+import path from 'node:path';
+import { Menu, Tray, nativeImage, type MenuItemConstructorOptions, type NativeImage } from 'electron';
+import type { AppSnapshot } from '../../shared/snapshot.js';
+import { trayIconFile, trayTooltip, type TrayPlatform } from './tray-icon.js';
+import { leftClickOpensWindow, trayMenu, type TrayCommand, type TrayMenuItem } from './tray-menu.js';
+
+export interface StatusTrayOptions {
+  /** The assets/ folder. */
+  readonly assetsDir: string;
+  readonly platform: TrayPlatform;
+  /** Carry out a menu choice (main.ts dispatches intents, opens the window, quits). */
+  readonly run: (command: TrayCommand) => void;
+}
+
+function toElectron(item: TrayMenuItem, run: (command: TrayCommand) => void): MenuItemConstructorOptions {
+  const options: MenuItemConstructorOptions = { type: item.type };
+  if (item.label !== undefined) options.label = item.label;
+  if (item.enabled !== undefined) options.enabled = item.enabled;
+  if (item.checked !== undefined) options.checked = item.checked;
+  if (item.submenu) options.submenu = item.submenu.map((child) => toElectron(child, run));
+  const command = item.command;
+  if (command) options.click = () => run(command);
+  return options;
+}
+
+export class StatusTray {
+  private readonly tray: Tray;
+  private readonly images = new Map<string, NativeImage>();
+  private iconFile: string | null = null;
+  private menu: Menu | null = null;
+
+  constructor(
+    snapshot: AppSnapshot,
+    private readonly options: StatusTrayOptions,
+  ) {
+    this.tray = new Tray(this.image(trayIconFile(snapshot, options.platform)));
+    if (leftClickOpensWindow(options.platform)) {
+      this.tray.on('click', () => options.run({ kind: 'open-window' }));
+      // On macOS a context menu set with setContextMenu would take the left click too: pop it on right click.
+      if (options.platform === 'darwin') this.tray.on('right-click', () => this.menu && this.tray.popUpContextMenu(this.menu));
+    }
+    this.draw(snapshot);
+  }
+
+  /** Draw one snapshot: icon (when it changed), tooltip, and the whole menu rebuilt. */
+  draw(snapshot: AppSnapshot): void {
+    const file = trayIconFile(snapshot, this.options.platform);
+    if (file !== this.iconFile) {
+      this.tray.setImage(this.image(file));
+      this.iconFile = file;
+    }
+    this.tray.setToolTip(trayTooltip(snapshot));
+    this.menu = Menu.buildFromTemplate(trayMenu(snapshot).map((item) => toElectron(item, this.options.run)));
+    if (this.options.platform !== 'darwin') this.tray.setContextMenu(this.menu);
+  }
+
+  destroy(): void {
+    this.tray.destroy();
+  }
+
+  private image(file: string): NativeImage {
+    let image = this.images.get(file);
+    if (!image) {
+      image = nativeImage.createFromPath(path.join(this.options.assetsDir, file));
+      // Template images are tinted by macOS for light and dark menu bars.
+      if (file.endsWith('Template.png')) image.setTemplateImage(true);
+      this.images.set(file, image);
+    }
+    return image;
+  }
+}

@@ -54,6 +54,21 @@ export interface SimOptions {
   ips?: { allow: string[]; deny: string[] };
   /** Injectable clock for long simulated runs. Default: real time. */
   clock?: SimClock;
+  /** Which certificate to serve: the expired gateway one (default), another one, or your own PEMs. */
+  certificate?: 'gateway' | 'other' | { key: string; cert: string };
+  /** ssoExpires jumps back to ssoLifetimeMs this often (facts §6.4). Default 600000. */
+  ssoRefreshMs?: number;
+  /**
+   * After the brokerage session drops, the gateway's own tickle (every 30 s) notices and logs itself
+   * out (facts §6.5). Default 30000.
+   */
+  autoLogoutDelayMs?: number;
+  /** How many /iserver/accounts answers are `{}` right after each brokerage init. Default 1. */
+  emptyAccountsAnswers?: number;
+  /** conf.yaml proxyRemoteHost: unknown paths are redirected there. Default "https://api.ibkr.com". */
+  proxyRemoteHost?: string;
+  /** IBKR user id (tickle userId, sso/validate USER_ID). Default 12345678. */
+  userId?: number;
 }
 
 export interface RequestRecord {

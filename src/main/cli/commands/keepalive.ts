@@ -6,6 +6,7 @@
  */
 import type { AppSnapshot } from '../../../shared/snapshot.js';
 import type { CommandContext, CommandResult } from '../context.js';
+import { untilStopped } from '../deadline.js';
 import { ExitCode } from '../exit-codes.js';
 import { statusDocument, statusLine } from '../status-line.js';
 
@@ -27,10 +28,7 @@ export async function keepalive(ctx: CommandContext): Promise<CommandResult> {
   try {
     await backend.engine.start();
     print(backend.engine.snapshot());
-    await new Promise<void>((resolve) => {
-      if (ctx.stop.aborted) resolve();
-      else ctx.stop.addEventListener('abort', () => resolve(), { once: true });
-    });
+    await untilStopped(ctx.stop);
   } finally {
     unsubscribe();
   }

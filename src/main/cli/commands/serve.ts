@@ -1,10 +1,33 @@
 /**
- * `ibkr-tray serve [--host H] [--port P]`: the local web dashboard over the same engine, until Ctrl-C.
+ * `ibkr-tray serve [--host H] [--port P]`: the local web dashboard over the same engine, until
+ * Ctrl-C or SIGTERM. The printed address carries the access token: it is the user's own terminal.
  */
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { startDashboard } from '../../web/dashboard.js';
 import type { CommandContext, CommandResult } from '../context.js';
+import { untilStopped } from '../deadline.js';
 import { CommandFailure, ExitCode } from '../exit-codes.js';
 
-export async function serve(_ctx: CommandContext, _host: string, _port: number): Promise<CommandResult> {
-  // Wired to src/main/web's dashboard once it lands.
-  throw new CommandFailure(ExitCode.usage, 'serve: the web dashboard is not available in this build');
+/** out/renderer, built by `npm run build` beside out/main. */
+const RENDERER_DIR = fileURLToPath(new URL('../../../renderer/', import.meta.url));
+
+export async function serve(ctx: CommandContext, host: string, port: number): Promise<CommandResult> {
+  if (!existsSync(RENDERER_DIR)) throw new CommandFailure(ExitCode.usage, `the dashboard page is not built (${RENDERER_DIR} is missing): run \`npm run build\``);
+  const backend = await ctx.backend({ useWebSocket: true });
+  await backend.engine.start();
+  let dashboard;
+  try {
+    dashboard = await startDashboard({ engine: backend.engine, host, port, rendererDir: RENDERER_DIR });
+  } catch (error) {
+    // EADDRINUSE and friends come back as one-line messages that say what to do.
+    throw new CommandFailure(ExitCode.usage, error instanceof Error ? error.message : String(error), { cause: error });
+  }
+  for (const warning of dashboard.warnings) ctx.out.problem(`warning: ${warning}`);
+  ctx.out.result(`dashboard: ${dashboard.url}\n(Ctrl-C stops it)`, { ok: true, url: dashboard.url, host: dashboard.host, port: dashboard.port, gatewayUrl: backend.gatewayUrl });
+  await untilStopped(ctx.stop);
+  await dashboard.close();
+  await backend.dispose();
+  ctx.out.say('dashboard stopped');
+  return ExitCode.ok;
 }

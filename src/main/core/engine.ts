@@ -2,10 +2,26 @@
  * The composition root of the core: settings → supervisor + client → monitor → controller.
  * Every shell (Electron main, `ibkr-tray`, `ibkr-tray serve`) builds its engine through createEngine.
  *
- * CONTRACT FIRST: the types below are fixed for the shells; the implementation lands with the
- * session-engine issue.
+ * One-shot commands (e.g. `ibkr-tray status`): `createEngine({ watch: false })`, then
+ * `await engine.refresh()` does one auth/status (+ a tickle when a session exists) and returns the
+ * snapshot; no timer, socket or poll runs, so the process can exit right after `dispose()`.
  */
+import fs from 'node:fs';
+import path from 'node:path';
+import WebSocket from 'ws';
 import type { Engine } from '../../shared/engine.js';
+import type { AppSnapshot } from '../../shared/snapshot.js';
+import { AccountBook, type AccountTiming } from './accounts.js';
+import { SessionController } from './controller.js';
+import { createGatewayClient, type GatewayClient } from './gateway/client.js';
+import { systemClock, type Clock } from './gateway/clock.js';
+import { OWN_CONF, parseGatewayConf } from './gateway/conf.js';
+import { checkGatewayFolder } from './gateway/folder.js';
+import { createPinnedAgent } from './gateway/tls.js';
+import type { GatewaySupervisor } from './gateway/types.js';
+import { SessionMonitor, type GatewayBinding, type MonitorTiming } from './monitor.js';
+import { confSettingsBackend, defaultConfigDir, SettingsStore } from './settings.js';
+import { GatewaySocket, type SocketTiming } from './socket.js';
 
 /** Where settings are read and written: `conf` in plain Node, electron-store in the app (same file format). */
 export interface SettingsBackend {
@@ -16,6 +32,14 @@ export interface SettingsBackend {
   /** The file's path, for messages. */
   readonly path: string;
 }
+
+/** Builds the supervisor of a gateway folder (the core's GatewaySupervisor in the app; fakes in tests). */
+export type SupervisorFactory = (options: {
+  readonly folder: string;
+  readonly port: number;
+  readonly clock: Clock;
+  readonly configDir: string;
+}) => GatewaySupervisor;
 
 export interface EngineOptions {
   /** Settings folder; default IBKR_TRAY_CONFIG_DIR, else the OS app-data folder of "IBKR Tray". */
@@ -32,6 +56,23 @@ export interface EngineOptions {
   readonly openLoginPage?: (url: string) => void | Promise<void>;
   /** Follow the gateway's WebSocket (default true); false = REST polling only. */
   readonly useWebSocket?: boolean;
+  /**
+   * Run the monitor's timers (default true). false: nothing is checked by itself; call `refresh()`
+   * for one check (one-shot commands), intents still work.
+   */
+  readonly watch?: boolean;
+  /** How a supervisor is built for a folder; default the core's. Without one the gateway is only talked to. */
+  readonly createSupervisor?: SupervisorFactory | null;
+  /** Time (tests pass a fake). */
+  readonly clock?: Clock;
+  /** Shorter intervals for tests and benchmarks. */
+  readonly timing?: {
+    readonly monitor?: Partial<MonitorTiming>;
+    readonly socket?: Partial<SocketTiming>;
+    readonly accounts?: Partial<AccountTiming>;
+  };
+  /** One line per request and socket event (never tokens, cookies or full account numbers). */
+  readonly log?: (line: string) => void;
 }
 
 export interface EngineHandle extends Engine {
@@ -39,9 +80,142 @@ export interface EngineHandle extends Engine {
   start(): Promise<void>;
   /** Stop every timer and socket; stop the gateway only when asked and only if we started it. */
   dispose(options?: { readonly stopGateway?: boolean }): Promise<void>;
+  /** Check once now (auth/status, + tickle when a session exists) and return the snapshot after it. */
+  refresh(): Promise<AppSnapshot>;
+  /** The settings the engine uses (the shells read preferences from snapshots; this is for wiring). */
+  readonly settings: SettingsStore;
+}
+
+const DEFAULT_GATEWAY_URL = 'https://localhost:5000';
+
+/** The origin of a folder's gateway: our own conf when we wrote one (port taken), else conf.yaml. */
+function folderUrl(folder: string): string | null {
+  for (const conf of [OWN_CONF, 'root/conf.yaml']) {
+    const file = path.join(folder, conf);
+    try {
+      const parsed = parseGatewayConf(fs.readFileSync(file, 'utf8'), conf);
+      return `${parsed.listenSsl ? 'https' : 'http'}://localhost:${parsed.listenPort}`;
+    } catch {
+      // missing or unreadable: try the next, the supervisor reports the folder's problems
+    }
+  }
+  return null;
 }
 
 /** Build the engine for a shell. */
-export async function createEngine(_options: EngineOptions = {}): Promise<EngineHandle> {
-  throw new Error('createEngine: not implemented yet');
+export async function createEngine(options: EngineOptions = {}): Promise<EngineHandle> {
+  const clock = options.clock ?? systemClock;
+  const configDir = options.configDir ?? defaultConfigDir();
+  const settings = SettingsStore.open(options.settingsBackend ?? confSettingsBackend(configDir), clock);
+  const log = options.log ?? (() => undefined);
+  const useWebSocket = options.useWebSocket ?? true;
+  const folderOf = (): string | null => options.gatewayFolder ?? settings.get().gatewayFolder;
+
+  let client: GatewayClient | null = null;
+  let supervisor: GatewaySupervisor | null = null;
+
+  const bind = (): GatewayBinding => {
+    client?.dispose();
+    const folder = folderOf();
+    supervisor = folder && options.createSupervisor ? options.createSupervisor({ folder, port: settings.get().gatewayPort, clock, configDir }) : null;
+    const baseUrl =
+      options.gatewayUrl ?? settings.get().gatewayUrl ?? supervisor?.location().url ?? (folder ? folderUrl(folder) : null) ?? DEFAULT_GATEWAY_URL;
+    const pins = settings.pinStore();
+    client = createGatewayClient({ baseUrl, pin: pins, clock, log, ...(options.requestTimeoutMs ? { timeoutMs: options.requestTimeoutMs } : {}) });
+    const secure = baseUrl.startsWith('https:');
+    // The WebSocket gets its own pinned agent over the same pins: one trust decision for HTTPS and WSS.
+    const agent = secure ? createPinnedAgent({ pins, trustOnFirstUse: true, keepAlive: false }) : undefined;
+    return {
+      api: client,
+      supervisor,
+      createSocket: useWebSocket
+        ? (handlers) =>
+            new GatewaySocket({
+              baseUrl,
+              clock,
+              log,
+              ...handlers,
+              ...(options.timing?.socket ? { timing: options.timing.socket } : {}),
+              createWebSocket: (url, o) => new WebSocket(url, { handshakeTimeout: o.handshakeTimeout, ...(agent ? { agent } : {}) }),
+            })
+        : null,
+    };
+  };
+
+  const monitor = new SessionMonitor({
+    gateway: bind(),
+    clock,
+    log,
+    tickleIntervalMs: () => settings.get().tickleIntervalMs,
+    hold: settings.get().userIntent,
+    ...(options.timing?.monitor ? { timing: options.timing.monitor } : {}),
+  });
+
+  let controller: SessionController | null = null;
+  const accounts = new AccountBook({
+    monitor,
+    settings,
+    clock,
+    notice: (level, text) => controller?.notice(level, text),
+    ...(options.timing?.accounts ? { timing: options.timing.accounts } : {}),
+  });
+  controller = new SessionController({
+    monitor,
+    accounts,
+    settings,
+    clock,
+    openLoginPage: options.openLoginPage ?? ((url) => log(`log in at ${url}`)),
+    gatewayFolder: folderOf,
+    checkFolder: (folder) => {
+      try {
+        checkGatewayFolder(folder);
+        return null;
+      } catch (error) {
+        return (error as Error).message;
+      }
+    },
+    onFolderChanged: () => {
+      // An engine option pins the folder for this run; a saved one takes effect now otherwise.
+      if (!options.gatewayFolder) monitor.replaceGateway(bind());
+    },
+  });
+  const engine = controller;
+  const watch = options.watch ?? true;
+
+  return {
+    settings,
+    snapshot: () => engine.snapshot(),
+    subscribe: (listener) => engine.subscribe(listener),
+    dispatch: (intent) => engine.dispatch(intent),
+    log: () => engine.log(),
+    onLog: (listener) => engine.onLog(listener),
+    async start(): Promise<void> {
+      monitor.start({ timers: watch });
+      const s = settings.get();
+      const current = supervisor as GatewaySupervisor | null;
+      if (current && s.startGatewayWithApp && s.userIntent !== 'stopped' && current.state().kind !== 'running') {
+        try {
+          await current.start();
+        } catch {
+          // the supervisor's 'failed' state already carries the reason to the snapshot
+        }
+      }
+    },
+    async refresh(): Promise<AppSnapshot> {
+      await monitor.checkOnce();
+      return engine.snapshot();
+    },
+    async dispose(disposeOptions = {}): Promise<void> {
+      monitor.stop();
+      accounts.dispose();
+      engine.dispose();
+      const current = supervisor as GatewaySupervisor | null;
+      if (current) {
+        const proc = current.state();
+        if (disposeOptions.stopGateway && proc.kind === 'running' && !proc.adopted) await current.stop().catch(() => undefined);
+        await current.dispose();
+      }
+      (client as GatewayClient | null)?.dispose();
+    },
+  };
 }

@@ -1,0 +1,134 @@
+/**
+ * The brokerage accounts of the login: listed from /iserver/accounts (with aliases), chosen with
+ * POST /iserver/account and confirmed, remembered in settings and re-applied after every new login.
+ * A remembered account that no longer exists is dropped with a notice.
+ */
+import type { IntentResult } from '../../shared/intents.js';
+import type { SessionAccount } from '../../shared/session.js';
+import type { Notice } from '../../shared/snapshot.js';
+import { maskAccount } from './errors.js';
+import { sleep, type Clock } from './gateway/clock.js';
+import type { IserverAccounts } from './gateway/schemas.js';
+import { asGatewayError, type SessionMonitor } from './monitor.js';
+import type { SettingsStore } from './settings.js';
+
+/** The account list out of an /iserver/accounts answer (or a WebSocket `act` frame). */
+export function accountsFrom(answer: IserverAccounts): {
+  accounts: SessionAccount[];
+  selectedAccount: string | null;
+  paper: boolean | null;
+} {
+  const aliases = answer.aliases ?? {};
+  const accounts = (answer.accounts ?? []).map((id) => {
+    const alias = aliases[id];
+    return { id, alias: alias && alias !== id ? alias : null };
+  });
+  return { accounts, selectedAccount: answer.selectedAccount ?? null, paper: answer.isPaper ?? null };
+}
+
+export interface AccountTiming {
+  /** /iserver/accounts can be `{}` right after the brokerage start (§5): ask again after this long… */
+  readonly emptyRetryMs: number;
+  /** …at most this many times. */
+  readonly emptyRetries: number;
+}
+
+export const DEFAULT_ACCOUNT_TIMING: AccountTiming = { emptyRetryMs: 2_000, emptyRetries: 5 };
+
+export interface AccountBookOptions {
+  readonly monitor: SessionMonitor;
+  readonly settings: SettingsStore;
+  readonly clock: Clock;
+  readonly notice: (level: Notice['level'], text: string) => void;
+  readonly timing?: Partial<AccountTiming>;
+}
+
+export class AccountBook {
+  private loading: Promise<void> | null = null;
+  private readonly timing: AccountTiming;
+  private readonly unsubscribe: () => void;
+
+  constructor(private readonly options: AccountBookOptions) {
+    this.timing = { ...DEFAULT_ACCOUNT_TIMING, ...options.timing };
+    // Every new login (a move into "ready") lists the accounts and re-applies the chosen one.
+    this.unsubscribe = options.monitor.on((state, previous) => {
+      if (state.kind === 'ready' && previous.kind !== 'ready') void this.load();
+    });
+  }
+
+  dispose(): void {
+    this.unsubscribe();
+  }
+
+  /** List the accounts (retrying a `{}` a few times) and re-apply the remembered choice. */
+  load(): Promise<void> {
+    this.loading ??= this.doLoad().finally(() => {
+      this.loading = null;
+    });
+    return this.loading;
+  }
+
+  private async doLoad(): Promise<void> {
+    const { monitor, clock } = this.options;
+    for (let attempt = 0; attempt <= this.timing.emptyRetries; attempt++) {
+      if (monitor.state().kind !== 'ready') return;
+      const at = clock.now();
+      let answer: IserverAccounts;
+      try {
+        answer = await monitor.api.iserverAccounts();
+      } catch {
+        return; // the monitor's own checks will say what is wrong; the next login lists again
+      }
+      const list = accountsFrom(answer);
+      if (list.accounts.length > 0) {
+        monitor.apply({ type: 'accounts', at, ...list });
+        await this.reapplyChoice(list.accounts, list.selectedAccount);
+        return;
+      }
+      await sleep(clock, this.timing.emptyRetryMs);
+    }
+  }
+
+  private async reapplyChoice(accounts: readonly SessionAccount[], selected: string | null): Promise<void> {
+    const { settings, notice } = this.options;
+    const chosen = settings.get().account;
+    if (!chosen) return;
+    if (!accounts.some((a) => a.id === chosen)) {
+      settings.update({ account: null });
+      const now = selected ? ` IBKR selected ${selected} instead.` : '';
+      notice('warning', `The account you chose before (${chosen}) no longer exists on this login, so it was forgotten.${now}`);
+      return;
+    }
+    if (selected === chosen) return;
+    const result = await this.select(chosen);
+    if (!result.ok) notice('warning', `Could not switch back to your account ${chosen}: ${result.reason}`);
+  }
+
+  /** Make `accountId` the selected account (POST /iserver/account), confirm it, and remember it. */
+  async select(accountId: string): Promise<IntentResult> {
+    const { monitor, settings, clock } = this.options;
+    const state = monitor.state();
+    if (state.kind !== 'ready') return { ok: false, reason: 'Accounts can be chosen once the session is ready.' };
+    const known = state.facts.accounts;
+    if (!known.some((a) => a.id === accountId)) {
+      return { ok: false, reason: `${accountId} is not an account of this login (${known.map((a) => a.id).join(', ') || 'none listed yet'}).` };
+    }
+    const at = clock.now();
+    try {
+      const answer = await monitor.api.selectAccount(accountId);
+      if (!answer.set || answer.acctId !== accountId) {
+        return { ok: false, reason: `IBKR did not switch to ${accountId} (it answered set:${String(answer.set)}).` };
+      }
+      // Confirm with the account list itself: selectedAccount must now be the one asked for.
+      const after = await monitor.api.iserverAccounts();
+      if (after.selectedAccount && after.selectedAccount !== accountId) {
+        return { ok: false, reason: `IBKR still reports ${after.selectedAccount} as selected after switching to ${accountId}.` };
+      }
+    } catch (error) {
+      return { ok: false, reason: asGatewayError(error, '/v1/api/iserver/account').message };
+    }
+    monitor.apply({ type: 'account-selected', at, accountId });
+    if (settings.get().account !== accountId) settings.update({ account: accountId });
+    return { ok: true, message: `Account ${maskAccount(accountId)} selected.` };
+  }
+}

@@ -1,0 +1,50 @@
+/**
+ * The record of the gateway we started, kept in the state folder, so that after the app itself
+ * crashes the next start finds that gateway and adopts it (and knows it may stop it) rather than
+ * starting a second one or leaving it orphaned.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+
+export const PidRecordSchema = z.object({
+  /** run.sh's pid, which leads the process group java is in. */
+  pid: z.number().int().positive(),
+  port: z.number().int().min(1).max(65535),
+  tls: z.boolean(),
+  folder: z.string(),
+  /** The conf passed to run.sh, relative to the folder. */
+  conf: z.string(),
+  startedAt: z.number(),
+});
+export type PidRecord = z.infer<typeof PidRecordSchema>;
+
+export class PidFile {
+  readonly file: string;
+
+  constructor(stateDir: string) {
+    this.file = path.join(stateDir, 'gateway.pid.json');
+  }
+
+  /** The record, or null when there is none or it is unreadable (then it is ignored, not trusted). */
+  read(): PidRecord | null {
+    try {
+      const parsed = PidRecordSchema.safeParse(JSON.parse(fs.readFileSync(this.file, 'utf8')));
+      return parsed.success ? parsed.data : null;
+    } catch {
+      return null;
+    }
+  }
+
+  /** Write atomically (temp file + rename) so a crash never leaves half a record. */
+  write(record: PidRecord): void {
+    fs.mkdirSync(path.dirname(this.file), { recursive: true });
+    const temp = `${this.file}.${process.pid}.tmp`;
+    fs.writeFileSync(temp, JSON.stringify(record), { mode: 0o600 });
+    fs.renameSync(temp, this.file);
+  }
+
+  remove(): void {
+    fs.rmSync(this.file, { force: true });
+  }
+}

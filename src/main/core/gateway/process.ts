@@ -1,0 +1,524 @@
+/**
+ * GatewaySupervisor over a real Client Portal Gateway folder: checks it, adopts a gateway that is
+ * already serving, starts `bash bin/run.sh root/<conf>` in its own process group, calls it ready only
+ * when the port answers, restarts it within a budget when it dies, and stops the whole tree.
+ * Every fact it relies on is in gateway-facts.md §1.
+ */
+import { spawn as nodeSpawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { LogLine } from '../../../shared/api.js';
+import { GatewayStartError } from '../errors.js';
+import { sleep, systemClock, type Clock } from './clock.js';
+import { OWN_CONF, parseGatewayConf, withListenPort, type GatewayConf } from './conf.js';
+import { checkGatewayFolder } from './folder.js';
+import { envWithJava, findJava, JAVA_NOT_FOUND, type JavaFound } from './java.js';
+import { LogBuffer } from './log-buffer.js';
+import { PidFile, type PidRecord } from './pidfile.js';
+import { findListenerPid, freePort, isPortFree, isPortOpen, probeGateway } from './port.js';
+import { isTargetAlive, signalTarget, type ProcessTarget } from './process-tree.js';
+import type { GatewayLocation, GatewayProcessState, GatewaySupervisor, SupervisorEvent } from './types.js';
+
+export type SpawnFunction = (command: string, args: readonly string[], options: SpawnOptions) => ChildProcess;
+
+export interface SupervisorOptions {
+  /** The clientportal.gw folder (contains bin/, root/, dist/). */
+  readonly folder: string;
+  /** Where the pid record of the gateway we start is kept (e.g. the settings folder). */
+  readonly stateDir: string;
+  readonly platform?: NodeJS.Platform;
+  readonly env?: NodeJS.ProcessEnv;
+  readonly spawn?: SpawnFunction;
+  readonly clock?: Clock;
+  /** Host name in the URL the rest of the app uses (default localhost). */
+  readonly host?: string;
+  /** Not serving within this long after launch → fail and kill it (default 30 s). */
+  readonly readyTimeoutMs?: number;
+  /** Between SIGTERM and SIGKILL (default 10 s; java exits ~2 s after SIGTERM). */
+  readonly stopGraceMs?: number;
+  /** How often readiness / stop are checked (default 200 ms). */
+  readonly pollIntervalMs?: number;
+  /** How often an adopted gateway's pid is checked for life (default 2 s). */
+  readonly watchIntervalMs?: number;
+  /** At most `count` automatic restarts within `windowMs` (default 3 in 15 minutes). */
+  readonly restartLimit?: { readonly count: number; readonly windowMs: number };
+  /** Delay before automatic restart number `attempt` (1-based). Default 2 s, 4 s, 8 s … ≤ 30 s, with jitter. */
+  readonly restartDelayMs?: (attempt: number) => number;
+  /** The conf written when the configured port is taken (relative to the folder). */
+  readonly ownConf?: string;
+  readonly logCapacity?: number;
+  /** Where Java is (default: JAVA_HOME, then PATH). */
+  readonly findJava?: () => JavaFound | null;
+}
+
+const LISTEN_FAILED = /Server listen failed/;
+
+function defaultRestartDelay(attempt: number): number {
+  const base = Math.min(30_000, 2000 * 2 ** (attempt - 1));
+  return base + Math.floor(Math.random() * base * 0.2);
+}
+
+/** What we know about the gateway we are watching. */
+interface Running {
+  readonly target: ProcessTarget | null;
+  readonly child: ChildProcess | null;
+  /** We started it (now, or before an app crash): we may stop it. */
+  readonly ours: boolean;
+  readonly adopted: boolean;
+}
+
+/** The GatewaySupervisor for a gateway folder on this machine. */
+export class ProcessGatewaySupervisor implements GatewaySupervisor {
+  private readonly folder: string;
+  private readonly platform: NodeJS.Platform;
+  private readonly env: NodeJS.ProcessEnv;
+  private readonly spawnProcess: SpawnFunction;
+  private readonly clock: Clock;
+  private readonly host: string;
+  private readonly readyTimeoutMs: number;
+  private readonly stopGraceMs: number;
+  private readonly pollIntervalMs: number;
+  private readonly watchIntervalMs: number;
+  private readonly restartLimit: { readonly count: number; readonly windowMs: number };
+  private readonly restartDelayMs: (attempt: number) => number;
+  private readonly ownConf: string;
+  private readonly lookForJava: () => JavaFound | null;
+  private readonly pidFile: PidFile;
+  private readonly logBuffer: LogBuffer;
+  private readonly listeners = new Set<(event: SupervisorEvent) => void>();
+
+  private current: GatewayProcessState = { kind: 'stopped' };
+  private where: GatewayLocation;
+  private running: Running | null = null;
+  private starting: Promise<GatewayProcessState> | null = null;
+  private stopping: Promise<void> | null = null;
+  /** Set by stop() so a start in progress gives up at its next check. */
+  private cancelStart = false;
+  private restartTimer: unknown = null;
+  private watchTimer: unknown = null;
+  private restarts: number[] = [];
+  private disposed = false;
+
+  constructor(options: SupervisorOptions) {
+    this.folder = path.resolve(options.folder);
+    this.platform = options.platform ?? process.platform;
+    this.env = options.env ?? process.env;
+    this.spawnProcess = options.spawn ?? nodeSpawn;
+    this.clock = options.clock ?? systemClock;
+    this.host = options.host ?? 'localhost';
+    this.readyTimeoutMs = options.readyTimeoutMs ?? 30_000;
+    this.stopGraceMs = options.stopGraceMs ?? 10_000;
+    this.pollIntervalMs = options.pollIntervalMs ?? 200;
+    this.watchIntervalMs = options.watchIntervalMs ?? 2000;
+    this.restartLimit = options.restartLimit ?? { count: 3, windowMs: 15 * 60_000 };
+    this.restartDelayMs = options.restartDelayMs ?? defaultRestartDelay;
+    this.ownConf = options.ownConf ?? OWN_CONF;
+    this.lookForJava = options.findJava ?? (() => findJava({ env: this.env, platform: this.platform }));
+    this.pidFile = new PidFile(options.stateDir);
+    this.logBuffer = new LogBuffer(this.clock, options.logCapacity ?? 2000);
+    this.logBuffer.onLines((lines) => this.emit({ type: 'log', lines }));
+    this.where = this.locationFor(this.confOrDefault(), 'root/conf.yaml');
+  }
+
+  state(): GatewayProcessState {
+    return this.current;
+  }
+
+  location(): GatewayLocation {
+    return this.where;
+  }
+
+  log(): readonly LogLine[] {
+    return this.logBuffer.all();
+  }
+
+  on(listener: (event: SupervisorEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Start, or adopt a gateway already serving. A manual start resets the restart budget. */
+  start(): Promise<GatewayProcessState> {
+    if (this.disposed) return Promise.reject(new GatewayStartError('exited', 'The gateway supervisor was closed.'));
+    if (this.starting) return this.starting;
+    if (this.current.kind === 'running') return Promise.resolve(this.current);
+    this.clearRestart();
+    this.restarts = [];
+    return this.startOnce();
+  }
+
+  /** Stop the whole tree and confirm the port closed. Refused for a gateway whose pid is unknown. */
+  stop(): Promise<void> {
+    if (this.stopping) return this.stopping;
+    this.stopping = this.stopNow().finally(() => {
+      this.stopping = null;
+    });
+    return this.stopping;
+  }
+
+  /** Stop watching (timers, listeners). The gateway keeps running: stopping it is stop()'s job. */
+  async dispose(): Promise<void> {
+    this.disposed = true;
+    this.cancelStart = true;
+    this.clearRestart();
+    this.clearWatch();
+    if (this.starting) await this.starting.catch(() => undefined);
+    const child = this.running?.child;
+    if (child) {
+      child.removeAllListeners('exit');
+      // Let Node exit while the gateway runs on (the CLI starts it and leaves).
+      child.unref();
+      for (const stream of [child.stdout, child.stderr]) (stream as { unref?: () => void } | null)?.unref?.();
+    }
+    this.listeners.clear();
+  }
+
+  // ---- start ----
+
+  private startOnce(): Promise<GatewayProcessState> {
+    this.cancelStart = false;
+    this.starting = this.startSteps().finally(() => {
+      this.starting = null;
+    });
+    return this.starting;
+  }
+
+  private async startSteps(): Promise<GatewayProcessState> {
+    try {
+      const folder = checkGatewayFolder(this.folder, this.platform);
+      const conf = this.readConf(folder.confFile);
+      this.where = this.locationFor(conf, 'root/conf.yaml');
+
+      const recorded = await this.adoptRecorded();
+      if (recorded) return recorded;
+
+      const serving = await probeGateway(conf.listenPort, conf.listenSsl);
+      if (serving === 'gateway') return await this.adoptServing(conf);
+      if (serving === 'other' || !(await isPortFree(conf.listenPort))) {
+        const port = await freePort();
+        this.writeOwnConf(folder.confFile, port);
+        this.note(`Port ${conf.listenPort} is taken by another program: the gateway uses port ${port} (${this.ownConf}).`);
+        this.where = this.locationFor({ ...conf, listenPort: port }, this.ownConf);
+      }
+
+      const java = this.lookForJava();
+      if (!java) throw new GatewayStartError('no-java', JAVA_NOT_FOUND);
+      return await this.launch(folder.runScript, java);
+    } catch (error) {
+      const failure =
+        error instanceof GatewayStartError ? error : new GatewayStartError('exited', `The gateway could not be started: ${(error as Error).message}`, this.logBuffer.tail());
+      this.setState({ kind: 'failed', reason: failure.message, lastLog: failure.lastLog.length ? failure.lastLog : this.logBuffer.tail() });
+      throw failure;
+    }
+  }
+
+  /** After an app crash: the gateway we started before is still ours to watch and stop. */
+  private async adoptRecorded(): Promise<GatewayProcessState | null> {
+    const record = this.pidFile.read();
+    if (!record) return null;
+    const target: ProcessTarget = { pid: record.pid, group: this.platform !== 'win32' };
+    if (record.folder !== this.folder || !isTargetAlive(target, this.platform)) {
+      this.pidFile.remove();
+      return null;
+    }
+    this.where = this.locationFor({ listenPort: record.port, listenSsl: record.tls }, record.conf);
+    // It may still be starting (the app crashed during a start): give it the usual time.
+    if (await this.waitServing(record, null)) {
+      this.note(`Adopted the gateway IBKR Tray started earlier (pid ${record.pid}, port ${record.port}).`);
+      return this.becomeRunning({ target, child: null, ours: true, adopted: true });
+    }
+    this.note(`The gateway IBKR Tray started earlier (pid ${record.pid}) is not serving: ending it.`);
+    await this.kill(target);
+    this.pidFile.remove();
+    return null;
+  }
+
+  /** Someone else's gateway already serves the configured port: use it rather than start a second. */
+  private async adoptServing(conf: GatewayConf): Promise<GatewayProcessState> {
+    const pid = await findListenerPid(conf.listenPort, this.platform);
+    this.note(
+      pid === null
+        ? `A gateway already serves port ${conf.listenPort}: using it (its process could not be found, so IBKR Tray cannot stop it).`
+        : `A gateway already serves port ${conf.listenPort} (pid ${pid}): using it.`,
+    );
+    return this.becomeRunning({ target: pid === null ? null : { pid, group: false }, child: null, ours: false, adopted: true });
+  }
+
+  private async launch(runScript: string, java: JavaFound): Promise<GatewayProcessState> {
+    const conf = this.where.conf;
+    const [command, args] =
+      this.platform === 'win32' ? ['cmd', ['/c', runScript, conf.replace(/\//g, '\\')]] : ['bash', [runScript.replace(/\\/g, '/'), conf]];
+    this.note(`Starting the gateway: ${command} ${args.join(' ')} (in ${this.folder})`);
+    // cwd must be the folder (relative class paths); bash because run.sh often lacks its exec bit;
+    // detached = its own process group, since run.sh does not exec java (gateway-facts §1).
+    const child = this.spawnProcess(command, args, {
+      cwd: this.folder,
+      detached: this.platform !== 'win32',
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: envWithJava(this.env, java, this.platform),
+      windowsHide: true,
+    });
+    const outcome = this.watchLaunch(child);
+    if (child.pid === undefined) {
+      const why = await outcome.exited;
+      throw new GatewayStartError('exited', `The gateway could not be launched: ${why}`, this.logBuffer.tail());
+    }
+    const target: ProcessTarget = { pid: child.pid, group: this.platform !== 'win32' };
+    this.pidFile.write({ pid: child.pid, port: this.where.port, tls: this.where.tls, folder: this.folder, conf, startedAt: this.clock.now() });
+    this.setState({ kind: 'starting', pid: child.pid, since: this.clock.now() });
+    try {
+      const ready = await this.waitServing({ port: this.where.port, tls: this.where.tls }, outcome);
+      if (!ready) {
+        throw new GatewayStartError(
+          'not-ready',
+          `The gateway did not answer on port ${this.where.port} within ${Math.round(this.readyTimeoutMs / 1000)} s; it was stopped. See its log.`,
+          this.logBuffer.tail(),
+        );
+      }
+    } catch (error) {
+      await this.kill(target);
+      this.pidFile.remove();
+      throw error;
+    }
+    return this.becomeRunning({ target, child, ours: true, adopted: false });
+  }
+
+  /** Follow a launched child: its output into the log, and what ends a start early. */
+  private watchLaunch(child: ChildProcess): { exited: Promise<string>; listenFailed: () => string | null; exitedWith: () => string | null } {
+    let listenFailed: string | null = null;
+    let exitedWith: string | null = null;
+    child.stdout?.setEncoding('utf8').on('data', (chunk: string) => this.logBuffer.write('stdout', chunk));
+    child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
+      this.logBuffer.write('stderr', chunk);
+      const line = chunk.split(/\r?\n/).find((l) => LISTEN_FAILED.test(l));
+      if (line && !listenFailed) listenFailed = line.trim();
+    });
+    const exited = new Promise<string>((resolve) => {
+      child.once('error', (error) => {
+        exitedWith = error.message;
+        resolve(error.message);
+      });
+      child.once('exit', (code, signal) => {
+        this.logBuffer.flush();
+        exitedWith = signal ? `killed by ${signal}` : `exit code ${code}`;
+        resolve(exitedWith);
+      });
+    });
+    return { exited, listenFailed: () => listenFailed, exitedWith: () => exitedWith };
+  }
+
+  /**
+   * Poll the port until it answers like a gateway (never the banner: §1). Gives up on `stop()`, on
+   * the child's exit or on "Server listen failed" (the JVM then keeps running without listening).
+   */
+  private async waitServing(
+    at: Pick<PidRecord, 'port' | 'tls'>,
+    launch: ReturnType<ProcessGatewaySupervisor['watchLaunch']> | null,
+  ): Promise<boolean> {
+    const deadline = this.clock.now() + this.readyTimeoutMs;
+    for (;;) {
+      if (this.cancelStart) throw new GatewayStartError('exited', 'The start was cancelled: the gateway was asked to stop.');
+      const failed = launch?.listenFailed();
+      if (failed) {
+        throw new GatewayStartError('listen-failed', `The gateway could not listen on port ${at.port} ("${failed}"); it was stopped. Free the port or choose another in conf.yaml.`, this.logBuffer.tail());
+      }
+      const exited = launch?.exitedWith();
+      if (exited) {
+        throw new GatewayStartError('exited', `The gateway exited while starting (${exited}): ${this.logBuffer.tail(3).join(' | ') || 'no output'}.`, this.logBuffer.tail());
+      }
+      if ((await probeGateway(at.port, at.tls, Math.min(2000, this.readyTimeoutMs))) === 'gateway') return true;
+      if (this.clock.now() >= deadline) return false;
+      await Promise.race([sleep(this.clock, this.pollIntervalMs), launch?.exited ?? new Promise(() => undefined)]);
+    }
+  }
+
+  private becomeRunning(running: Running): GatewayProcessState {
+    this.running = running;
+    const state: GatewayProcessState = { kind: 'running', pid: running.target?.pid ?? null, adopted: running.adopted, since: this.clock.now() };
+    this.setState(state);
+    if (running.child) {
+      const child = running.child;
+      child.once('exit', (code, signal) => {
+        if (this.running?.child === child && !this.stopping) void this.crashed(code, signal);
+      });
+    } else if (running.target) {
+      this.watchAdopted(running.target);
+    }
+    return state;
+  }
+
+  /** An adopted gateway is not our child: notice its death by polling its pid. */
+  private watchAdopted(target: ProcessTarget): void {
+    this.clearWatch();
+    this.watchTimer = this.clock.setTimeout(() => {
+      this.watchTimer = null;
+      if (this.running?.target !== target || this.stopping) return;
+      if (isTargetAlive(target, this.platform)) this.watchAdopted(target);
+      else void this.crashed(null, null);
+    }, this.watchIntervalMs);
+  }
+
+  // ---- unexpected exits ----
+
+  private async crashed(code: number | null, signal: NodeJS.Signals | null): Promise<void> {
+    const previous = this.running;
+    this.running = null;
+    this.clearWatch();
+    this.logBuffer.flush();
+    // run.sh may have died while java lives on (or the reverse): end what is left of the tree.
+    if (previous?.target && previous.ours) await this.kill(previous.target, 0);
+    if (previous?.ours) this.pidFile.remove();
+    this.onFailure({ code, signal, lastLog: this.logBuffer.tail() });
+  }
+
+  /** Restart within the budget, or stay stopped and say why. */
+  private onFailure(exit: { code: number | null; signal: string | null; lastLog: string[]; reason?: string }): void {
+    if (this.disposed) return;
+    const now = this.clock.now();
+    this.restarts = this.restarts.filter((at) => now - at < this.restartLimit.windowMs);
+    const willRestart = this.restarts.length < this.restartLimit.count;
+    this.emit({ type: 'exit', code: exit.code, signal: exit.signal, willRestart, lastLog: exit.lastLog });
+    const how = exit.reason ?? (exit.signal ? `killed by ${exit.signal}` : exit.code === null ? 'it is gone' : `exit code ${exit.code}`);
+    if (!willRestart) {
+      const minutes = Math.round(this.restartLimit.windowMs / 60_000);
+      this.setState({
+        kind: 'failed',
+        reason: `The gateway stopped unexpectedly and was restarted ${this.restartLimit.count} times within ${minutes} minutes (last: ${how}); it stays stopped. See its log, then start it again.`,
+        lastLog: exit.lastLog,
+      });
+      return;
+    }
+    this.restarts.push(now);
+    const attempt = this.restarts.length;
+    const delay = this.restartDelayMs(attempt);
+    this.note(`The gateway stopped unexpectedly (${how}); restart ${attempt} of ${this.restartLimit.count} in ${Math.round(delay / 100) / 10} s.`);
+    this.setState({ kind: 'starting', pid: null, since: now });
+    this.restartTimer = this.clock.setTimeout(() => {
+      this.restartTimer = null;
+      this.startOnce().catch((error: unknown) => {
+        const failure = error as GatewayStartError;
+        // A restart that fails counts against the same budget.
+        if (!this.cancelStart && failure.kind !== 'no-java' && failure.kind !== 'wrong-folder' && failure.kind !== 'no-folder') {
+          this.onFailure({ code: null, signal: null, lastLog: this.logBuffer.tail(), reason: failure.message });
+        }
+      });
+    }, delay);
+  }
+
+  // ---- stop ----
+
+  private async stopNow(): Promise<void> {
+    this.clearRestart();
+    this.clearWatch();
+    if (this.starting) {
+      this.cancelStart = true;
+      await this.starting.catch(() => undefined);
+    }
+    const running = this.running;
+    if (!running) {
+      if (this.current.kind !== 'failed') this.setState({ kind: 'stopped', reason: 'stopped' });
+      return;
+    }
+    if (!running.target) {
+      throw new GatewayStartError(
+        'cannot-stop',
+        `The gateway on port ${this.where.port} was started outside IBKR Tray and its process could not be found: stop it where it was started.`,
+      );
+    }
+    this.setState({ kind: 'stopping', pid: running.target.pid });
+    const stopped = await this.kill(running.target);
+    if (!stopped) {
+      this.setState({ kind: 'running', pid: running.target.pid, adopted: running.adopted, since: this.clock.now() });
+      throw new GatewayStartError('cannot-stop', `The gateway (pid ${running.target.pid}) did not end even after SIGKILL; end it from the system's task manager.`, this.logBuffer.tail());
+    }
+    this.running = null;
+    if (running.ours) this.pidFile.remove();
+    if (!(await this.waitFor(async () => !(await isPortOpen(this.where.port, 500)), 5000))) {
+      this.setState({ kind: 'stopped', reason: `stopped, but something still listens on port ${this.where.port}` });
+      throw new GatewayStartError('cannot-stop', `The gateway process ended but port ${this.where.port} still accepts connections: another program listens there.`);
+    }
+    this.note('The gateway stopped.');
+    this.setState({ kind: 'stopped', reason: 'stopped' });
+  }
+
+  /** SIGTERM (the whole group), SIGKILL after the grace period; true once nothing of it lives. */
+  private async kill(target: ProcessTarget, graceMs = this.stopGraceMs): Promise<boolean> {
+    const gone = () => !isTargetAlive(target, this.platform);
+    if (gone()) return true;
+    if (graceMs > 0) {
+      await signalTarget(target, 'SIGTERM', this.platform);
+      if (await this.waitFor(gone, graceMs)) return true;
+      this.note(`The gateway did not end within ${Math.round(graceMs / 1000)} s of SIGTERM: sending SIGKILL.`);
+    }
+    await signalTarget(target, 'SIGKILL', this.platform);
+    return this.waitFor(gone, 5000);
+  }
+
+  private async waitFor(condition: () => boolean | Promise<boolean>, limitMs: number): Promise<boolean> {
+    const deadline = this.clock.now() + limitMs;
+    for (;;) {
+      if (await condition()) return true;
+      if (this.clock.now() >= deadline) return false;
+      await sleep(this.clock, Math.min(this.pollIntervalMs, 100));
+    }
+  }
+
+  // ---- small parts ----
+
+  private readConf(file: string): GatewayConf {
+    let text: string;
+    try {
+      text = fs.readFileSync(file, 'utf8');
+    } catch (error) {
+      throw new GatewayStartError('wrong-folder', `Cannot read ${file}: ${(error as Error).message}.`);
+    }
+    return parseGatewayConf(text, file);
+  }
+
+  private confOrDefault(): GatewayConf {
+    try {
+      return this.readConf(path.join(this.folder, 'root', 'conf.yaml'));
+    } catch {
+      return { listenPort: 5000, listenSsl: true };
+    }
+  }
+
+  private writeOwnConf(confFile: string, port: number): void {
+    const text = fs.readFileSync(confFile, 'utf8');
+    fs.writeFileSync(path.join(this.folder, this.ownConf), withListenPort(text, port));
+  }
+
+  private locationFor(conf: GatewayConf, confPath: string): GatewayLocation {
+    const scheme = conf.listenSsl ? 'https' : 'http';
+    return { url: `${scheme}://${this.host}:${conf.listenPort}`, port: conf.listenPort, tls: conf.listenSsl, conf: confPath };
+  }
+
+  private note(text: string): void {
+    this.logBuffer.note(text);
+  }
+
+  private setState(state: GatewayProcessState): void {
+    this.current = state;
+    this.emit({ type: 'state', state });
+  }
+
+  private emit(event: SupervisorEvent): void {
+    for (const listener of this.listeners) {
+      try {
+        listener(event);
+      } catch {
+        // A listener's failure must not stop the supervisor.
+      }
+    }
+  }
+
+  private clearRestart(): void {
+    if (this.restartTimer !== null) this.clock.clearTimeout(this.restartTimer);
+    this.restartTimer = null;
+  }
+
+  private clearWatch(): void {
+    if (this.watchTimer !== null) this.clock.clearTimeout(this.watchTimer);
+    this.watchTimer = null;
+  }
+}

@@ -144,7 +144,8 @@ async function run(): Promise<void> {
     [Channels.send]: (intent) => dispatch(intent),
     [Channels.getLog]: () => current().log(),
     [Channels.chooseGatewayFolder]: async (...typed) => {
-      const folder = typed[0] ?? (await chooseFolder(statusWindow.browserWindow()));
+      // A typed path when the page sends one; an empty one means "let me browse".
+      const folder = typed[0]?.trim() || (await chooseFolder(statusWindow.browserWindow()));
       if (folder === null) return { ok: false, reason: 'No folder chosen; the gateway folder is unchanged.' };
       return dispatch({ type: 'set-gateway-folder', folder });
     },

@@ -68,6 +68,13 @@ export function trayMenu(snapshot: AppSnapshot): TrayMenuItem[] {
     checked: snapshot.preferences.startAtLogin,
     command: { kind: 'intent', intent: { type: 'set-preference', key: 'startAtLogin', value: !snapshot.preferences.startAtLogin } },
   });
+  menu.push({
+    type: 'checkbox',
+    label: 'Notifications',
+    enabled: true,
+    checked: snapshot.preferences.notifications,
+    command: { kind: 'intent', intent: { type: 'set-preference', key: 'notifications', value: !snapshot.preferences.notifications } },
+  });
   menu.push(separator);
   menu.push({ type: 'normal', label: 'Quit IBKR Tray', enabled: true, command: { kind: 'quit' } });
   return menu;

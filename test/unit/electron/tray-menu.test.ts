@@ -18,7 +18,7 @@ function rows(items: readonly TrayMenuItem[]): string[] {
 const ACCOUNTS_ON = 'Accounts ▸ Paper main (DU1234567) [x] | DU7654321 [ ]';
 const ACCOUNTS_OFF_ITEMS = 'Accounts ▸ Paper main (DU1234567) (off) [x] | DU7654321 (off) [ ]';
 const NO_ACCOUNTS = 'Accounts (off) ▸ No accounts yet (off)';
-const TAIL = ['---', 'Open IBKR Tray', 'Start at login [ ]', '---', 'Quit IBKR Tray'];
+const TAIL = ['---', 'Open IBKR Tray', 'Start at login [ ]', 'Notifications [x]', '---', 'Quit IBKR Tray'];
 
 const EXPECTED: Record<SessionKind, string[]> = {
   stopped: ['Gateway stopped (off)', '---', 'Log in… (off)', 'Log out (off)', NO_ACCOUNTS, '---', 'Start gateway', 'Stop gateway (off)', ...TAIL],
@@ -79,6 +79,13 @@ describe('trayMenu', () => {
     expect(item?.command).toEqual({ kind: 'intent', intent: { type: 'set-preference', key: 'startAtLogin', value: false } });
     const off = trayMenu(snapshotOf('ready')).find((entry) => entry.label === 'Start at login');
     expect(off?.command).toEqual({ kind: 'intent', intent: { type: 'set-preference', key: 'startAtLogin', value: true } });
+  });
+
+  it('"Notifications" shows the preference and flips it', () => {
+    const off = snapshotOf('ready', { preferences: { startAtLogin: false, notifications: false, startGatewayWithApp: true, stopGatewayOnQuit: true } });
+    const item = trayMenu(off).find((entry) => entry.label === 'Notifications');
+    expect(item).toMatchObject({ type: 'checkbox', checked: false });
+    expect(item?.command).toEqual({ kind: 'intent', intent: { type: 'set-preference', key: 'notifications', value: true } });
   });
 
   it('left click opens the window on Windows and macOS, the menu elsewhere', () => {

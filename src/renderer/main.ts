@@ -59,8 +59,8 @@ const accountRow = el('div', { className: 'account-row' }, [el('label', { text: 
 const logIn = actionButton('log-in', 'Log in', 'primary');
 const cancelLogin = actionButton('cancel-login', 'Cancel login');
 const logOut = actionButton('log-out', 'Log out');
-const takeOver = actionButton('take-over', 'Take over');
-const retry = actionButton('retry', 'Retry');
+const takeOver = actionButton('take-over', 'Take over', 'primary');
+const retry = actionButton('retry', 'Retry', 'primary');
 const keepalive = field('Last keepalive', 'keepalive');
 const ssoExpiry = field('SSO expires', 'sso-expiry');
 const nextReset = field('Nightly reset', 'next-reset');
@@ -110,6 +110,7 @@ function drawAccounts(vm: ViewModel): void {
   }
   account.value = vm.accounts.selected ?? account.options[0]?.value ?? '';
   account.disabled = !vm.accounts.enabled;
+  accountRow.hidden = !vm.accounts.visible;
 }
 
 function drawNotices(vm: ViewModel): void {
@@ -135,12 +136,15 @@ function drawSetup(vm: ViewModel): void {
   }
   // Without a running gateway or a folder there is nothing else to show yet.
   session.hidden = vm.setup !== null;
+  gateway.hidden = vm.setup !== null;
 }
 
 function draw(): void {
   if (current === null) return;
   const vm = viewOf(current, Date.now());
   document.body.dataset['tone'] = vm.tone;
+  // Which snapshot is on screen: lets tests (and anyone debugging) tell a drawn push from a pending one.
+  document.body.dataset['seq'] = String(vm.seq);
   status.className = `status tone-${vm.tone}`;
   setText(badgeLabel, vm.stateLabel);
   setText(reason, vm.reason);
@@ -169,13 +173,22 @@ function draw(): void {
 
 function accept(snapshot: AppSnapshot): void {
   if (!isNewer(current, snapshot)) return;
+  // An answer to a click belongs to the state it was given in: once the state moves on, it goes.
+  if (messageState !== null && snapshot.state !== messageState) {
+    messageState = null;
+    setText(message, '');
+  }
   current = snapshot;
   draw();
 }
 
 // ---- actions ---------------------------------------------------------------------------------
 
+/** The state in which the message under the badge was written. */
+let messageState: string | null = null;
+
 function report(result: IntentResult): void {
+  messageState = current?.state ?? null;
   message.className = result.ok ? 'message ok' : 'message error';
   setText(message, result.ok ? (result.message ?? '') : result.reason);
 }

@@ -24,9 +24,12 @@ export interface SetupModel {
   readonly downloadUrl: string;
 }
 
+/** The badge's colour: a snapshot's tone, or 'setup' (neutral) for the first run, which is not an error. */
+export type BadgeTone = Tone | 'setup';
+
 export interface ViewModel {
   readonly seq: number;
-  readonly tone: Tone;
+  readonly tone: BadgeTone;
   readonly stateLabel: string;
   readonly reason: string;
   /** "user123 · Paper", "user123 · Live", or null before anyone logged in. */
@@ -35,6 +38,8 @@ export interface ViewModel {
     readonly options: readonly AccountOption[];
     readonly selected: string | null;
     readonly enabled: boolean;
+    /** No picker at all before the gateway has told us any account. */
+    readonly visible: boolean;
   };
   readonly buttons: {
     readonly logIn: ButtonModel;
@@ -153,19 +158,23 @@ export function viewOf(s: AppSnapshot, now: number): ViewModel {
   const keepalive = keepaliveFailing
     ? `failing since ${formatRelative(s.keepaliveFailingSince, now)}`
     : formatRelative(s.lastTickleAt, now, 'none yet');
-  let reason = s.reason;
+  const setup = setupFor(s);
+  // First run: a stopped gateway without a folder is a step to take, not a failure to show in red.
+  const firstRun = setup !== null && s.state === 'stopped';
+  let reason = firstRun ? 'IBKR Tray needs the Client Portal Gateway: set it up below.' : s.reason;
   if (s.state === 'rate-limited' && s.rateLimitedUntil !== null && s.rateLimitedUntil > now) {
     reason = `${s.reason} (resumes ${formatRelative(s.rateLimitedUntil, now)})`;
   }
   return {
     seq: s.seq,
-    tone: s.tone,
-    stateLabel: stateLabel(s.state),
+    tone: firstRun ? 'setup' : s.tone,
+    stateLabel: firstRun ? 'Setup needed' : stateLabel(s.state),
     reason,
     identity,
-    accounts: { options, selected: s.selectedAccount, enabled: s.actions.selectAccount && options.length > 1 },
+    accounts: { options, selected: s.selectedAccount, enabled: s.actions.selectAccount && options.length > 1, visible: options.length > 0 },
     buttons: {
-      logIn: button(s.actions.logIn),
+      // "Cancel login" takes the place of "Log in" while a login is under way.
+      logIn: button(s.actions.logIn, !s.actions.cancelLogin),
       cancelLogin: button(true, s.actions.cancelLogin),
       logOut: button(s.actions.logOut),
       takeOver: button(s.actions.takeOver),
@@ -186,7 +195,7 @@ export function viewOf(s: AppSnapshot, now: number): ViewModel {
       pid: s.gateway.pid === null ? '—' : String(s.gateway.pid),
       folder: s.gateway.folder ?? 'not set',
     },
-    setup: setupFor(s),
+    setup,
     notices: s.notices,
   };
 }

@@ -64,6 +64,7 @@ describe('viewOf', () => {
   it('shows Cancel login only during a login', () => {
     const vm = viewOf(snapshotOf({ state: 'logging-in', actions: { ...snapshotOf().actions, cancelLogin: true } }), NOW);
     expect(vm.buttons.cancelLogin).toEqual({ visible: true, enabled: true });
+    expect(vm.buttons.logIn.visible).toBe(false);
   });
 
   it('disables the picker with fewer than two accounts or when the engine says so', () => {
@@ -78,6 +79,21 @@ describe('viewOf', () => {
     expect(vm.setup?.steps.join(' ')).toMatch(/clientportal\.gw\.zip/);
     expect(vm.setup?.downloadUrl).toMatch(/^https:\/\/www\.interactivebrokers\.com\//);
     expect(vm.gateway.folder).toBe('not set');
+    expect(vm.tone).toBe('setup');
+    expect(vm.stateLabel).toBe('Setup needed');
+  });
+
+  it('still shows a real failure during the first run', () => {
+    const gateway = { ...snapshotOf().gateway, folder: null, running: false, pid: null };
+    const vm = viewOf(snapshotOf({ state: 'failed', reason: 'Java was not found: install Java 8 or newer.', gateway }), NOW);
+    expect(vm.tone).toBe('error');
+    expect(vm.reason).toBe('Java was not found: install Java 8 or newer.');
+    expect(vm.setup).not.toBeNull();
+  });
+
+  it('hides the account picker until there are accounts', () => {
+    expect(viewOf(snapshotOf({ accounts: [] }), NOW).accounts.visible).toBe(false);
+    expect(viewOf(snapshotOf(), NOW).accounts.visible).toBe(true);
   });
 
   it('needs no setup for an adopted gateway without a folder', () => {

@@ -76,6 +76,7 @@ export interface FakeEngine extends Engine {
 
 export function createFakeEngine(initial: AppSnapshot = snapshotOf()): FakeEngine {
   let current = initial;
+  let lastSeq = initial.seq;
   const snapshotListeners = new Set<(s: AppSnapshot) => void>();
   const logListeners = new Set<(lines: readonly LogLine[]) => void>();
   const lines: LogLine[] = [];
@@ -97,7 +98,9 @@ export function createFakeEngine(initial: AppSnapshot = snapshotOf()): FakeEngin
       return () => logListeners.delete(listener);
     },
     push(overrides) {
-      const next: Mutable<AppSnapshot> = { ...current, seq: current.seq + 1, at: Date.now(), ...overrides };
+      // Sequence numbers only grow, even after a test pushed a deliberately stale one.
+      const next: Mutable<AppSnapshot> = { ...current, seq: lastSeq + 1, at: Date.now(), ...overrides };
+      lastSeq = Math.max(lastSeq, next.seq);
       if (overrides.state !== undefined && overrides.tone === undefined) next.tone = toneOf(overrides.state);
       current = next;
       for (const listener of snapshotListeners) listener(current);

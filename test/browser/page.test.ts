@@ -1,0 +1,212 @@
+/**
+ * The page in Chromium through the web dashboard, fed by an in-memory engine: every state drawn,
+ * buttons enabled from the snapshot, intents sent, first-run setup, the log, and nothing from the
+ * engine ever becoming markup. Writes light and dark screenshots of the main states.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { startDashboard, type Dashboard } from '../../src/main/web/dashboard.js';
+import { SESSION_KINDS, type AppSnapshot, type SessionKind } from '../../src/shared/snapshot.js';
+import { createFakeEngine, snapshotOf, type FakeEngine } from '../unit/web/fake-engine.js';
+import { buildPage, launchChromium, screenshots } from './chromium.js';
+
+const none = { logIn: false, cancelLogin: false, logOut: false, takeOver: false, retry: false, startGateway: false, stopGateway: false, selectAccount: false, refresh: false };
+
+/** A believable snapshot for each state, as the engine would send it. */
+function sceneOf(state: SessionKind): Partial<AppSnapshot> {
+  const now = Date.now();
+  const stoppedGateway = { ...snapshotOf().gateway, running: false, pid: null };
+  const loggedOut = { username: null, paper: null, accounts: [], selectedAccount: null, lastTickleAt: null, ssoExpiresAt: null, nextResetAt: null };
+  switch (state) {
+    case 'stopped':
+      return { state, reason: 'The gateway is not running. Start it to log in.', gateway: stoppedGateway, ...loggedOut, actions: { ...none, startGateway: true } };
+    case 'starting':
+      return { state, reason: 'Starting the gateway (waiting for port 5000)…', ...loggedOut, actions: { ...none, stopGateway: true } };
+    case 'failed':
+      return {
+        state,
+        reason: 'Port 5000 is already in use by another program: stop it or choose another port.',
+        gateway: stoppedGateway,
+        ...loggedOut,
+        actions: { ...none, retry: true, startGateway: true },
+      };
+    case 'not-responding':
+      return { state, reason: 'The gateway does not answer (IBKR unreachable?). Retrying in 30 s.', keepaliveFailingSince: now - 95_000, actions: { ...none, retry: true, stopGateway: true } };
+    case 'login-required':
+      return { state, reason: 'Log in to IBKR in the browser to start the session.', ...loggedOut, actions: { ...none, logIn: true, stopGateway: true } };
+    case 'logging-in':
+      return { state, reason: 'Waiting for you to finish logging in on the gateway page…', ...loggedOut, actions: { ...none, cancelLogin: true, stopGateway: true } };
+    case 'brokerage-starting':
+      return { state, reason: 'Logged in; starting the brokerage session…', accounts: [], selectedAccount: null, actions: { ...none, logOut: true, stopGateway: true } };
+    case 'ready':
+      return { state, reason: 'Logged in; the session is kept alive.', actions: { ...none, logOut: true, stopGateway: true, selectAccount: true, refresh: true } };
+    case 'competing':
+      return { state, reason: 'Your session is in use elsewhere (TWS or IBKR Mobile). Take it over here?', actions: { ...none, takeOver: true, logOut: true, stopGateway: true } };
+    case 'rate-limited':
+      return { state, reason: 'IBKR asked us to slow down; nothing is sent for a while.', rateLimitedUntil: now + 9 * 60_000, actions: { ...none, stopGateway: true } };
+  }
+}
+
+let browser: Browser;
+let context: BrowserContext;
+let page: Page;
+let engine: FakeEngine;
+let dashboard: Dashboard;
+let removePage: () => void;
+
+async function showState(state: SessionKind, extra: Partial<AppSnapshot> = {}): Promise<AppSnapshot> {
+  // A whole snapshot each time (not a change over the last one), with the engine's next seq.
+  const { seq: _seq, ...whole } = snapshotOf({ ...sceneOf(state), ...extra });
+  const snapshot = engine.push(whole);
+  await page.waitForFunction((seq) => document.body.dataset['seq'] === String(seq), snapshot.seq);
+  return snapshot;
+}
+
+beforeAll(async () => {
+  const built = await buildPage();
+  removePage = built.remove;
+  engine = createFakeEngine(snapshotOf({ seq: 1, ...sceneOf('login-required') }));
+  dashboard = await startDashboard({ engine, rendererDir: built.dir });
+  browser = await launchChromium();
+  context = await browser.newContext({ viewport: { width: 380, height: 560 } });
+  page = await context.newPage();
+  page.on('pageerror', (error) => {
+    throw error;
+  });
+  await page.goto(dashboard.url);
+}, 60_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await dashboard?.close();
+  removePage?.();
+});
+
+describe('the page in a browser', () => {
+  it('swaps the token for a cookie, lands on a clean address and draws the first snapshot', async () => {
+    expect(new URL(page.url()).search).toBe('');
+    const cookies = await context.cookies();
+    expect(cookies).toEqual([expect.objectContaining({ httpOnly: true, sameSite: 'Strict', value: dashboard.token })]);
+    await expect.poll(() => page.textContent('#state-label')).toBe('Login required');
+    expect(await page.evaluate(() => document.cookie)).toBe('');
+  });
+
+  it.each(SESSION_KINDS)('draws %s with its tone, reason and allowed buttons', async (state) => {
+    const snapshot = await showState(state);
+    expect(await page.textContent('#state-label')).not.toBe('');
+    expect(await page.getAttribute('body', 'data-tone')).toBe(snapshot.tone);
+    expect(await page.textContent('#state-reason')).toContain(snapshot.reason);
+    for (const [id, allowed] of [
+      ['log-in', snapshot.actions.logIn],
+      ['log-out', snapshot.actions.logOut],
+      ['take-over', snapshot.actions.takeOver],
+      ['retry', snapshot.actions.retry],
+      ['start-gateway', snapshot.actions.startGateway],
+      ['stop-gateway', snapshot.actions.stopGateway],
+    ] as const) {
+      expect(await page.isEnabled(`#${id}`), `${state}: #${id}`).toBe(allowed);
+    }
+    await screenshots(page, state);
+  });
+
+  it('drops a snapshot older than the one shown', async () => {
+    const shown = await showState('ready');
+    await page.evaluate(() => {
+      const seen: string[] = [];
+      (window as unknown as { seenLabels: string[] }).seenLabels = seen;
+      const label = document.querySelector('#state-label');
+      new MutationObserver(() => seen.push(label?.textContent ?? '')).observe(label as Node, { childList: true, characterData: true, subtree: true });
+    });
+    engine.push({ ...sceneOf('stopped'), seq: shown.seq - 1 });
+    // Pushes arrive in order on one stream: once this newer one is drawn, the stale one was handled.
+    await showState('competing');
+    expect(await page.evaluate(() => (window as unknown as { seenLabels: string[] }).seenLabels)).toEqual(['Session in use elsewhere']);
+  });
+
+  it('sends intents from the buttons and the account picker', async () => {
+    await showState('competing');
+    engine.intents.length = 0;
+    await page.click('#take-over');
+    await showState('ready');
+    await page.selectOption('#account', 'DU7654321');
+    await expect.poll(() => engine.intents).toEqual([{ type: 'take-over' }, { type: 'select-account', accountId: 'DU7654321' }]);
+  });
+
+  it('shows the engine refusing an intent as a message', async () => {
+    await showState('ready');
+    engine.answer = () => ({ ok: false, reason: 'The gateway is busy: try again in a moment.' });
+    await page.click('#log-out');
+    await expect.poll(() => page.textContent('#message')).toBe('The gateway is busy: try again in a moment.');
+    engine.answer = () => ({ ok: true });
+  });
+
+  it('opens the gateway login page in a new tab on Log in (a headless engine cannot)', async () => {
+    const loginUrl = `http://127.0.0.1:${dashboard.port}/stand-in-for-the-gateway-login`;
+    await showState('login-required', { gateway: { ...snapshotOf().gateway, url: loginUrl } });
+    engine.intents.length = 0;
+    const [popup] = await Promise.all([context.waitForEvent('page'), page.click('#log-in')]);
+    await popup.waitForLoadState();
+    expect(popup.url()).toBe(loginUrl);
+    await popup.close();
+    await expect.poll(() => engine.intents).toEqual([{ type: 'log-in' }]);
+  });
+
+  it('walks a first run through setup: where to get the gateway, Java, and the folder', async () => {
+    await showState('stopped', { gateway: { ...snapshotOf().gateway, folder: null, running: false, pid: null } });
+    expect(await page.isVisible('#setup')).toBe(true);
+    const text = await page.textContent('#setup');
+    expect(text).toMatch(/Java 8/);
+    expect(await page.getAttribute('#download-link', 'href')).toMatch(/^https:\/\/www\.interactivebrokers\.com\//);
+    await screenshots(page, 'first-run');
+    engine.intents.length = 0;
+    engine.answer = () => ({ ok: false, reason: 'No bin/run.sh in /tmp/nowhere: choose the unzipped clientportal.gw folder.' });
+    await page.fill('#folder-input', '/tmp/nowhere');
+    await page.keyboard.press('Enter');
+    await expect.poll(() => page.textContent('#message')).toMatch(/No bin\/run\.sh/);
+    expect(engine.intents).toEqual([{ type: 'set-gateway-folder', folder: '/tmp/nowhere' }]);
+    engine.answer = () => ({ ok: true });
+    await showState('stopped');
+    expect(await page.isVisible('#setup')).toBe(false);
+  });
+
+  it('draws text from the engine as text, never as markup', async () => {
+    await showState('failed', {
+      reason: '<img src=x onerror="document.body.dataset.pwned=1">',
+      notices: [{ level: 'error', text: '<b>settings moved aside</b>', at: Date.now() }],
+    });
+    expect(await page.textContent('#state-reason')).toBe('<img src=x onerror="document.body.dataset.pwned=1">');
+    expect(await page.$('main img')).toBeNull();
+    expect(await page.$('#notices b')).toBeNull();
+    expect(await page.getAttribute('body', 'data-pwned')).toBeNull();
+  });
+
+  it('follows the gateway log with a bounded number of lines', async () => {
+    await showState('ready');
+    const many = Array.from({ length: 600 }, (_, i) => `line ${i + 1}`);
+    engine.pushLog('Open https://localhost:5000 to login', ...many);
+    await expect.poll(() => page.textContent('.log-lines li:last-child')).toContain('line 600');
+    expect(await page.locator('.log-lines li').count()).toBe(500);
+    await screenshots(page, 'ready-with-log');
+  });
+
+  it('is usable from the keyboard', async () => {
+    await showState('competing');
+    await page.focus('#account');
+    const order: string[] = [];
+    for (let i = 0; i < 6; i++) {
+      await page.keyboard.press('Tab');
+      order.push(await page.evaluate(() => document.activeElement?.id ?? ''));
+    }
+    expect(order).toContain('take-over');
+    expect(order).toContain('log-out');
+    expect(order).not.toContain('log-in'); // disabled buttons are skipped
+  });
+
+  it('fits a phone-width browser without sideways scrolling', async () => {
+    await showState('ready');
+    await page.setViewportSize({ width: 320, height: 640 });
+    expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true);
+    await screenshots(page, 'ready-phone');
+    await page.setViewportSize({ width: 380, height: 560 });
+  });
+});

@@ -11,6 +11,7 @@ import type { AppSnapshot } from '../../shared/snapshot.js';
 import { createEngine, type EngineHandle } from '../core/engine.js';
 import { registerAppScheme, serveRenderer } from './app-protocol.js';
 import { forwardEngineEvents, registerInvokeHandlers } from './ipc.js';
+import { autostartFile, setLinuxAutostart } from './linux-autostart.js';
 import { QUIT_BUDGET_MS, stopGatewayOnQuit } from './lifecycle.js';
 import { NotificationFilter, type Alert } from './notifications.js';
 import { electronStoreBackend } from './settings-backend.js';
@@ -129,8 +130,7 @@ async function run(): Promise<void> {
     loginWindow.draw(snapshot);
     if (snapshot.preferences.startAtLogin !== startAtLogin) {
       startAtLogin = snapshot.preferences.startAtLogin;
-      // macOS and Windows only; Linux desktops have no API for it here (the setting is kept anyway).
-      if (platform !== 'linux') app.setLoginItemSettings({ openAtLogin: startAtLogin });
+      applyStartAtLogin(startAtLogin, (problem) => notify('IBKR Tray', problem));
     }
     const alert = notifications.next(snapshot);
     if (alert) showAlert(alert);
@@ -190,6 +190,19 @@ async function run(): Promise<void> {
   // First run: nothing to manage until the user has chosen the gateway folder; the window asks.
   if (current().snapshot().gateway.folder === null) statusWindow.show();
   await current().start();
+}
+
+/** Start at login: Electron's login items on macOS and Windows, an XDG autostart entry on Linux. */
+function applyStartAtLogin(enabled: boolean, report: (problem: string) => void): void {
+  if (platform !== 'linux') {
+    app.setLoginItemSettings({ openAtLogin: enabled });
+    return;
+  }
+  // An AppImage moves with its file; a packaged app is its executable; a clone runs electron on its folder.
+  const appImage = process.env['APPIMAGE'];
+  const command = appImage ? [appImage] : app.isPackaged ? [process.execPath] : [process.execPath, app.getAppPath()];
+  const problem = setLinuxAutostart(autostartFile(process.env, app.getPath('home')), enabled, command);
+  if (problem) report(problem);
 }
 
 /** The native folder dialog; null when the user cancels. */

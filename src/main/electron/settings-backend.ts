@@ -1,32 +1,22 @@
 /**
- * The engine's settings, kept by electron-store in the app's userData folder (config.json, the same
- * file format `conf` writes for the command line, so both read the same settings).
+ * The engine's settings, kept by electron-store in the app's userData folder: config.json, the same
+ * file `conf` writes for the command line (electron-store is conf with Electron's paths), so the app
+ * and `ibkr-tray --config-dir <userData>` read the same settings.
  */
-import fs from 'node:fs';
-import path from 'node:path';
 import Store from 'electron-store';
 import type { SettingsBackend } from '../core/engine.js';
+import { confSettingsBackend } from '../core/settings.js';
 
 /** electron-store as the engine's SettingsBackend. `userData` is app.getPath('userData'). */
 export function electronStoreBackend(userData: string): SettingsBackend {
-  const file = path.join(userData, 'config.json');
-  // Created on first write: electron-store reads the file in its constructor and throws on a damaged
-  // one, which the engine handles itself (moves it aside) through read().
+  // Reads go straight to the file, as the command line's backend does (a damaged or non-object file
+  // must reach the engine as the garbage it is, to be moved aside).
+  const file = confSettingsBackend(userData);
+  // Created on first write: electron-store reads the file in its constructor and throws on a damaged one.
   let store: Store<Record<string, unknown>> | null = null;
   return {
-    path: file,
-    read(): unknown {
-      let text: string;
-      try {
-        text = fs.readFileSync(file, 'utf8');
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-        throw error;
-      }
-      // Parsed here rather than through Store: a top-level array or string must reach the engine as
-      // the garbage it is, not as an object of characters.
-      return JSON.parse(text) as unknown;
-    },
+    path: file.path,
+    read: () => file.read(),
     write(data: unknown): void {
       try {
         store ??= new Store<Record<string, unknown>>({ name: 'config', cwd: userData, clearInvalidConfig: false });

@@ -5,7 +5,7 @@
  * session, pinned to the gateway's origin and certificate, and closes itself when the ENGINE reports
  * ready (never on the page's "Client login succeeds", which proves nothing: gateway-facts §6).
  */
-import { BrowserWindow, session, shell, type Session, type WebContents } from 'electron';
+import { BrowserWindow, session, shell, type Session, type WebContents, type WebPreferences } from 'electron';
 import type { AppSnapshot } from '../../shared/snapshot.js';
 import {
   APP_PAGE_URL,
@@ -15,6 +15,19 @@ import {
   isSafeExternalUrl,
   verifyLoginCertificate,
 } from './security.js';
+
+/** Electron's security settings, spelled out rather than left to defaults that changed over versions. */
+const SECURE_PREFERENCES = {
+  contextIsolation: true,
+  sandbox: true,
+  nodeIntegration: false,
+  nodeIntegrationInWorker: false,
+  nodeIntegrationInSubFrames: false,
+  webSecurity: true,
+  allowRunningInsecureContent: false,
+  webviewTag: false,
+  navigateOnDragDrop: false,
+} as const satisfies WebPreferences;
 
 /** Deny window.open; hand plain http(s) links to the system browser after the URL check. */
 function sendLinksToBrowser(contents: WebContents): void {
@@ -74,19 +87,7 @@ export class StatusWindow {
       title: 'IBKR Tray',
       icon: this.options.icon,
       autoHideMenuBar: true,
-      webPreferences: {
-        preload: this.options.preload,
-        contextIsolation: true,
-        sandbox: true,
-        nodeIntegration: false,
-        nodeIntegrationInWorker: false,
-        nodeIntegrationInSubFrames: false,
-        webSecurity: true,
-        allowRunningInsecureContent: false,
-        webviewTag: false,
-        navigateOnDragDrop: false,
-        spellcheck: false,
-      },
+      webPreferences: { ...SECURE_PREFERENCES, preload: this.options.preload, spellcheck: false },
     });
     this.window = window;
     sendLinksToBrowser(window.webContents);
@@ -161,18 +162,8 @@ export class LoginWindow {
       title: 'Log in to Interactive Brokers',
       icon: this.options.icon,
       autoHideMenuBar: true,
-      webPreferences: {
-        partition: this.options.partition,
-        contextIsolation: true,
-        sandbox: true,
-        nodeIntegration: false,
-        nodeIntegrationInWorker: false,
-        nodeIntegrationInSubFrames: false,
-        webSecurity: true,
-        allowRunningInsecureContent: false,
-        webviewTag: false,
-        navigateOnDragDrop: false,
-      },
+      // No preload: nothing of ours runs in IBKR's page.
+      webPreferences: { ...SECURE_PREFERENCES, partition: this.options.partition },
     });
     this.window = window;
     this.closingByItself = false;

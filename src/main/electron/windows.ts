@@ -150,6 +150,9 @@ export class LoginWindow {
 
   /** Open (or bring forward) the login window at `url`, the gateway's own address. */
   open(url: string): void {
+    if (!isAllowedNavigation(url, this.options.snapshot().gateway.url)) {
+      throw new Error(`The login page must be on the gateway (${this.options.snapshot().gateway.url}), not ${url}.`);
+    }
     const existing = this.window;
     if (existing && !existing.isDestroyed()) {
       existing.show();

@@ -22,8 +22,8 @@ export interface Alert {
 /** How long an intent the user sent explains the change it asked for (their own log-out is no news). */
 export const EXPECTED_CHANGE_MS = 60_000;
 
-/** States in which the user had a working (or at least authenticated) session to lose. */
-function hadSession(snapshot: AppSnapshot): boolean {
+/** States in which the user has a working (or at least authenticated) session to lose. */
+function hasSession(snapshot: AppSnapshot): boolean {
   return snapshot.authenticated || snapshot.state === 'ready' || snapshot.state === 'competing';
 }
 
@@ -36,6 +36,8 @@ const GATEWAY_DOWN: ReadonlySet<SessionKind> = new Set(['stopped', 'failed']);
 export class NotificationFilter {
   private previous: AppSnapshot | null = null;
   private readonly expected = new Map<IntentType, number>();
+  /** A session existed since the last time the user was logged out (it may be lost via other states). */
+  private sessionSeen = false;
 
   /** Call with every intent the user sends from this app (tray, window, notification). */
   userSent(intent: Intent, now: number): void {
@@ -47,15 +49,19 @@ export class NotificationFilter {
     const previous = this.previous;
     if (previous !== null && snapshot.seq <= previous.seq) return null; // late or duplicate snapshot
     this.previous = snapshot;
+    const hadSession = this.sessionSeen;
+    if (hasSession(snapshot)) this.sessionSeen = true;
+    else if (snapshot.state === 'login-required' || snapshot.state === 'stopped' || snapshot.state === 'failed') this.sessionSeen = false;
     // The first snapshot is not a change: the tray icon already shows how things stand at launch.
     if (previous === null || previous.state === snapshot.state) return null;
-    const alert = this.alertFor(previous, snapshot);
+    const alert = this.alertFor(previous, snapshot, hadSession);
     if (alert === null || !snapshot.preferences.notifications) return null;
     return alert;
   }
 
-  private alertFor(previous: AppSnapshot, snapshot: AppSnapshot): Alert | null {
-    if (snapshot.state === 'login-required' && hadSession(previous)) {
+  private alertFor(previous: AppSnapshot, snapshot: AppSnapshot, hadSession: boolean): Alert | null {
+    // The session can fade through other states first (ready → brokerage-starting → login-required).
+    if (snapshot.state === 'login-required' && hadSession) {
       if (this.wasAsked('log-out', snapshot.at)) return null;
       return {
         kind: 'session-lost',

@@ -44,6 +44,15 @@ describe('NotificationFilter', () => {
     ]);
   });
 
+  it('notices a session lost on the way through other states', () => {
+    expect(alertsFor(['ready', 'brokerage-starting', 'not-responding', 'login-required'])).toEqual([null, null, null, 'session-lost']);
+  });
+
+  it('does not announce a lost session after the gateway was stopped in between', () => {
+    const filter = new NotificationFilter();
+    expect(alertsFor(['ready', 'failed', 'starting', 'login-required'], filter)).toEqual([null, 'gateway-stopped', null, null]);
+  });
+
   it('says nothing about the state found at launch', () => {
     expect(alertsFor(['login-required'])).toEqual([null]);
     expect(alertsFor(['competing'])).toEqual([null]);

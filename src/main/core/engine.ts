@@ -12,11 +12,13 @@ import WebSocket from 'ws';
 import type { Engine } from '../../shared/engine.js';
 import type { AppSnapshot } from '../../shared/snapshot.js';
 import { AccountBook, type AccountTiming } from './accounts.js';
+import { InteractiveBrokersAuthentication } from './auth.js';
 import { SessionController } from './controller.js';
 import { createGatewayClient, type GatewayClient } from './gateway/client.js';
 import { systemClock, type Clock } from './gateway/clock.js';
 import { OWN_CONF, parseGatewayConf } from './gateway/conf.js';
 import { checkGatewayFolder } from './gateway/folder.js';
+import { ProcessGatewaySupervisor } from './gateway/process.js';
 import { createPinnedAgent } from './gateway/tls.js';
 import type { GatewaySupervisor } from './gateway/types.js';
 import { SessionMonitor, type GatewayBinding, type MonitorTiming } from './monitor.js';
@@ -61,7 +63,7 @@ export interface EngineOptions {
    * for one check (one-shot commands), intents still work.
    */
   readonly watch?: boolean;
-  /** How a supervisor is built for a folder; default the core's. Without one the gateway is only talked to. */
+  /** How a supervisor is built for a folder; default the core's ProcessGatewaySupervisor; null: never start one. */
   readonly createSupervisor?: SupervisorFactory | null;
   /** Time (tests pass a fake). */
   readonly clock?: Clock;
@@ -84,9 +86,14 @@ export interface EngineHandle extends Engine {
   refresh(): Promise<AppSnapshot>;
   /** The settings the engine uses (the shells read preferences from snapshots; this is for wiring). */
   readonly settings: SettingsStore;
+  /** The seed library's API over the same client and supervisor (for scripts and the CLI). */
+  readonly auth: InteractiveBrokersAuthentication;
 }
 
 const DEFAULT_GATEWAY_URL = 'https://localhost:5000';
+
+/** The core's supervisor of a folder; its pid record lives in the settings folder. */
+const defaultSupervisor: SupervisorFactory = ({ folder, clock, configDir }) => new ProcessGatewaySupervisor({ folder, clock, stateDir: configDir });
 
 /** The origin of a folder's gateway: our own conf when we wrote one (port taken), else conf.yaml. */
 function folderUrl(folder: string): string | null {
@@ -109,15 +116,33 @@ export async function createEngine(options: EngineOptions = {}): Promise<EngineH
   const settings = SettingsStore.open(options.settingsBackend ?? confSettingsBackend(configDir), clock);
   const log = options.log ?? (() => undefined);
   const useWebSocket = options.useWebSocket ?? true;
+  const openLoginPage = options.openLoginPage ?? ((url: string) => log(`log in at ${url}`));
   const folderOf = (): string | null => options.gatewayFolder ?? settings.get().gatewayFolder;
 
   let client: GatewayClient | null = null;
   let supervisor: GatewaySupervisor | null = null;
 
-  const bind = (): GatewayBinding => {
+  const createSupervisor = options.createSupervisor === undefined ? defaultSupervisor : options.createSupervisor;
+  let unfollow: (() => void) | null = null;
+
+  /** Client (+ supervisor unless `keepSupervisor`) for the current folder / URL. */
+  const bind = (keepSupervisor = false): GatewayBinding => {
     client?.dispose();
     const folder = folderOf();
-    supervisor = folder && options.createSupervisor ? options.createSupervisor({ folder, port: settings.get().gatewayPort, clock, configDir }) : null;
+    if (!keepSupervisor) {
+      unfollow?.();
+      unfollow = null;
+      const previous = supervisor as GatewaySupervisor | null;
+      if (previous) void previous.dispose();
+      supervisor = folder && createSupervisor ? createSupervisor({ folder, port: settings.get().gatewayPort, clock, configDir }) : null;
+      const current = supervisor as GatewaySupervisor | null;
+      // The supervisor moves the gateway to another port when the configured one is taken: follow it.
+      unfollow =
+        current?.on((event) => {
+          if (event.type !== 'state' || event.state.kind !== 'running' || options.gatewayUrl || settings.get().gatewayUrl) return;
+          if (current.location().url !== client?.baseUrl) monitor.replaceGateway(bind(true));
+        }) ?? null;
+    }
     const baseUrl =
       options.gatewayUrl ?? settings.get().gatewayUrl ?? supervisor?.location().url ?? (folder ? folderUrl(folder) : null) ?? DEFAULT_GATEWAY_URL;
     const pins = settings.pinStore();
@@ -164,7 +189,7 @@ export async function createEngine(options: EngineOptions = {}): Promise<EngineH
     accounts,
     settings,
     clock,
-    openLoginPage: options.openLoginPage ?? ((url) => log(`log in at ${url}`)),
+    openLoginPage: (url) => openLoginPage(url),
     gatewayFolder: folderOf,
     checkFolder: (folder) => {
       try {
@@ -182,8 +207,19 @@ export async function createEngine(options: EngineOptions = {}): Promise<EngineH
   const engine = controller;
   const watch = options.watch ?? true;
 
+  let auth: InteractiveBrokersAuthentication | null = null;
+  let authFor: GatewaySupervisor | null = null;
+
   return {
     settings,
+    get auth(): InteractiveBrokersAuthentication {
+      // Rebuilt when the folder (and so the supervisor) changed; the client is always the current one.
+      if (!auth || authFor !== monitor.supervisor) {
+        authFor = monitor.supervisor;
+        auth = new InteractiveBrokersAuthentication({ client: () => monitor.api, supervisor: authFor, openLoginPage, clock });
+      }
+      return auth;
+    },
     snapshot: () => engine.snapshot(),
     subscribe: (listener) => engine.subscribe(listener),
     dispatch: (intent) => engine.dispatch(intent),
@@ -206,6 +242,7 @@ export async function createEngine(options: EngineOptions = {}): Promise<EngineH
       return engine.snapshot();
     },
     async dispose(disposeOptions = {}): Promise<void> {
+      unfollow?.();
       monitor.stop();
       accounts.dispose();
       engine.dispose();

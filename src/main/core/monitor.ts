@@ -342,7 +342,13 @@ export class SessionMonitor {
         this.apply({ type: 'no-session', at });
         return;
       case 'rate-limited': {
-        const until = e.details.retryAt ?? this.api.penaltyUntil() ?? this.options.clock.now() + 600_000;
+        // Our own pacer also refuses with 'rate-limited' when a slot is too far away (nothing was
+        // sent); only a real 429 puts the client in the penalty box, and only that is a state.
+        const until = this.api.penaltyUntil();
+        if (until === null) {
+          this.log(`monitor: ${endpoint} not sent now (pacing): ${e.message}`);
+          return;
+        }
         this.apply({ type: 'rate-limited', at, until });
         return;
       }

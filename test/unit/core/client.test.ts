@@ -128,6 +128,13 @@ describe('failures become typed GatewayErrors', () => {
     expect(server.requests).toEqual(['POST /v1/api/tickle']);
   });
 
+  it("429 with Retry-After: the penalty lasts what IBKR says", async () => {
+    routes['POST /v1/api/tickle'] = (res) => reply(res, 429, '', { 'Retry-After': '30' });
+    const error = await failure(client().tickle());
+    expect(error.details.retryAt).toBeGreaterThan(Date.now() + 25_000);
+    expect(error.details.retryAt).toBeLessThan(Date.now() + 35_000);
+  });
+
   it.each([
     ['500', 500, ''],
     ['503 empty', 503, ''],

@@ -286,7 +286,7 @@ class HttpGatewayClient implements GatewayClient {
     }
     if (status === 429) {
       const retryAfter = Number(response.headers['retry-after']);
-      const retryAt = this.pacer.penalize(Number.isFinite(retryAfter) && retryAfter > 0 ? Date.now() + retryAfter * 1000 : undefined);
+      const retryAt = this.pacer.penalize(Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : undefined);
       return this.fail(
         'rate-limited',
         `IBKR rate-limited this gateway (HTTP 429 on ${endpoint}): nothing is sent until ${new Date(retryAt).toTimeString().slice(0, 8)}; wait, do not restart the gateway.`,

@@ -109,11 +109,11 @@ export class Pacer {
   }
 
   /**
-   * Enter the penalty box after a 429: nothing is sent until `until` (default now + penaltyMs), and
-   * everything queued is refused now. Returns the end of the penalty.
+   * Enter the penalty box after a 429: nothing is sent for `forMs` (default penaltyMs; a Retry-After
+   * header may say otherwise), and everything queued is refused now. Returns the end of the penalty.
    */
-  penalize(until?: number): number {
-    const end = Math.max(until ?? this.clock.now() + this.rules.penaltyMs, this.penalty ?? 0);
+  penalize(forMs: number = this.rules.penaltyMs): number {
+    const end = Math.max(this.clock.now() + forMs, this.penalty ?? 0);
     this.penalty = end;
     const refused = this.queue;
     this.queue = [];

@@ -191,6 +191,13 @@ const OBSERVATIONS: ReadonlySet<SessionEventType> = new Set<SessionEventType>([
   'account-selected',
 ]);
 
+/**
+ * Observations that only add details (who, which accounts): a late one is still ignored, but they do
+ * not advance `observedAt`, so a slower answer about the session itself (a tickle waiting for its
+ * pacing slot) still counts after them.
+ */
+const DETAILS: ReadonlySet<SessionEventType> = new Set<SessionEventType>(['accounts', 'identity', 'account-selected']);
+
 /** Phases in which nothing about the session is known because the gateway is not there. */
 function gatewayDown(kind: SessionKind): boolean {
   return kind === 'stopped' || kind === 'failed';
@@ -207,7 +214,7 @@ export function transition(state: SessionState, event: SessionEvent): SessionSta
 }
 
 function step(s: SessionState, e: SessionEvent): SessionState {
-  const observedAt = Math.max(s.observedAt, e.at);
+  const observedAt = DETAILS.has(e.type) ? s.observedAt : Math.max(s.observedAt, e.at);
   const enter = (phase: SessionPhase, facts: SessionFacts = s.facts): SessionState =>
     phase.kind === s.kind && samePhase(s, phase)
       ? { ...s, observedAt, facts }

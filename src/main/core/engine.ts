@@ -15,6 +15,7 @@ import { AccountBook, type AccountTiming } from './accounts.js';
 import { InteractiveBrokersAuthentication } from './auth.js';
 import { SessionController } from './controller.js';
 import { createGatewayClient, type GatewayClient } from './gateway/client.js';
+import { Pacer, type PacingRules } from './gateway/pacing.js';
 import { systemClock, type Clock } from './gateway/clock.js';
 import { OWN_CONF, parseGatewayConf } from './gateway/conf.js';
 import { checkGatewayFolder } from './gateway/folder.js';
@@ -65,6 +66,8 @@ export interface EngineOptions {
   readonly watch?: boolean;
   /** How a supervisor is built for a folder; default the core's ProcessGatewaySupervisor; null: never start one. */
   readonly createSupervisor?: SupervisorFactory | null;
+  /** Override IBKR's pacing rules (e.g. a short 429 penalty in tests); default IBKR_PACING. */
+  readonly pacing?: Partial<PacingRules>;
   /** Time (tests pass a fake). */
   readonly clock?: Clock;
   /** Shorter intervals for tests and benchmarks. */
@@ -121,6 +124,7 @@ export async function createEngine(options: EngineOptions = {}): Promise<EngineH
 
   let client: GatewayClient | null = null;
   let supervisor: GatewaySupervisor | null = null;
+  let pacer: Pacer | null = null;
 
   const createSupervisor = options.createSupervisor === undefined ? defaultSupervisor : options.createSupervisor;
   let unfollow: (() => void) | null = null;
@@ -146,7 +150,9 @@ export async function createEngine(options: EngineOptions = {}): Promise<EngineH
     const baseUrl =
       options.gatewayUrl ?? settings.get().gatewayUrl ?? supervisor?.location().url ?? (folder ? folderUrl(folder) : null) ?? DEFAULT_GATEWAY_URL;
     const pins = settings.pinStore();
-    client = createGatewayClient({ baseUrl, pin: pins, clock, log, ...(options.requestTimeoutMs ? { timeoutMs: options.requestTimeoutMs } : {}) });
+    // One pacer per engine, kept across rebinds: a 429 penalty holds whatever the client.
+    pacer ??= new Pacer({ clock, ...(options.pacing ? { rules: options.pacing } : {}) });
+    client = createGatewayClient({ baseUrl, pin: pins, clock, log, pacer, ...(options.requestTimeoutMs ? { timeoutMs: options.requestTimeoutMs } : {}) });
     const secure = baseUrl.startsWith('https:');
     // The WebSocket gets its own pinned agent over the same pins: one trust decision for HTTPS and WSS.
     const agent = secure ? createPinnedAgent({ pins, trustOnFirstUse: true, keepAlive: false }) : undefined;

@@ -438,7 +438,8 @@ export class SessionMonitor {
     if (s.kind === 'rate-limited') {
       this.timers.clearAll();
       this.socket?.stop();
-      this.timers.set('penalty', s.until, () => {
+      // A few ms late on purpose: timers may fire a hair early, and the pacer counts the end itself.
+      this.timers.set('penalty', s.until + 5, () => {
         this.apply({ type: 'rate-limit-over', at: this.options.clock.now() });
         void this.checkNow();
       });
@@ -463,7 +464,8 @@ export class SessionMonitor {
 
     // auth/status polling only while the socket is not healthy.
     const pollDelay = this.pollDelay(up);
-    if (pollDelay === null || this.socketHealthy()) this.timers.clear('poll');
+    // A healthy socket says nothing about /iserver answering: while not responding, poll regardless.
+    if (pollDelay === null || (this.socketHealthy() && s.kind !== 'not-responding')) this.timers.clear('poll');
     else {
       const due = now + pollDelay;
       this.timers.ensure('poll', due, () => this.onPollTimer(due));

@@ -38,7 +38,8 @@ export async function startRig(simOptions: SimOptions = {}, engineOptions: Parti
       gatewayUrl: sim.url,
       configDir: dir,
       createSupervisor: null,
-      requestTimeoutMs: 1_000,
+      // Above the tickle's 1.2 s pacing interval, so a refresh right after a tickle waits for its slot.
+      requestTimeoutMs: 2_000,
       openLoginPage: (url) => {
         opened.push(url);
       },

@@ -4,6 +4,7 @@
  * core is put together; connect.ts builds the real one from createEngine.
  */
 import type { EngineHandle } from '../core/engine.js';
+import type { PidRecord } from '../core/gateway/pidfile.js';
 import type { AccountSet, AuthStatus, Logout, Reauthenticate, SsoValidate, Tickle } from '../core/gateway/schemas.js';
 import type { AppSnapshot } from '../../shared/snapshot.js';
 
@@ -11,6 +12,9 @@ import type { AppSnapshot } from '../../shared/snapshot.js';
 export interface SeedAuthentication {
   login(): Promise<AuthStatus>;
   waitForLogin(options?: { readonly timeoutMs?: number; readonly pollIntervalMs?: number }): Promise<boolean>;
+  closeGateway(pid?: number): Promise<string>;
+  /** What the last check saw, in words. */
+  readonly lastState: string;
   isAuthenticated(): Promise<AuthStatus>;
   updateServerAccount(accountId: string): Promise<AccountSet>;
   ssoValidate(): Promise<SsoValidate>;
@@ -24,6 +28,8 @@ export interface CliBackend {
   readonly gatewayUrl: string;
   /** The gateway folder (--dir or settings), or null. */
   readonly gatewayFolder: string | null;
+  /** The settings folder (also where the record of the gateway we started is kept). */
+  readonly configDir: string;
   readonly auth: SeedAuthentication;
   readonly engine: EngineHandle;
   /**
@@ -35,6 +41,12 @@ export interface CliBackend {
   pinnedFingerprint(): string | null;
   /** Trust `fingerprint` for the gateway's origin from now on (saved in the settings). */
   pinFingerprint(fingerprint: string): void;
+  /** The record of the gateway an ibkr-tray process started (pid, port, folder), or null. */
+  gatewayRecord(): PidRecord | null;
+  /** Forget that record (the gateway it names was stopped). */
+  forgetGatewayRecord(): void;
+  /** Remember that the user stopped the gateway, so the tray app does not start it again by itself. */
+  rememberStopped(): void;
   /** Stop timers and sockets; stop the gateway only when asked and only if this process started it. */
   dispose(options?: { readonly stopGateway?: boolean }): Promise<void>;
 }

@@ -1,13 +1,135 @@
 /**
- * The real backend of the command: settings from --config-dir, the gateway URL after --gateway /
- * settings / the folder's conf, and the engine from createEngine.
+ * The real backend of the command: createEngine with the command's options (settings folder,
+ * gateway URL or folder, per-request timeout, how to show the login page). One-shot commands run
+ * the engine without its timers (`watch: false`) and ask it once with refresh(); keepalive and serve
+ * let it watch.
  */
+import { createEngine } from '../core/engine.js';
+import { GatewayError } from '../core/errors.js';
+import { sleep, systemClock } from '../core/gateway/clock.js';
+import { PidFile } from '../core/gateway/pidfile.js';
+import { certificateChangedError, readPresentedFingerprint } from '../core/gateway/tls.js';
+import { normalizeFingerprint, originOf } from '../core/gateway/trust.js';
+import { defaultConfigDir } from '../core/settings.js';
+import type { AppSnapshot } from '../../shared/snapshot.js';
 import type { GlobalOptions } from './arguments.js';
-import type { CliBackend } from './backend.js';
-import type { BackendOptions } from './context.js';
+import type { CliBackend, SeedAuthentication } from './backend.js';
 import { CommandFailure, ExitCode } from './exit-codes.js';
+import { PacingRecord } from './pacing-record.js';
+import type { BackendOptions } from './context.js';
 
-export async function connectBackend(_global: GlobalOptions, _options: BackendOptions): Promise<CliBackend> {
-  // Wired to createEngine once the session engine lands.
-  throw new CommandFailure(ExitCode.unreachable, 'the session engine is not available in this build');
+export async function connectBackend(global: GlobalOptions, options: BackendOptions): Promise<CliBackend> {
+  const configDir = global.configDir ?? defaultConfigDir();
+  const engine = await createEngine({
+    configDir,
+    requestTimeoutMs: global.requestTimeoutMs,
+    useWebSocket: options.useWebSocket ?? false,
+    watch: options.watch ?? false,
+    ...(global.gatewayUrl ? { gatewayUrl: global.gatewayUrl } : {}),
+    ...(global.gatewayFolder ? { gatewayFolder: global.gatewayFolder } : {}),
+    ...(options.openLoginPage ? { openLoginPage: options.openLoginPage } : {}),
+    // --verbose: one line per request (never tokens, cookies or full account numbers).
+    ...(global.verbose ? { log: (line: string) => process.stderr.write(`· ${line}\n`) } : {}),
+  });
+  const gatewayUrl = (): string => engine.snapshot().gateway.url;
+  const pins = engine.settings.pinStore();
+  const pinned = (): string | null => pins.get(gatewayUrl());
+
+  /**
+   * The engine reports a changed certificate as a failed state whose reason names both
+   * fingerprints; the command owes scripts exit code 6 for it, so it looks at the certificate itself
+   * (a TLS handshake, no request byte) whenever the state is "failed".
+   */
+  async function certificateProblem(snapshot: AppSnapshot): Promise<GatewayError | null> {
+    const url = gatewayUrl();
+    const expected = pinned();
+    if (snapshot.state !== 'failed' || !url.startsWith('https:') || !expected) return null;
+    let presented: string;
+    try {
+      presented = await readPresentedFingerprint(url, { timeoutMs: global.requestTimeoutMs });
+    } catch {
+      return null;
+    }
+    const want = normalizeFingerprint(expected) ?? expected;
+    return presented === want ? null : certificateChangedError(originOf(url) ?? url, want, presented);
+  }
+
+  const pacing = new PacingRecord(configDir, gatewayUrl());
+  const clock = (at: number): string => new Date(at).toTimeString().slice(0, 8);
+  /** After a 429 seen by any ibkr-tray process, send nothing until the penalty is over. */
+  const guard = (): void => {
+    const until = pacing.penaltyUntil();
+    if (until !== null) {
+      throw new GatewayError('rate-limited', `IBKR rate-limited this gateway: ibkr-tray sends nothing until ${clock(until)}; wait, do not restart the gateway.`, { retryAt: until });
+    }
+  };
+  const remember = (error: unknown): never => {
+    if (error instanceof GatewayError && error.kind === 'rate-limited') pacing.markPenalty(error.details.retryAt ?? Date.now() + 600_000);
+    throw error;
+  };
+  const paced =
+    <A extends unknown[], T>(call: (...args: A) => Promise<T>) =>
+    async (...args: A): Promise<T> => {
+      guard();
+      return call(...args).catch(remember);
+    };
+  const auth = engine.auth;
+  const pacedAuth: SeedAuthentication = {
+    login: paced(() => auth.login()),
+    waitForLogin: paced((o?: { readonly timeoutMs?: number; readonly pollIntervalMs?: number }) => auth.waitForLogin(o)),
+    isAuthenticated: paced(() => auth.isAuthenticated()),
+    updateServerAccount: paced((id: string) => auth.updateServerAccount(id)),
+    ssoValidate: paced(async () => {
+      const wait = pacing.validateDelayMs();
+      if (wait > 0) {
+        // Our own refusal, not IBKR's 429: nothing to remember as a penalty.
+        throw new CommandFailure(ExitCode.rateLimited, `IBKR allows sso/validate once a minute: try again in ${Math.ceil(wait / 1000)} s (sending it now would earn a 10-minute penalty).`);
+      }
+      pacing.markValidate();
+      return auth.ssoValidate();
+    }),
+    reauthenticate: paced(() => auth.reauthenticate()),
+    tickle: paced(async () => {
+      await sleep(systemClock, pacing.checkDelayMs());
+      pacing.markCheck();
+      return auth.tickle();
+    }),
+    logout: paced(() => auth.logout()),
+    closeGateway: (pid?: number) => auth.closeGateway(pid),
+    get lastState() {
+      return auth.lastState;
+    },
+  };
+
+  return {
+    get gatewayUrl() {
+      return gatewayUrl();
+    },
+    gatewayFolder: global.gatewayFolder ?? engine.settings.get().gatewayFolder,
+    configDir,
+    auth: pacedAuth,
+    engine,
+    async check() {
+      guard();
+      // A check may tickle (limit 1/s), and the previous command may have tickled a moment ago.
+      await sleep(systemClock, pacing.checkDelayMs());
+      pacing.markCheck();
+      const snapshot = await engine.refresh();
+      if (snapshot.state === 'rate-limited') pacing.markPenalty(snapshot.rateLimitedUntil ?? Date.now() + 600_000);
+      // The engine begins in "starting" and stays there while nothing listens (it may be coming up);
+      // for a one-shot check that started nothing, that means no gateway answers.
+      if (snapshot.state === 'starting' && !snapshot.gateway.running) {
+        throw new GatewayError('unreachable', `No gateway answers at ${gatewayUrl()}: start it (\`ibkr-tray gateway start\` or the tray app), or check --gateway.`);
+      }
+      const problem = await certificateProblem(snapshot);
+      if (problem) throw problem;
+      return snapshot;
+    },
+    pinnedFingerprint: pinned,
+    pinFingerprint: (fingerprint) => pins.set(gatewayUrl(), fingerprint),
+    gatewayRecord: () => new PidFile(configDir).read(),
+    forgetGatewayRecord: () => new PidFile(configDir).remove(),
+    rememberStopped: () => engine.settings.update({ userIntent: 'stopped' }),
+    dispose: (disposeOptions) => engine.dispose(disposeOptions),
+  };
 }

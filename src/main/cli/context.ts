@@ -13,6 +13,8 @@ export interface BackendOptions {
   readonly openLoginPage?: (url: string) => void | Promise<void>;
   /** Follow the gateway's WebSocket (keepalive, serve); one-shot commands use REST only. */
   readonly useWebSocket?: boolean;
+  /** Let the engine check by itself (keepalive, serve); one-shot commands check once. */
+  readonly watch?: boolean;
 }
 
 export interface CommandContext {

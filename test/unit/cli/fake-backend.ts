@@ -45,6 +45,7 @@ export function fakeBackend(states: (AppSnapshot | Error)[], auth: Partial<SeedA
   const fake: FakeBackend = {
     gatewayUrl: 'https://localhost:5000',
     gatewayFolder: null,
+    configDir: '/nonexistent',
     checks: 0,
     selected: [],
     disposed: 0,
@@ -60,6 +61,8 @@ export function fakeBackend(states: (AppSnapshot | Error)[], auth: Partial<SeedA
       reauthenticate: () => Promise.reject(new Error('not scripted')),
       tickle: () => Promise.reject(new Error('not scripted')),
       logout: () => Promise.reject(new Error('not scripted')),
+      closeGateway: () => Promise.reject(new Error('not scripted')),
+      lastState: 'nothing checked yet',
       ...auth,
     },
     engine: {} as EngineHandle,
@@ -71,6 +74,9 @@ export function fakeBackend(states: (AppSnapshot | Error)[], auth: Partial<SeedA
     },
     pinnedFingerprint: () => null,
     pinFingerprint: () => undefined,
+    gatewayRecord: () => null,
+    forgetGatewayRecord: () => undefined,
+    rememberStopped: () => undefined,
     dispose: () => {
       fake.disposed += 1;
       return Promise.resolve();

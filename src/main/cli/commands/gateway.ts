@@ -10,7 +10,9 @@ import type { CommandContext, CommandResult } from '../context.js';
 import { pause } from '../deadline.js';
 import { CommandFailure, ExitCode } from '../exit-codes.js';
 import type { GatewayAction } from '../arguments.js';
-import type { GatewayView } from '../../../shared/snapshot.js';
+import type { AppSnapshot } from '../../../shared/snapshot.js';
+import { findListenerPid } from '../../core/gateway/port.js';
+import type { CliBackend } from '../backend.js';
 
 export async function gateway(ctx: CommandContext, action: GatewayAction, follow: boolean): Promise<CommandResult> {
   switch (action) {
@@ -25,34 +27,88 @@ export async function gateway(ctx: CommandContext, action: GatewayAction, follow
   }
 }
 
-function describe(view: GatewayView): string {
-  if (!view.running) return `gateway not running — ${view.url}${view.folder ? ` (folder ${view.folder})` : ''}`;
-  const pid = view.pid === null ? 'pid unknown' : `pid ${view.pid}`;
-  return `gateway running (${pid}, ${view.startedByUs ? 'started by ibkr-tray' : 'started elsewhere'}) — ${view.url}`;
+/** A gateway answers (even if it hangs): it is running. */
+function isRunning(snapshot: AppSnapshot): boolean {
+  return snapshot.state !== 'stopped' && snapshot.state !== 'failed';
 }
 
+interface GatewayFacts {
+  readonly running: boolean;
+  readonly pid: number | null;
+  readonly startedByUs: boolean;
+  readonly url: string;
+  readonly folder: string | null;
+  readonly state: AppSnapshot['state'];
+}
+
+async function facts(backend: CliBackend): Promise<GatewayFacts> {
+  const snapshot = await backend.check();
+  const record = backend.gatewayRecord();
+  const running = isRunning(snapshot);
+  return {
+    running,
+    pid: running ? (record?.pid ?? snapshot.gateway.pid) : null,
+    startedByUs: running && record !== null,
+    url: backend.gatewayUrl,
+    folder: backend.gatewayFolder,
+    state: snapshot.state,
+  };
+}
+
+function describe(f: GatewayFacts): string {
+  if (!f.running) return `gateway not running — ${f.url}${f.folder ? ` (folder ${f.folder})` : ''}`;
+  const pid = f.pid === null ? 'pid unknown' : `pid ${f.pid}`;
+  return `gateway running (${pid}, ${f.startedByUs ? 'started by ibkr-tray' : 'started elsewhere'}) — ${f.url}`;
+}
+
+/** Start the folder's gateway (the supervisor adopts one already serving); it runs on after we exit. */
 async function startGateway(ctx: CommandContext): Promise<CommandResult> {
-  const backend = await ctx.backend({ useWebSocket: false });
+  const backend = await ctx.backend();
+  if (!backend.gatewayFolder) throw new CommandFailure(ExitCode.usage, 'no gateway folder: pass --dir FOLDER (the folder that contains bin/ and root/)');
+  const before = await facts(backend);
+  if (before.running) {
+    ctx.out.result(`already running: ${describe(before)}`, { ok: true, started: false, gateway: before });
+    return ExitCode.ok;
+  }
   const result = await backend.engine.dispatch({ type: 'start-gateway' });
-  if (!result.ok) throw new CommandFailure(backend.gatewayFolder ? ExitCode.unreachable : ExitCode.usage, `cannot start the gateway: ${result.reason}`);
-  const view = backend.engine.snapshot().gateway;
-  ctx.out.result(describe(view), { ok: true, gateway: view, message: result.message ?? null });
+  if (!result.ok) throw new CommandFailure(ExitCode.unreachable, `cannot start the gateway: ${result.reason}`);
+  const after = await facts(backend);
+  ctx.out.result(describe(after), { ok: true, started: true, gateway: after });
   return ExitCode.ok;
 }
 
+/**
+ * Stop the gateway: the one an ibkr-tray process started (its pid record), else the process that
+ * listens on the gateway's port where the OS lets us find it. Not running → nothing to do (exit 0).
+ */
 async function stopGateway(ctx: CommandContext): Promise<CommandResult> {
-  const backend = await ctx.backend({ useWebSocket: false });
-  const result = await backend.engine.dispatch({ type: 'stop-gateway' });
-  if (!result.ok) throw new CommandFailure(ExitCode.usage, `cannot stop the gateway: ${result.reason}`);
-  ctx.out.result(result.message ?? 'gateway stopped', { ok: true, message: result.message ?? null });
+  const backend = await ctx.backend();
+  const record = backend.gatewayRecord();
+  let pid = record?.pid ?? null;
+  if (pid === null) {
+    const now = await facts(backend);
+    if (!now.running) {
+      ctx.out.result(describe(now), { ok: true, stopped: false, gateway: now });
+      return ExitCode.ok;
+    }
+    pid = await findListenerPid(Number(new URL(backend.gatewayUrl).port || 443));
+    if (pid === null) {
+      throw new CommandFailure(ExitCode.usage, `the gateway at ${backend.gatewayUrl} was not started by ibkr-tray and its process cannot be found: stop it where it was started`);
+    }
+  }
+  const message = await backend.auth.closeGateway(pid);
+  if (/^Could not/.test(message)) throw new CommandFailure(ExitCode.unreachable, message);
+  backend.forgetGatewayRecord();
+  // Like the tray's "Stop": the app does not start it again by itself until asked.
+  backend.rememberStopped();
+  ctx.out.result(message, { ok: true, stopped: true, pid, message });
   return ExitCode.ok;
 }
 
 async function gatewayStatus(ctx: CommandContext): Promise<CommandResult> {
-  const backend = await ctx.backend();
-  const snapshot = await backend.check();
-  ctx.out.result(describe(snapshot.gateway), { gateway: snapshot.gateway, gatewayUrl: snapshot.gateway.url });
-  return snapshot.gateway.running ? ExitCode.ok : ExitCode.unreachable;
+  const f = await facts(await ctx.backend());
+  ctx.out.result(describe(f), { gateway: f, gatewayUrl: f.url });
+  return f.running ? ExitCode.ok : ExitCode.unreachable;
 }
 
 /** The newest `logs/gw.<date>.log` (names sort by date), or null when the gateway wrote none yet. */
@@ -70,7 +126,7 @@ export async function newestGatewayLog(folder: string): Promise<string | null> {
 
 /** Print the log; with --follow keep printing what is appended until Ctrl-C (polling: portable). */
 async function gatewayLogs(ctx: CommandContext, follow: boolean): Promise<CommandResult> {
-  const backend = await ctx.backend({ useWebSocket: false });
+  const backend = await ctx.backend();
   const folder = backend.gatewayFolder;
   if (!folder) throw new CommandFailure(ExitCode.usage, 'no gateway folder: pass --dir FOLDER (the folder that contains bin/ and root/)');
   const file = await newestGatewayLog(folder);

@@ -11,7 +11,7 @@ import { ExitCode } from '../exit-codes.js';
 import { statusDocument, statusLine } from '../status-line.js';
 
 export async function keepalive(ctx: CommandContext): Promise<CommandResult> {
-  const backend = await ctx.backend({ useWebSocket: true });
+  const backend = await ctx.backend({ useWebSocket: true, watch: true });
   const runningBefore = backend.engine.snapshot().gateway.running || (await isServing(ctx));
   let lastLine = '';
   const print = (snapshot: AppSnapshot): void => {

@@ -23,7 +23,7 @@ export async function login(ctx: CommandContext, options: LoginOptions): Promise
       ctx.out.say(`Log in at ${url}`);
     }
   };
-  const backend = await ctx.backend({ openLoginPage: showLoginPage, useWebSocket: false });
+  const backend = await ctx.backend({ openLoginPage: showLoginPage });
 
   if (!options.wait) {
     const status = await backend.auth.login();
@@ -37,7 +37,7 @@ export async function login(ctx: CommandContext, options: LoginOptions): Promise
 
   const progress = ctx.progress();
   const startedAt = ctx.now();
-  const ticker = setInterval(() => progress.update(`waiting for the login to complete at ${backend.gatewayUrl}`), 1000);
+  const ticker = setInterval(() => progress.update(`waiting for the login at ${backend.gatewayUrl}: ${backend.auth.lastState}`), 1000);
   try {
     await backend.auth.waitForLogin({ timeoutMs: options.timeoutMs, pollIntervalMs: options.intervalMs });
   } catch (error) {

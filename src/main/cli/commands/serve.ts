@@ -14,7 +14,7 @@ const RENDERER_DIR = fileURLToPath(new URL('../../../renderer/', import.meta.url
 
 export async function serve(ctx: CommandContext, host: string, port: number): Promise<CommandResult> {
   if (!existsSync(RENDERER_DIR)) throw new CommandFailure(ExitCode.usage, `the dashboard page is not built (${RENDERER_DIR} is missing): run \`npm run build\``);
-  const backend = await ctx.backend({ useWebSocket: true });
+  const backend = await ctx.backend({ useWebSocket: true, watch: true });
   await backend.engine.start();
   let dashboard;
   try {

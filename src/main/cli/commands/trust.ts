@@ -9,7 +9,7 @@ import type { CommandContext, CommandResult } from '../context.js';
 import { CommandFailure, ExitCode } from '../exit-codes.js';
 
 export async function trust(ctx: CommandContext): Promise<CommandResult> {
-  const backend = await ctx.backend({ useWebSocket: false });
+  const backend = await ctx.backend();
   if (!backend.gatewayUrl.startsWith('https:')) {
     throw new CommandFailure(ExitCode.usage, `${backend.gatewayUrl} is plain HTTP (listenSsl: false): there is no certificate to trust`);
   }

@@ -1,0 +1,96 @@
+/**
+ * IBKR's pacing across `ibkr-tray` processes. Each command is a new process with a new pacer, but
+ * IBKR counts per machine: a script running `ibkr-tray status` twice within a second would tickle
+ * twice (limit 1/s), `validate` twice within a minute breaks sso/validate's 1/min, and either puts
+ * the machine in the 429 penalty box for 10-15 minutes (gateway-facts §8; repeat offenders are
+ * blocked). So the command keeps a small record per gateway origin in the settings folder: when the
+ * last check and the last sso/validate went out, and until when IBKR said to send nothing.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+import { originOf } from '../core/gateway/trust.js';
+
+const EntrySchema = z.looseObject({
+  lastCheckAt: z.number().nullish(),
+  lastValidateAt: z.number().nullish(),
+  penaltyUntil: z.number().nullish(),
+});
+const FileSchema = z.record(z.string(), EntrySchema);
+type Entry = z.infer<typeof EntrySchema>;
+
+/** A check (auth/status + tickle) at most once per this long: tickle's limit is 1/s. */
+export const CHECK_GAP_MS = 1_100;
+/** sso/validate's limit is 1/min. */
+export const VALIDATE_GAP_MS = 60_000;
+
+export class PacingRecord {
+  private readonly file: string;
+  private readonly origin: string;
+
+  constructor(
+    configDir: string,
+    gatewayUrl: string,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.file = path.join(configDir, 'cli-pacing.json');
+    this.origin = originOf(gatewayUrl) ?? gatewayUrl;
+  }
+
+  /** Epoch ms until which IBKR wants nothing sent, or null. */
+  penaltyUntil(): number | null {
+    const until = this.entry().penaltyUntil ?? null;
+    return until !== null && until > this.now() ? until : null;
+  }
+
+  /** How long to wait before the next check may go out (0 = now). */
+  checkDelayMs(): number {
+    const last = this.entry().lastCheckAt;
+    return last == null ? 0 : Math.max(0, Math.min(CHECK_GAP_MS, last + CHECK_GAP_MS - this.now()));
+  }
+
+  /** How long until sso/validate may be sent again (0 = now). */
+  validateDelayMs(): number {
+    const last = this.entry().lastValidateAt;
+    return last == null ? 0 : Math.max(0, last + VALIDATE_GAP_MS - this.now());
+  }
+
+  markCheck(): void {
+    this.update({ lastCheckAt: this.now() });
+  }
+
+  markValidate(): void {
+    this.update({ lastValidateAt: this.now() });
+  }
+
+  markPenalty(until: number): void {
+    this.update({ penaltyUntil: until });
+  }
+
+  private entry(): Entry {
+    return this.readAll()[this.origin] ?? {};
+  }
+
+  private readAll(): Record<string, Entry> {
+    try {
+      const parsed = FileSchema.safeParse(JSON.parse(fs.readFileSync(this.file, 'utf8')));
+      return parsed.success ? parsed.data : {};
+    } catch {
+      return {};
+    }
+  }
+
+  /** Best effort, atomic (temp + rename): a lost update costs at most one request's spacing. */
+  private update(patch: Entry): void {
+    try {
+      const all = this.readAll();
+      all[this.origin] = { ...all[this.origin], ...patch };
+      fs.mkdirSync(path.dirname(this.file), { recursive: true });
+      const temp = `${this.file}.${process.pid}.tmp`;
+      fs.writeFileSync(temp, JSON.stringify(all));
+      fs.renameSync(temp, this.file);
+    } catch {
+      // An unwritable settings folder must not stop the command; the pacer still paces this process.
+    }
+  }
+}

@@ -1,0 +1,183 @@
+import { describe, expect, it } from 'vitest';
+import { AccountBook } from '../../../src/main/core/accounts.js';
+import { SessionController } from '../../../src/main/core/controller.js';
+import { GatewayError } from '../../../src/main/core/errors.js';
+import type { AuthStatus, SsodhInit, Tickle } from '../../../src/main/core/gateway/schemas.js';
+import type { GatewayApi } from '../../../src/main/core/gateway/types.js';
+import { SessionMonitor } from '../../../src/main/core/monitor.js';
+import { memorySettingsBackend, SettingsStore } from '../../../src/main/core/settings.js';
+import { KEEPALIVE_ALARM_MS } from '../../../src/main/core/snapshot.js';
+import { ManualClock } from '../../sim/manual-clock.js';
+
+const READY: AuthStatus = { authenticated: true, connected: true, competing: false, fail: '' };
+const SSO_ONLY: AuthStatus = { authenticated: false, connected: true, competing: false, fail: '' };
+const TICKLE: Tickle = { session: '0123456789abcdef0123456789abcdef', ssoExpires: 500_000, iserver: { authStatus: READY } };
+
+/** A scripted GatewayApi that records every call. */
+class FakeApi implements GatewayApi {
+  readonly baseUrl = 'https://localhost:5000';
+  calls: string[] = [];
+  status: AuthStatus | GatewayError = READY;
+  tickleAnswer: Tickle | GatewayError = TICKLE;
+  initAnswer: SsodhInit = { authenticated: false, connected: true, competing: false };
+  private answer<T>(name: string, value: T | GatewayError): Promise<T> {
+    this.calls.push(name);
+    return value instanceof GatewayError ? Promise.reject(value) : Promise.resolve(value);
+  }
+  authStatus = () => this.answer('auth/status', this.status);
+  tickle = () => this.answer('tickle', this.tickleAnswer);
+  ssoValidate = () => this.answer('sso/validate', new GatewayError('not-authenticated', '401'));
+  ssodhInit = (compete: boolean) => this.answer(`ssodh/init compete:${compete}`, this.initAnswer);
+  reauthenticate = () => this.answer('reauthenticate', { message: 'triggered' });
+  logout = () => this.answer('logout', { status: true });
+  iserverAccounts = () => this.answer('iserver/accounts', { accounts: ['U1234567'], selectedAccount: 'U1234567' });
+  selectAccount = (id: string) => this.answer('iserver/account', { set: true, acctId: id });
+  portfolioAccounts = () => this.answer('portfolio/accounts', []);
+  probe = () => Promise.resolve(true);
+  penaltyUntil = () => null;
+}
+
+/** Let promise callbacks run (the fake API answers at once). */
+const settle = async (): Promise<void> => {
+  for (let i = 0; i < 20; i++) await Promise.resolve();
+};
+
+async function advance(clock: ManualClock, ms: number, step = 1_000): Promise<void> {
+  for (let done = 0; done < ms; done += step) {
+    clock.advance(Math.min(step, ms - done));
+    await settle();
+  }
+}
+
+function setup(api = new FakeApi()) {
+  const clock = new ManualClock();
+  const settings = SettingsStore.open(memorySettingsBackend(), clock);
+  const monitor = new SessionMonitor({
+    gateway: { api, supervisor: null, createSocket: null },
+    clock,
+    tickleIntervalMs: () => 60_000,
+    random: () => 0.5,
+  });
+  const accounts = new AccountBook({ monitor, settings, clock, notice: () => undefined });
+  const controller = new SessionController({
+    monitor,
+    accounts,
+    settings,
+    clock,
+    openLoginPage: () => undefined,
+    gatewayFolder: () => null,
+    checkFolder: () => null,
+  });
+  return { api, clock, settings, monitor, controller };
+}
+
+describe('SessionMonitor with a scripted gateway', () => {
+  it('REST only and ready: one tickle a minute plus slow auth/status polls, nothing else', async () => {
+    const { api, clock, monitor, controller } = setup();
+    monitor.start();
+    await settle();
+    expect(controller.snapshot().state).toBe('ready');
+    api.calls = [];
+    await advance(clock, 120_000);
+    const tickles = api.calls.filter((c) => c === 'tickle').length;
+    expect(tickles).toBe(2);
+    // Without a socket auth/status is polled every 12 s: 10 in two minutes.
+    expect(api.calls.filter((c) => c === 'auth/status').length).toBe(10);
+    expect(api.calls.every((c) => c === 'tickle' || c === 'auth/status')).toBe(true);
+    monitor.stop();
+  });
+
+  it('an error never stops the keepalive, and after 2 minutes of failing tickles the snapshot says so', async () => {
+    const { api, clock, monitor, controller } = setup();
+    monitor.start();
+    await settle();
+    api.tickleAnswer = new GatewayError('not-responding', 'The gateway did not answer /v1/api/tickle within 5000 ms.');
+    await advance(clock, 61_000);
+    const failingSince = monitor.state().facts.keepaliveFailingSince;
+    expect(failingSince).not.toBeNull();
+    expect(controller.snapshot().keepaliveFailingSince).toBeNull(); // not yet 2 minutes
+    await advance(clock, KEEPALIVE_ALARM_MS + 60_000);
+    const s = controller.snapshot();
+    expect(s.keepaliveFailingSince).toBe(failingSince);
+    expect(s.reason).toMatch(/Keep-alive requests have been failing/);
+    const before = api.calls.filter((c) => c === 'tickle').length;
+    api.tickleAnswer = TICKLE;
+    await advance(clock, 61_000);
+    expect(api.calls.filter((c) => c === 'tickle').length).toBeGreaterThan(before);
+    expect(controller.snapshot().keepaliveFailingSince).toBeNull();
+    monitor.stop();
+  });
+
+  it('SSO alive, brokerage down: ssodh/init (compete:false) at most 3 times, then Retry is offered', async () => {
+    const api = new FakeApi();
+    api.status = SSO_ONLY;
+    api.tickleAnswer = { ...TICKLE, iserver: { authStatus: SSO_ONLY } };
+    const { clock, monitor, controller } = setup(api);
+    monitor.start();
+    await advance(clock, 60_000);
+    const inits = api.calls.filter((c) => c.startsWith('ssodh/init'));
+    expect(inits).toEqual(['ssodh/init compete:false', 'ssodh/init compete:false', 'ssodh/init compete:false']);
+    const s = controller.snapshot();
+    expect(s.state).toBe('brokerage-starting');
+    expect(s.actions.retry).toBe(true);
+    expect(s.reason).toMatch(/did not start after 3 tries/);
+    api.initAnswer = { authenticated: true, connected: true, competing: false };
+    api.status = READY;
+    expect((await controller.dispatch({ type: 'retry' })).ok).toBe(true);
+    expect(controller.snapshot().state).toBe('ready');
+    monitor.stop();
+  });
+
+  it('competing is never taken over by itself; take-over sends compete:true', async () => {
+    const api = new FakeApi();
+    api.status = { ...READY, competing: true };
+    api.tickleAnswer = { ...TICKLE, iserver: { authStatus: { ...READY, competing: true } } };
+    const { clock, monitor, controller } = setup(api);
+    monitor.start();
+    await advance(clock, 120_000);
+    expect(controller.snapshot().state).toBe('competing');
+    expect(api.calls.some((c) => c.startsWith('ssodh/init'))).toBe(false);
+    api.initAnswer = { authenticated: true, connected: true, competing: false };
+    expect((await controller.dispatch({ type: 'take-over' })).ok).toBe(true);
+    expect(api.calls.filter((c) => c.startsWith('ssodh/init'))).toEqual(['ssodh/init compete:true']);
+    expect(controller.snapshot().state).toBe('ready');
+    monitor.stop();
+  });
+
+  it('401 → one sso/validate per login-required phase, not one per poll', async () => {
+    const api = new FakeApi();
+    api.status = new GatewayError('not-authenticated', '401');
+    api.tickleAnswer = new GatewayError('not-authenticated', '401');
+    const { clock, monitor, controller } = setup(api);
+    monitor.start();
+    await advance(clock, 180_000);
+    expect(controller.snapshot().state).toBe('login-required');
+    expect(api.calls.filter((c) => c === 'sso/validate')).toHaveLength(1);
+    monitor.stop();
+  });
+
+  it('a timer firing long after it was due (sleep) checks at once', async () => {
+    const { api, clock, monitor } = setup();
+    monitor.start();
+    await settle();
+    api.calls = [];
+    clock.advance(15 * 60_000); // the laptop slept through every timer
+    await settle();
+    expect(api.calls).toContain('auth/status');
+    monitor.stop();
+  });
+
+  it('refuses intents the state does not allow, with the reason', async () => {
+    const { monitor, controller } = setup();
+    monitor.start();
+    await settle();
+    const refused = await controller.dispatch({ type: 'cancel-login' });
+    expect(refused).toEqual({ ok: false, reason: expect.stringMatching(/^Cancel login is not possible now\. Ready/) });
+    const snapshots: number[] = [];
+    controller.subscribe((s) => snapshots.push(s.seq));
+    await controller.dispatch({ type: 'refresh' });
+    // Nothing changed: no snapshot emitted for a refresh that saw the same thing.
+    expect(snapshots.every((seq, i) => i === 0 || seq === snapshots[i - 1]! + 1)).toBe(true);
+    monitor.stop();
+  });
+});

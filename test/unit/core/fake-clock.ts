@@ -51,7 +51,7 @@ export class FakeClock implements Clock {
   }
 }
 
-/** Let pending promise callbacks run. */
+/** Let pending promise callbacks (and the I/O callbacks they wait for) run. */
 export async function flush(): Promise<void> {
-  for (let i = 0; i < 10; i++) await Promise.resolve();
+  for (let i = 0; i < 3; i++) await new Promise<void>((resolve) => setImmediate(resolve));
 }

@@ -15,11 +15,33 @@ import { checkGatewayFolder } from './folder.js';
 import { envWithJava, findJava, JAVA_NOT_FOUND, type JavaFound } from './java.js';
 import { LogBuffer } from './log-buffer.js';
 import { PidFile, type PidRecord } from './pidfile.js';
-import { findListenerPid, freePort, isPortFree, isPortOpen, probeGateway } from './port.js';
+import { findListenerPid, freePort, isPortFree, isPortOpen, probeGateway, type ProbeResult } from './port.js';
 import { isTargetAlive, signalTarget, type ProcessTarget } from './process-tree.js';
 import type { GatewayLocation, GatewayProcessState, GatewaySupervisor, SupervisorEvent } from './types.js';
 
 export type SpawnFunction = (command: string, args: readonly string[], options: SpawnOptions) => ChildProcess;
+
+/** What the supervisor asks of the operating system about ports and processes (injected in tests). */
+export interface GatewaySystem {
+  probe(port: number, tls: boolean, timeoutMs: number): Promise<ProbeResult>;
+  isPortFree(port: number): Promise<boolean>;
+  freePort(): Promise<number>;
+  isPortOpen(port: number, timeoutMs: number): Promise<boolean>;
+  findListenerPid(port: number, platform: NodeJS.Platform): Promise<number | null>;
+  isAlive(target: ProcessTarget, platform: NodeJS.Platform): boolean;
+  signal(target: ProcessTarget, signal: NodeJS.Signals, platform: NodeJS.Platform): Promise<void>;
+}
+
+/** The real ports and processes of this machine. */
+export const realSystem: GatewaySystem = {
+  probe: probeGateway,
+  isPortFree,
+  freePort,
+  isPortOpen,
+  findListenerPid,
+  isAlive: isTargetAlive,
+  signal: signalTarget,
+};
 
 export interface SupervisorOptions {
   /** The clientportal.gw folder (contains bin/, root/, dist/). */
@@ -49,6 +71,8 @@ export interface SupervisorOptions {
   readonly logCapacity?: number;
   /** Where Java is (default: JAVA_HOME, then PATH). */
   readonly findJava?: () => JavaFound | null;
+  /** Ports and processes (default the real ones). */
+  readonly system?: GatewaySystem;
 }
 
 const LISTEN_FAILED = /Server listen failed/;
@@ -83,6 +107,7 @@ export class ProcessGatewaySupervisor implements GatewaySupervisor {
   private readonly restartDelayMs: (attempt: number) => number;
   private readonly ownConf: string;
   private readonly lookForJava: () => JavaFound | null;
+  private readonly system: GatewaySystem;
   private readonly pidFile: PidFile;
   private readonly logBuffer: LogBuffer;
   private readonly listeners = new Set<(event: SupervisorEvent) => void>();
@@ -92,6 +117,8 @@ export class ProcessGatewaySupervisor implements GatewaySupervisor {
   private running: Running | null = null;
   private starting: Promise<GatewayProcessState> | null = null;
   private stopping: Promise<void> | null = null;
+  /** Set synchronously by stop(): an exit from now on was asked for, not a crash. */
+  private stopRequested = false;
   /** Set by stop() so a start in progress gives up at its next check. */
   private cancelStart = false;
   private restartTimer: unknown = null;
@@ -114,6 +141,7 @@ export class ProcessGatewaySupervisor implements GatewaySupervisor {
     this.restartDelayMs = options.restartDelayMs ?? defaultRestartDelay;
     this.ownConf = options.ownConf ?? OWN_CONF;
     this.lookForJava = options.findJava ?? (() => findJava({ env: this.env, platform: this.platform }));
+    this.system = options.system ?? realSystem;
     this.pidFile = new PidFile(options.stateDir);
     this.logBuffer = new LogBuffer(this.clock, options.logCapacity ?? 2000);
     this.logBuffer.onLines((lines) => this.emit({ type: 'log', lines }));
@@ -150,8 +178,10 @@ export class ProcessGatewaySupervisor implements GatewaySupervisor {
   /** Stop the whole tree and confirm the port closed. Refused for a gateway whose pid is unknown. */
   stop(): Promise<void> {
     if (this.stopping) return this.stopping;
+    this.stopRequested = true;
     this.stopping = this.stopNow().finally(() => {
       this.stopping = null;
+      this.stopRequested = false;
     });
     return this.stopping;
   }
@@ -192,10 +222,17 @@ export class ProcessGatewaySupervisor implements GatewaySupervisor {
       const recorded = await this.adoptRecorded();
       if (recorded) return recorded;
 
-      const serving = await probeGateway(conf.listenPort, conf.listenSsl);
+      const serving = await this.system.probe(conf.listenPort, conf.listenSsl, 2000);
       if (serving === 'gateway') return await this.adoptServing(conf);
-      if (serving === 'other' || !(await isPortFree(conf.listenPort))) {
-        const port = await freePort();
+      if (serving === 'other' || !(await this.system.isPortFree(conf.listenPort))) {
+        if (this.platform === 'win32') {
+          // run.bat ignores the conf file name and always loads root\conf.yaml (gateway-facts §1).
+          throw new GatewayStartError(
+            'port-taken',
+            `Port ${conf.listenPort} is taken by another program, and on Windows run.bat always reads root\\conf.yaml: change listenPort there (e.g. to ${conf.listenPort + 1}) or end that program.`,
+          );
+        }
+        const port = await this.system.freePort();
         this.writeOwnConf(folder.confFile, port);
         this.note(`Port ${conf.listenPort} is taken by another program: the gateway uses port ${port} (${this.ownConf}).`);
         this.where = this.locationFor({ ...conf, listenPort: port }, this.ownConf);
@@ -217,7 +254,7 @@ export class ProcessGatewaySupervisor implements GatewaySupervisor {
     const record = this.pidFile.read();
     if (!record) return null;
     const target: ProcessTarget = { pid: record.pid, group: this.platform !== 'win32' };
-    if (record.folder !== this.folder || !isTargetAlive(target, this.platform)) {
+    if (record.folder !== this.folder || !this.system.isAlive(target, this.platform)) {
       this.pidFile.remove();
       return null;
     }
@@ -235,7 +272,7 @@ export class ProcessGatewaySupervisor implements GatewaySupervisor {
 
   /** Someone else's gateway already serves the configured port: use it rather than start a second. */
   private async adoptServing(conf: GatewayConf): Promise<GatewayProcessState> {
-    const pid = await findListenerPid(conf.listenPort, this.platform);
+    const pid = await this.system.findListenerPid(conf.listenPort, this.platform);
     this.note(
       pid === null
         ? `A gateway already serves port ${conf.listenPort}: using it (its process could not be found, so IBKR Tray cannot stop it).`
@@ -247,7 +284,7 @@ export class ProcessGatewaySupervisor implements GatewaySupervisor {
   private async launch(runScript: string, java: JavaFound): Promise<GatewayProcessState> {
     const conf = this.where.conf;
     const [command, args] =
-      this.platform === 'win32' ? ['cmd', ['/c', runScript, conf.replace(/\//g, '\\')]] : ['bash', [runScript.replace(/\\/g, '/'), conf]];
+      this.platform === 'win32' ? ['cmd', ['/c', runScript.replace(/\//g, '\\'), conf.replace(/\//g, '\\')]] : ['bash', [runScript.replace(/\\/g, '/'), conf]];
     this.note(`Starting the gateway: ${command} ${args.join(' ')} (in ${this.folder})`);
     // cwd must be the folder (relative class paths); bash because run.sh often lacks its exec bit;
     // detached = its own process group, since run.sh does not exec java (gateway-facts §1).
@@ -326,7 +363,7 @@ export class ProcessGatewaySupervisor implements GatewaySupervisor {
       if (exited) {
         throw new GatewayStartError('exited', `The gateway exited while starting (${exited}): ${this.logBuffer.tail(3).join(' | ') || 'no output'}.`, this.logBuffer.tail());
       }
-      if ((await probeGateway(at.port, at.tls, Math.min(2000, this.readyTimeoutMs))) === 'gateway') return true;
+      if ((await this.system.probe(at.port, at.tls, Math.min(2000, this.readyTimeoutMs))) === 'gateway') return true;
       if (this.clock.now() >= deadline) return false;
       await Promise.race([sleep(this.clock, this.pollIntervalMs), launch?.exited ?? new Promise(() => undefined)]);
     }
@@ -339,7 +376,7 @@ export class ProcessGatewaySupervisor implements GatewaySupervisor {
     if (running.child) {
       const child = running.child;
       child.once('exit', (code, signal) => {
-        if (this.running?.child === child && !this.stopping) void this.crashed(code, signal);
+        if (this.running?.child === child && !this.stopRequested) void this.crashed(code, signal);
       });
     } else if (running.target) {
       this.watchAdopted(running.target);
@@ -352,8 +389,8 @@ export class ProcessGatewaySupervisor implements GatewaySupervisor {
     this.clearWatch();
     this.watchTimer = this.clock.setTimeout(() => {
       this.watchTimer = null;
-      if (this.running?.target !== target || this.stopping) return;
-      if (isTargetAlive(target, this.platform)) this.watchAdopted(target);
+      if (this.running?.target !== target || this.stopRequested) return;
+      if (this.system.isAlive(target, this.platform)) this.watchAdopted(target);
       else void this.crashed(null, null);
     }, this.watchIntervalMs);
   }
@@ -433,7 +470,7 @@ export class ProcessGatewaySupervisor implements GatewaySupervisor {
     }
     this.running = null;
     if (running.ours) this.pidFile.remove();
-    if (!(await this.waitFor(async () => !(await isPortOpen(this.where.port, 500)), 5000))) {
+    if (!(await this.waitFor(async () => !(await this.system.isPortOpen(this.where.port, 500)), 5000))) {
       this.setState({ kind: 'stopped', reason: `stopped, but something still listens on port ${this.where.port}` });
       throw new GatewayStartError('cannot-stop', `The gateway process ended but port ${this.where.port} still accepts connections: another program listens there.`);
     }
@@ -443,14 +480,14 @@ export class ProcessGatewaySupervisor implements GatewaySupervisor {
 
   /** SIGTERM (the whole group), SIGKILL after the grace period; true once nothing of it lives. */
   private async kill(target: ProcessTarget, graceMs = this.stopGraceMs): Promise<boolean> {
-    const gone = () => !isTargetAlive(target, this.platform);
+    const gone = () => !this.system.isAlive(target, this.platform);
     if (gone()) return true;
     if (graceMs > 0) {
-      await signalTarget(target, 'SIGTERM', this.platform);
+      await this.system.signal(target, 'SIGTERM', this.platform);
       if (await this.waitFor(gone, graceMs)) return true;
       this.note(`The gateway did not end within ${Math.round(graceMs / 1000)} s of SIGTERM: sending SIGKILL.`);
     }
-    await signalTarget(target, 'SIGKILL', this.platform);
+    await this.system.signal(target, 'SIGKILL', this.platform);
     return this.waitFor(gone, 5000);
   }
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { AccountBook } from '../../../src/main/core/accounts.js';
 import { SessionController } from '../../../src/main/core/controller.js';
 import { GatewayError } from '../../../src/main/core/errors.js';
-import type { AuthStatus, SsodhInit, Tickle } from '../../../src/main/core/gateway/schemas.js';
+import type { AuthStatus, SsodhInit, SsoValidate, Tickle } from '../../../src/main/core/gateway/schemas.js';
 import type { GatewayApi } from '../../../src/main/core/gateway/types.js';
 import { SessionMonitor } from '../../../src/main/core/monitor.js';
 import { memorySettingsBackend, SettingsStore } from '../../../src/main/core/settings.js';
@@ -26,7 +26,7 @@ class FakeApi implements GatewayApi {
   }
   authStatus = () => this.answer('auth/status', this.status);
   tickle = () => this.answer('tickle', this.tickleAnswer);
-  ssoValidate = () => this.answer('sso/validate', new GatewayError('not-authenticated', '401'));
+  ssoValidate = () => this.answer<SsoValidate>('sso/validate', new GatewayError('not-authenticated', '401'));
   ssodhInit = (compete: boolean) => this.answer(`ssodh/init compete:${compete}`, this.initAnswer);
   reauthenticate = () => this.answer('reauthenticate', { message: 'triggered' });
   logout = () => this.answer('logout', { status: true });

@@ -4,7 +4,8 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { AuthStatusSchema, TickleSchema } from '../../../src/main/core/gateway/schemas.js';
-import { startSimulator, type SimOptions, type Simulator } from '../../sim/index.js';
+import type { SimOptions, Simulator } from '../../sim/index.js';
+import { startAuthenticated } from './authenticated-simulator.js';
 import { ManualClock } from '../../sim/manual-clock.js';
 import { call, callJson } from './pinned-client.js';
 
@@ -15,14 +16,7 @@ afterEach(async () => {
 });
 
 async function loggedIn(options: SimOptions = {}): Promise<Simulator> {
-  sim = await startSimulator({ authDelayMs: 0, pacing: false, emptyAccountsAnswers: 0, ...options });
-  await sim.control.login();
-  if (options.clock instanceof ManualClock) options.clock.advance(0);
-  const deadline = Date.now() + 2000;
-  while (!(await sim.control.state()).authenticated) {
-    if (Date.now() > deadline) throw new Error('brokerage never came up');
-    await new Promise((r) => setTimeout(r, 10));
-  }
+  sim = await startAuthenticated(options);
   return sim;
 }
 

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TickleSchema } from '../../../src/main/core/gateway/schemas.js';
 import { freePort, makeGatewayFolder, startGatewayFolder, writeConf, type GatewayFolder } from '../../sim/gateway-folder.js';
+import { until } from './eventually.js';
 import { call, callJson } from './pinned-client.js';
 
 let folder: GatewayFolder;
@@ -26,15 +27,6 @@ function alive(pid: number): boolean {
     return true;
   } catch {
     return false;
-  }
-}
-
-/** Poll until `check` holds (bounded). */
-async function until(check: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 50));
   }
 }
 
@@ -73,7 +65,7 @@ describe('started the documented way', () => {
       const [child] = childrenOf(gw.pid);
       expect(child).toBeGreaterThan(0);
       process.kill(gw.pid, 'SIGTERM');
-      await until(() => !alive(gw.pid));
+      await until(() => !alive(gw.pid), 10_000);
       expect(alive(child!)).toBe(true);
       expect((await call(gw, '/'))?.status).toBe(302);
       process.kill(child!, 'SIGTERM');
@@ -94,7 +86,7 @@ describe('started the documented way', () => {
     child.stdout.on('data', (c: Buffer) => (out += c.toString()));
     child.stderr.on('data', (c: Buffer) => (err += c.toString()));
     try {
-      await until(() => err.includes('Server listen failed Address already in use'));
+      await until(() => err.includes('Server listen failed Address already in use'), 10_000);
       expect(out).toContain(`Open https://localhost:${port} to login`);
       await new Promise((r) => setTimeout(r, 500));
       expect(child.exitCode).toBeNull();

@@ -4,6 +4,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { AuthStatusSchema } from '../../../src/main/core/gateway/schemas.js';
 import { startSimulator, type SimOptions, type Simulator } from '../../sim/index.js';
+import { until } from './eventually.js';
 import { call, callJson } from './pinned-client.js';
 
 let sim: Simulator | null = null;
@@ -60,11 +61,7 @@ describe('login page (facts §6)', () => {
     expect(done?.headers['content-type']).toBeUndefined();
     // The success page alone proves nothing: the API is not authenticated yet.
     expect(AuthStatusSchema.parse((await callJson(s, '/v1/api/iserver/auth/status')).json).authenticated).toBe(false);
-    const deadline = Date.now() + 3000;
-    while (!AuthStatusSchema.parse((await callJson(s, '/v1/api/iserver/auth/status')).json).authenticated) {
-      if (Date.now() > deadline) throw new Error('never authenticated');
-      await new Promise((r) => setTimeout(r, 25));
-    }
+    await until(async () => AuthStatusSchema.parse((await callJson(s, '/v1/api/iserver/auth/status')).json).authenticated);
   });
 
   it('asks for the second-factor code when configured; a wrong code is refused and counted', async () => {

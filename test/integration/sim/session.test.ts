@@ -17,6 +17,7 @@ import {
 } from '../../../src/main/core/gateway/schemas.js';
 import { startSimulator, type SimOptions, type Simulator } from '../../sim/index.js';
 import { ManualClock } from '../../sim/manual-clock.js';
+import { until } from './eventually.js';
 import { call, callJson } from './pinned-client.js';
 
 let sim: Simulator | null = null;
@@ -28,15 +29,6 @@ afterEach(async () => {
 async function start(options: SimOptions = {}): Promise<Simulator> {
   sim = await startSimulator({ authDelayMs: 100, pacing: false, ...options });
   return sim;
-}
-
-/** Poll `check` until it holds; every wait has a deadline. */
-async function until(check: () => Promise<boolean>, timeoutMs = 3000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 async function authStatus(s: Simulator) {

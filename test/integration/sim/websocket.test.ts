@@ -13,7 +13,8 @@ import {
   WsTicSchema,
   WsWaitingSchema,
 } from '../../../src/main/core/gateway/schemas.js';
-import { startSimulator, type Simulator } from '../../sim/index.js';
+import type { SimOptions, Simulator } from '../../sim/index.js';
+import { startAuthenticated } from './authenticated-simulator.js';
 import { callJson, pinnedSocket } from './pinned-client.js';
 
 let sim: Simulator | null = null;
@@ -64,15 +65,9 @@ async function connect(s: Simulator, path = '/v1/api/ws') {
   return { ws, frames, frameCount, closed };
 }
 
-async function ready(options: Parameters<typeof startSimulator>[0] = {}): Promise<{ s: Simulator; token: string }> {
-  const s = await startSimulator({ authDelayMs: 0, pacing: false, emptyAccountsAnswers: 0, ...options });
+async function ready(options: SimOptions = {}): Promise<{ s: Simulator; token: string }> {
+  const s = await startAuthenticated(options);
   sim = s;
-  await s.control.login();
-  const deadline = Date.now() + 2000;
-  while (!(await s.control.state()).authenticated) {
-    if (Date.now() > deadline) throw new Error('not authenticated in time');
-    await new Promise((r) => setTimeout(r, 10));
-  }
   const token = TickleSchema.parse((await callJson(s, '/v1/api/tickle')).json).session;
   return { s, token };
 }

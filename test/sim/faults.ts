@@ -14,6 +14,7 @@ export interface Answer {
 
 export const JSON_TYPE = 'application/json;charset=utf-8';
 
+/** The IBKR-side faults in force right now; routes.ts and ws.ts consult it on every request. */
 export class Faults {
   unreachable = false;
   maintenance: { status: 500 | 503; delayMs: number } | null = null;

@@ -18,6 +18,7 @@ const ENDPOINT_INTERVALS: ReadonlyArray<readonly [string, number]> = [
  */
 const TOLERANCE = 0.05;
 
+/** IBKR's rate limits and penalty box for one client address (all of them: the simulator is loopback-only). */
 export class Pacing {
   private recent: number[] = [];
   private readonly lastByEndpoint = new Map<string, number>();

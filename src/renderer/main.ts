@@ -32,7 +32,12 @@ const badgeLabel = el('span', { className: 'badge-label', attrs: { id: 'state-la
 const badge = el('span', { className: 'badge', attrs: { id: 'state-badge' } }, [el('span', { className: 'dot', attrs: { 'aria-hidden': 'true' } }), badgeLabel]);
 const reason = el('p', { className: 'reason', attrs: { id: 'state-reason' } });
 const identity = el('p', { className: 'identity muted', attrs: { id: 'identity' } });
-const status = el('section', { className: 'status', attrs: { 'aria-live': 'polite', 'aria-label': 'Session state' } }, [badge, reason, identity]);
+const refresh = el('button', { className: 'small', text: 'Check now', attrs: { type: 'button', id: 'refresh', title: 'Ask the gateway for the session state now' } });
+const status = el('section', { className: 'status', attrs: { 'aria-label': 'Session state' } }, [
+  el('div', { className: 'status-head' }, [el('div', { attrs: { 'aria-live': 'polite' } }, [badge]), refresh]),
+  reason,
+  identity,
+]);
 
 // First run: the folder form is also reused later by "Change folder…".
 const folderInput = el('input', {
@@ -159,6 +164,7 @@ function draw(): void {
   drawButton(retry, vm.buttons.retry);
   drawButton(startGateway, vm.buttons.startGateway);
   drawButton(stopGateway, vm.buttons.stopGateway);
+  drawButton(refresh, vm.buttons.refresh);
   setText(keepalive.value, vm.times.keepalive);
   keepalive.value.classList.toggle('warn', vm.keepaliveFailing);
   setText(ssoExpiry.value, vm.times.ssoExpiry);
@@ -220,6 +226,7 @@ onClick(takeOver, { type: 'take-over' });
 onClick(retry, { type: 'retry' });
 onClick(startGateway, { type: 'start-gateway' });
 onClick(stopGateway, { type: 'stop-gateway' });
+onClick(refresh, { type: 'refresh' });
 
 account.addEventListener('change', () => {
   const accountId = account.value;

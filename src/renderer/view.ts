@@ -49,6 +49,7 @@ export interface ViewModel {
     readonly retry: ButtonModel;
     readonly startGateway: ButtonModel;
     readonly stopGateway: ButtonModel;
+    readonly refresh: ButtonModel;
   };
   readonly times: {
     readonly keepalive: string;
@@ -181,6 +182,7 @@ export function viewOf(s: AppSnapshot, now: number): ViewModel {
       retry: button(s.actions.retry),
       startGateway: button(s.actions.startGateway),
       stopGateway: button(s.actions.stopGateway),
+      refresh: button(s.actions.refresh),
     },
     times: {
       keepalive,

@@ -3,8 +3,8 @@
  * on unchanged, so status and body here are IBKR's.
  *
  * Choices where the facts are silent (documented in README.md):
- * - 401 bodies: `{"error":"not authenticated","statusCode":401}`, except tickle whose 401 is empty
- *   (facts §5: the 401 body is not reliable).
+ * - 401 bodies (facts §5: not reliable): `{"error":"not authenticated","statusCode":401}` before any
+ *   login, empty once a session existed and expired; tickle's 401 (before any login) is empty.
  * - /iserver/* while the brokerage session is not up: 400 `{"error":"no bridge"}`; after a logout:
  *   400 `{"error":"Init session first","statusCode":400}` (iserver-errors sample).
  * - POST /iserver/account with an id that is not the user's: 400 `{"error":"Account not found:
@@ -45,7 +45,10 @@ export function answerIbkr(session: IbkrSession, now: number, method: string, ra
     // facts §5: 401 before any login; HTTP 200 {"error":"no session"} once the SSO session is gone.
     return session.ssoEverExisted ? json(200, { error: 'no session' }) : { status: 401, contentType: JSON_TYPE, body: '' };
   }
-  if (!session.ssoValid) return NOT_AUTHENTICATED;
+  if (!session.ssoValid) {
+    // The 401 body is not reliable (facts §5): JSON before any login, empty once a session expired.
+    return session.ssoEverExisted ? { status: 401, contentType: JSON_TYPE, body: '' } : NOT_AUTHENTICATED;
+  }
   switch (path) {
     case '/v1/api/iserver/auth/status':
       return json(200, authStatusBody(session));

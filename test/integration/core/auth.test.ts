@@ -15,6 +15,7 @@ import { ProcessGatewaySupervisor } from '../../../src/main/core/gateway/process
 import { memoryPinStore } from '../../../src/main/core/gateway/tls.js';
 import { startSimulator, type Simulator } from '../../sim/index.js';
 import { alive, copyGatewayFolder, groupPids, until } from './gateway-folder.js';
+import { loggedIn } from './sim-login.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -31,11 +32,6 @@ async function simulated(authDelayMs = 50) {
   const opened: string[] = [];
   const auth = new InteractiveBrokersAuthentication({ client, openLoginPage: (url) => void opened.push(url) });
   return { sim, client, auth, opened };
-}
-
-async function loggedIn(sim: Simulator): Promise<void> {
-  await sim.control.login();
-  await until('authenticated', async () => (await sim.control.state()).authenticated);
 }
 
 describe('login()', () => {

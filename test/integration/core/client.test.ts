@@ -5,10 +5,12 @@
 import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { GatewayError } from '../../../src/main/core/errors.js';
+import type { GatewayError } from '../../../src/main/core/errors.js';
 import { createGatewayClient, type GatewayClient } from '../../../src/main/core/gateway/client.js';
 import { memoryPinStore, readPresentedFingerprint } from '../../../src/main/core/gateway/tls.js';
 import { startSimulator, type SimOptions, type Simulator } from '../../sim/index.js';
+import { failure } from '../../unit/core/gateway-failure.js';
+import { loggedIn } from './sim-login.js';
 
 let sim: Simulator | null = null;
 const clients: GatewayClient[] = [];
@@ -22,23 +24,6 @@ function client(s: Simulator, options: Partial<Parameters<typeof createGatewayCl
   const made = createGatewayClient({ baseUrl: s.url, pin: s.fingerprint256, timeoutMs: 2000, ...options });
   clients.push(made);
   return made;
-}
-
-async function failure(promise: Promise<unknown>): Promise<GatewayError> {
-  const error = await promise.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(GatewayError);
-  return error as GatewayError;
-}
-
-async function until(condition: () => Promise<boolean> | boolean, limitMs = 5000): Promise<void> {
-  const deadline = Date.now() + limitMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
 }
 
 afterEach(async () => {
@@ -78,8 +63,7 @@ describe('answers and failures', () => {
   it('parses every session endpoint after a login', async () => {
     const s = await simulator();
     const c = client(s);
-    await s.control.login();
-    await until(async () => (await s.control.state()).authenticated);
+    await loggedIn(s);
     await expect(c.authStatus()).resolves.toMatchObject({ authenticated: true, connected: true, competing: false });
     const tickle = await c.tickle();
     expect(tickle.session).toMatch(/^[0-9a-f]{32}$/);
@@ -111,24 +95,21 @@ describe('answers and failures', () => {
 
   it('an expired SSO session → tickle no-session', async () => {
     const s = await simulator();
-    await s.control.login();
-    await until(async () => (await s.control.state()).authenticated);
+    await loggedIn(s);
     await s.control.expireSso();
     expect((await failure(client(s).tickle())).kind).toBe('no-session');
   });
 
   it('IBKR maintenance (500) → ibkr-error', async () => {
     const s = await simulator();
-    await s.control.login();
-    await until(async () => (await s.control.state()).authenticated);
+    await loggedIn(s);
     await s.control.setMaintenance(500);
     expect((await failure(client(s).iserverAccounts())).kind).toBe('ibkr-error');
   });
 
   it.each(['html', 'truncated-json', 'wrong-types', 'empty'] as const)('a malformed body (%s) → unexpected-answer naming the endpoint', async (kind) => {
     const s = await simulator();
-    await s.control.login();
-    await until(async () => (await s.control.state()).authenticated);
+    await loggedIn(s);
     await s.control.setMalformed('/v1/api/iserver/auth/status', kind);
     const error = await failure(client(s).authStatus());
     expect(error.kind).toBe('unexpected-answer');
@@ -153,8 +134,7 @@ describe('answers and failures', () => {
 describe('pacing against IBKR limits', () => {
   it('a storm of 200 concurrent mixed calls stays within every limit and gets no 429', async () => {
     const s = await simulator();
-    await s.control.login();
-    await until(async () => (await s.control.state()).authenticated);
+    await loggedIn(s);
     await s.control.clearRequests();
     const c = client(s, { timeoutMs: 5000 });
     const calls: (() => Promise<unknown>)[] = [
@@ -186,8 +166,7 @@ describe('pacing against IBKR limits', () => {
 
   it('distinct calls beyond 10/s wait for their slot instead of tripping the limit', async () => {
     const s = await simulator();
-    await s.control.login();
-    await until(async () => (await s.control.state()).authenticated);
+    await loggedIn(s);
     await s.control.clearRequests();
     const c = client(s, { timeoutMs: 5000 });
     // 25 different account selections cannot be shared: they must be spread over time.

@@ -1,10 +1,10 @@
 import net from 'node:net';
 import type { ServerResponse } from 'node:http';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { GatewayError } from '../../../src/main/core/errors.js';
 import { createGatewayClient, type GatewayClient } from '../../../src/main/core/gateway/client.js';
 import { memoryPinStore, readPresentedFingerprint } from '../../../src/main/core/gateway/tls.js';
 import { certificate, reply, startLocalHttps, type LocalHttps } from './local-https.js';
+import { failure } from './gateway-failure.js';
 
 const TICKLE = { session: '0123456789abcdef0123456789abcdef', ssoExpires: 600000, collission: false, userId: 1, iserver: { authStatus: { authenticated: true, competing: false, connected: true } } };
 const STATUS = { authenticated: true, competing: false, connected: true, message: '', MAC: null, serverInfo: { serverName: 'x', serverVersion: 'y' }, fail: '' };
@@ -18,15 +18,6 @@ function client(options: Partial<Parameters<typeof createGatewayClient>[0]> = {}
   const made = createGatewayClient({ baseUrl: server.url, pin: server.fingerprint256, timeoutMs: 1000, ...options });
   clients.push(made);
   return made;
-}
-
-async function failure(promise: Promise<unknown>): Promise<GatewayError> {
-  const error = await promise.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(GatewayError);
-  return error as GatewayError;
 }
 
 beforeAll(async () => {

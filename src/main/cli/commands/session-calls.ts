@@ -6,6 +6,7 @@
 import { maskToken } from '../../core/errors.js';
 import type { CommandContext, CommandResult } from '../context.js';
 import { CommandFailure, ExitCode } from '../exit-codes.js';
+import { stateWords } from '../status-line.js';
 
 export async function logout(ctx: CommandContext): Promise<CommandResult> {
   const answer = await (await ctx.backend()).auth.logout();
@@ -54,6 +55,9 @@ export async function reauth(ctx: CommandContext): Promise<CommandResult> {
 
 export async function takeover(ctx: CommandContext): Promise<CommandResult> {
   const backend = await ctx.backend();
+  // The engine allows a take-over only in the competing state: learn the state first.
+  const snapshot = await backend.check();
+  if (snapshot.state !== 'competing') throw new CommandFailure(ExitCode.notReady, `cannot take over: no other platform holds the session (${stateWords(snapshot.state)})`);
   const result = await backend.engine.dispatch({ type: 'take-over' });
   if (!result.ok) throw new CommandFailure(ExitCode.notReady, `cannot take over: ${result.reason}`);
   ctx.out.result(result.message ?? 'took the session over from the other platform', { ok: true, message: result.message ?? null });

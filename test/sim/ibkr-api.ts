@@ -5,10 +5,12 @@
  * Choices where the facts are silent (documented in README.md):
  * - 401 bodies (facts §5: not reliable): `{"error":"not authenticated","statusCode":401}` before any
  *   login, empty once a session existed and expired; tickle's 401 (before any login) is empty.
- * - /iserver/* while the brokerage session is not up: 400 `{"error":"no bridge"}`; after a logout:
- *   400 `{"error":"Init session first","statusCode":400}` (iserver-errors sample).
- * - POST /iserver/account with an id that is not the user's: 400 `{"error":"Account not found:
- *   <id>","statusCode":400}`; `selectedAccount` is unchanged.
+ * - /iserver/* while the brokerage session is not up: 400 `{"error":"Bad Request: no
+ *   bridge","statusCode":400}` (as reported in Voyz/ibind#44); after a logout: 400
+ *   `{"error":"Init session first","statusCode":400}` (iserver-errors sample).
+ * - POST /iserver/account with an id that is not the user's: 400 `{"error":"Bad Request: accountId is
+ *   not valid: <id>","statusCode":400}` (IBKR's wording for a foreign id, Voyz/ibind#122);
+ *   `selectedAccount` is unchanged.
  */
 import { apiPath, JSON_TYPE, type Answer } from './faults.js';
 import {
@@ -75,7 +77,7 @@ export function answerIbkr(session: IbkrSession, now: number, method: string, ra
       if (refusal) return refusal;
       const acctId = parseObject(body)['acctId'];
       if (typeof acctId !== 'string' || !session.selectAccount(acctId)) {
-        return json(400, { error: `Account not found: ${typeof acctId === 'string' ? acctId : ''}`, statusCode: 400 });
+        return json(400, { error: `Bad Request: accountId is not valid: ${typeof acctId === 'string' ? acctId : ''}`, statusCode: 400 });
       }
       return json(200, { set: true, acctId });
     }
@@ -95,6 +97,6 @@ function brokerageRefusal(session: IbkrSession): Answer | null {
     case 'pending':
     case 'dropped':
     case 'reset':
-      return json(400, { error: 'no bridge' });
+      return json(400, { error: 'Bad Request: no bridge', statusCode: 400 });
   }
 }

@@ -70,7 +70,7 @@ describe('a login (facts §6)', () => {
     expect(AuthStatusSchema.parse((await authStatus(s)).json).authenticated).toBe(false);
     const accounts = await callJson(s, '/v1/api/iserver/accounts');
     expect(accounts.status).toBe(400);
-    expect(ErrorBodySchema.parse(accounts.json).error).toBe('no bridge');
+    expect(ErrorBodySchema.parse(accounts.json).error).toContain('no bridge');
     const init = await callJson(s, '/v1/api/iserver/auth/ssodh/init', { method: 'POST', body: { publish: true, compete: true } });
     expect(SsodhInitSchema.parse(init.json)).toMatchObject({ passed: true, authenticated: true, connected: true, competing: false });
     expect(AuthStatusSchema.parse((await authStatus(s)).json).authenticated).toBe(true);
@@ -178,7 +178,7 @@ describe('accounts (facts §5)', () => {
     expect(IserverAccountsSchema.parse((await callJson(s, '/v1/api/iserver/accounts')).json).selectedAccount).toBe('U2222222');
     const refused = await callJson(s, '/v1/api/iserver/account', { method: 'POST', body: { acctId: 'U9999999' } });
     expect(refused.status).toBe(400);
-    expect(ErrorBodySchema.parse(refused.json).error).toContain('U9999999');
+    expect(ErrorBodySchema.parse(refused.json).error).toBe('Bad Request: accountId is not valid: U9999999');
     expect((await s.control.state()).selectedAccount).toBe('U2222222');
   });
 });

@@ -213,5 +213,5 @@ describe('unexpected exits', () => {
     expect(supervisor.state()).toMatchObject({ kind: 'failed' });
     expect((supervisor.state() as { reason: string }).reason).toMatch(/restarted 3 times within 15 minutes .*stays stopped/);
     for (const pgid of groups) expect(groupPids(pgid)).toEqual([]);
-  });
+  }, 90_000); // four real starts of the fake gateway (node + tsx each): room for a loaded machine
 });

@@ -59,7 +59,7 @@ describe('login()', () => {
 
   it('gateway not running: starts it through the supervisor, opens its login page; closeGateway() stops it', async () => {
     const port = await freePort();
-    const folder = copyGatewayFolder(port);
+    const { folder, cleanup } = await copyGatewayFolder(port);
     const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ibkr-state-'));
     const supervisor = new ProcessGatewaySupervisor({ folder, stateDir, env: { ...process.env, IBKR_SIM_EXIT_DELAY_MS: '200' }, stopGraceMs: 3000 });
     const pins = memoryPinStore();
@@ -76,7 +76,7 @@ describe('login()', () => {
       await supervisor.dispose();
       if ('pid' in state && state.pid) groupPids(state.pid).forEach((pid) => process.kill(pid, 'SIGKILL'));
       for (const c of clients.values()) c.dispose();
-      fs.rmSync(folder, { recursive: true, force: true });
+      await cleanup();
       fs.rmSync(stateDir, { recursive: true, force: true });
     });
     const opened: string[] = [];

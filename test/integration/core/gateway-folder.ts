@@ -1,28 +1,20 @@
 /**
- * Temporary copies of the simulator's fake gateway folder (test/sim/clientportal.gw) for tests
- * that start it as a real process tree, and what those tests need to see the tree from outside.
+ * The simulator's fake gateway folder set up as a user's, and what tests that start it as a real
+ * process tree need to see that tree from outside (pids, groups, zombies).
  */
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { makeGatewayFolder } from '../../sim/gateway-folder.js';
 
-const SIM_DIR = fileURLToPath(new URL('../../sim/', import.meta.url));
-const SOURCE = path.join(SIM_DIR, 'clientportal.gw');
-const JAR = 'dist/ibgroup.web.core.iblink.router.clientportal.gw.jar';
-
-/** Copy the fake folder to a temp dir with `listenPort` set; returns the folder. */
-export function copyGatewayFolder(listenPort: number): string {
-  const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'ibkr-gw-'));
-  fs.cpSync(SOURCE, folder, { recursive: true, filter: (src) => !/[\\/](logs|\.vertx)([\\/]|$)/.test(src.slice(SOURCE.length)) });
-  // run.sh checks for the jar (dist/ is git-ignored, so a fresh checkout may lack it).
-  fs.mkdirSync(path.join(folder, 'dist'), { recursive: true });
-  if (!fs.existsSync(path.join(folder, JAR))) fs.writeFileSync(path.join(folder, JAR), 'fake\n');
-  // Where the copy finds the simulator's code (gateway.mjs reads it).
-  fs.writeFileSync(path.join(folder, '.sim-home'), SIM_DIR);
-  const conf = path.join(folder, 'root', 'conf.yaml');
+/**
+ * A temp copy of the fake folder (the simulator's makeGatewayFolder) with root/conf.yaml's
+ * listenPort set: the folder a user would choose. `cleanup` removes it.
+ */
+export async function copyGatewayFolder(listenPort: number): Promise<{ folder: string; cleanup: () => Promise<void> }> {
+  const copy = await makeGatewayFolder();
+  const conf = path.join(copy.dir, 'root', 'conf.yaml');
   fs.writeFileSync(conf, fs.readFileSync(conf, 'utf8').replace(/^(\s*)listenPort:.*$/m, `$1listenPort: ${listenPort}`));
-  return folder;
+  return { folder: copy.dir, cleanup: copy.cleanup };
 }
 
 function stat(pid: number): { state: string; ppid: number; pgid: number } | null {

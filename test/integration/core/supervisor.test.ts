@@ -33,10 +33,10 @@ afterEach(async () => {
 
 async function setup(overrides: Partial<SupervisorOptions> = {}) {
   const port = await freePort();
-  const folder = copyGatewayFolder(port);
+  const { folder, cleanup } = await copyGatewayFolder(port);
   const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ibkr-state-'));
-  cleanups.push(() => {
-    fs.rmSync(folder, { recursive: true, force: true });
+  cleanups.push(async () => {
+    await cleanup();
     fs.rmSync(stateDir, { recursive: true, force: true });
   });
   /** `stop: false` for a gateway this test process serves itself (stopping it would end the test). */

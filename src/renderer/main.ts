@@ -69,10 +69,11 @@ const retry = actionButton('retry', 'Retry', 'primary');
 const keepalive = field('Last keepalive', 'keepalive');
 const ssoExpiry = field('SSO expires', 'sso-expiry');
 const nextReset = field('Nightly reset', 'next-reset');
+const times = el('dl', { className: 'fields' }, [keepalive.row, ssoExpiry.row, nextReset.row]);
 const session = el('section', { className: 'panel session', attrs: { 'aria-label': 'Session' } }, [
   accountRow,
   el('div', { className: 'actions' }, [logIn, cancelLogin, logOut, takeOver, retry]),
-  el('dl', { className: 'fields' }, [keepalive.row, ssoExpiry.row, nextReset.row]),
+  times,
 ]);
 
 const gwStatus = field('Status', 'gateway-status');
@@ -165,6 +166,7 @@ function draw(): void {
   drawButton(startGateway, vm.buttons.startGateway);
   drawButton(stopGateway, vm.buttons.stopGateway);
   drawButton(refresh, vm.buttons.refresh);
+  times.hidden = !vm.timesVisible;
   setText(keepalive.value, vm.times.keepalive);
   keepalive.value.classList.toggle('warn', vm.keepaliveFailing);
   setText(ssoExpiry.value, vm.times.ssoExpiry);

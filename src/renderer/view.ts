@@ -56,6 +56,8 @@ export interface ViewModel {
     readonly ssoExpiry: string;
     readonly nextReset: string;
   };
+  /** Whether there is any session timing to show (none before the first login). */
+  readonly timesVisible: boolean;
   /** True while keepalive tickles are failing: the keepalive line is drawn as a warning. */
   readonly keepaliveFailing: boolean;
   readonly gateway: {
@@ -189,6 +191,7 @@ export function viewOf(s: AppSnapshot, now: number): ViewModel {
       ssoExpiry: formatRelative(s.ssoExpiresAt, now),
       nextReset: formatRelative(s.nextResetAt, now),
     },
+    timesVisible: keepaliveFailing || s.lastTickleAt !== null || s.ssoExpiresAt !== null || s.nextResetAt !== null,
     keepaliveFailing,
     gateway: {
       status: gatewayStatus(s),

@@ -103,6 +103,11 @@ describe('viewOf', () => {
     expect(vm.gateway.status).toBe('Running (already running, adopted)');
   });
 
+  it('shows session times only once there are some', () => {
+    expect(viewOf(snapshotOf(), NOW).timesVisible).toBe(true);
+    expect(viewOf(snapshotOf({ lastTickleAt: null, ssoExpiresAt: null, nextResetAt: null }), NOW).timesVisible).toBe(false);
+  });
+
   it('marks a failing keepalive and says since when', () => {
     const vm = viewOf(snapshotOf({ keepaliveFailingSince: NOW - 90_000 }), NOW);
     expect(vm.keepaliveFailing).toBe(true);

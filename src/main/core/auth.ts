@@ -36,6 +36,10 @@ function describe(status: AuthStatus): string {
   return `authenticated:${status.authenticated} connected:${status.connected} competing:${status.competing}${status.fail ? ` fail:"${status.fail}"` : ''}`;
 }
 
+/**
+ * Log in, wait for the login, keep and close the gateway, as the seed library did:
+ * `new InteractiveBrokersAuthentication({ client, supervisor, openLoginPage })`.
+ */
 export class InteractiveBrokersAuthentication {
   private readonly clientSource: () => GatewayApi;
   private readonly supervisor: GatewaySupervisor | null;

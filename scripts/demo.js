@@ -99,7 +99,7 @@ if (electron) {
   line('app', 'the tray app; in its window, choose the gateway folder above in the setup step');
   child = spawn(electron, [root, `--user-data-dir=${path.join(temp, 'electron')}`], { cwd: root, env, stdio: 'inherit' });
 } else {
-  const dashboardPort = await portNear(5055);
+  const dashboardPort = await portNear(5050); // `ibkr-tray serve`'s default
   line('app', 'the web dashboard (no Electron binary here): open the address it prints below');
   console.log('');
   child = spawn(process.execPath, [cli, 'serve', '--dir', folder, '--config-dir', configDir, '--port', String(dashboardPort)], { cwd: root, env, stdio: 'inherit' });

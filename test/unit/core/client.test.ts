@@ -161,6 +161,14 @@ describe('failures become typed GatewayErrors', () => {
     expect(error.details.bodyStart).not.toContain(TICKLE.session);
   });
 
+  it('masks the account id in IBKR\'s own error text', async () => {
+    routes['POST /v1/api/iserver/account'] = (res) => reply(res, 400, { error: 'Bad Request: accountId is not valid: U7654321', statusCode: 400 });
+    const error = await failure(client().selectAccount('U7654321'));
+    expect(error.kind).toBe('ibkr-error');
+    expect(error.message).toContain('accountId is not valid');
+    expect(JSON.stringify({ message: error.message, details: error.details })).not.toContain('U7654321');
+  });
+
   it('reauthenticate\'s {"error":"not logged in"} is an answer, not a failure', async () => {
     routes['POST /v1/api/iserver/reauthenticate'] = (res) => reply(res, 200, { error: 'not logged in' });
     await expect(client().reauthenticate()).resolves.toEqual({ error: 'not logged in' });

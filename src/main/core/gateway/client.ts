@@ -74,12 +74,16 @@ interface Call<T> {
   readonly errorIsAnswer?: boolean;
 }
 
-/** The first 200 characters of a body for messages, with session tokens and account ids masked. */
-function bodyStart(text: string): string {
+/** Text from the gateway made fit for messages and logs: session tokens and account ids masked. */
+function redact(text: string): string {
   return text
-    .slice(0, BODY_START)
     .replace(/\b[0-9a-f]{32}\b/gi, (token) => maskToken(token))
     .replace(/\b(?:D?U|DF|F)\d{5,}\b/g, (id) => maskAccount(id));
+}
+
+/** The first 200 characters of a body for messages, redacted. */
+function bodyStart(text: string): string {
+  return redact(text.slice(0, BODY_START));
 }
 
 /** The first of `error`'s cause chain that is a GatewayError (the pinned agent's refusal). */
@@ -319,7 +323,7 @@ class HttpGatewayClient implements GatewayClient {
         return this.fail('not-authenticated', `Not logged in (${endpoint}: "${said}"). Log in through the gateway's login page.`, details);
       }
       const hint = /no bridge|init session first/i.test(said) ? ' The brokerage session is not started: it needs ssodh/init (re-authenticate).' : '';
-      return this.fail('ibkr-error', `IBKR answered ${endpoint} with "${oneLine(said).slice(0, 120)}" (${status}).${hint}`, details);
+      return this.fail('ibkr-error', `IBKR answered ${endpoint} with "${redact(oneLine(said)).slice(0, 120)}" (${status}).${hint}`, details);
     }
 
     const parsed = call.schema.safeParse(json);

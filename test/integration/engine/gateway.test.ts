@@ -19,7 +19,7 @@ afterEach(async () => {
 
 async function setup() {
   const port = await freePort();
-  const folder = copyGatewayFolder(port);
+  const { folder, cleanup: removeFolder } = await copyGatewayFolder(port);
   const configDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ibkr-engine-gw-'));
   const pids = new Set<number>();
   cleanups.push(() => {
@@ -30,8 +30,8 @@ async function setup() {
         // already gone
       }
     }
-    fs.rmSync(folder, { recursive: true, force: true });
     fs.rmSync(configDir, { recursive: true, force: true });
+    return removeFolder();
   });
   const make = async (): Promise<EngineHandle> => {
     const engine = await createEngine({

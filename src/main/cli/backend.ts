@@ -5,6 +5,7 @@
  */
 import type { EngineHandle } from '../core/engine.js';
 import type { PidRecord } from '../core/gateway/pidfile.js';
+import type { GatewaySupervisor } from '../core/gateway/types.js';
 import type { AccountSet, AuthStatus, Logout, Reauthenticate, SsoValidate, Tickle } from '../core/gateway/schemas.js';
 import type { AppSnapshot } from '../../shared/snapshot.js';
 
@@ -45,8 +46,13 @@ export interface CliBackend {
   gatewayRecord(): PidRecord | null;
   /** Forget that record (the gateway it names was stopped). */
   forgetGatewayRecord(): void;
-  /** Remember that the user stopped the gateway, so the tray app does not start it again by itself. */
-  rememberStopped(): void;
+  /** A supervisor of the gateway folder (null without one), for `gateway start`; dispose it after use. */
+  supervisor(): GatewaySupervisor | null;
+  /**
+   * Remember (true) that the user stopped the gateway, so the tray app does not start it again by
+   * itself; forget it (false) when the user starts it.
+   */
+  rememberStopped(stopped: boolean): void;
   /** Stop timers and sockets; stop the gateway only when asked and only if this process started it. */
   dispose(options?: { readonly stopGateway?: boolean }): Promise<void>;
 }

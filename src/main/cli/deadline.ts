@@ -40,10 +40,22 @@ export function pause(ms: number, signal: AbortSignal): Promise<void> {
   });
 }
 
-/** Resolve when `signal` aborts: how keepalive and serve stay in the foreground until Ctrl-C. */
+/**
+ * Resolve when `signal` aborts: how keepalive and serve stay in the foreground until Ctrl-C. A timer
+ * holds the process open meanwhile: an engine with nothing to do (e.g. the user stopped the gateway)
+ * has no socket or timer of its own, and Node would otherwise end with the top-level await unsettled.
+ */
 export function untilStopped(signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
-    if (signal.aborted) resolve();
-    else signal.addEventListener('abort', () => resolve(), { once: true });
+    if (signal.aborted) return resolve();
+    const hold = setInterval(() => undefined, 2 ** 30);
+    signal.addEventListener(
+      'abort',
+      () => {
+        clearInterval(hold);
+        resolve();
+      },
+      { once: true },
+    );
   });
 }

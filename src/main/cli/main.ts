@@ -24,11 +24,13 @@ function flush(stream: NodeJS.WriteStream): Promise<void> {
 }
 
 const stop = new AbortController();
-let signals = 0;
+let firstSignalAt: number | null = null;
 const onSignal = (): void => {
-  signals += 1;
-  // A second Ctrl-C means "now": do not wait for a clean stop.
-  if (signals > 1) process.exit(INTERRUPTED);
+  // A second Ctrl-C means "now": do not wait for a clean stop. Only one pressed later counts: the
+  // settings writer (conf → atomically → when-exit) re-raises the same signal at once after its
+  // own cleanup, and that echo must not turn a clean stop into an abrupt one.
+  if (firstSignalAt !== null && Date.now() - firstSignalAt > 300) process.exit(INTERRUPTED);
+  firstSignalAt ??= Date.now();
   stop.abort();
 };
 process.on('SIGINT', onSignal);

@@ -77,6 +77,7 @@ export function fakeBackend(states: (AppSnapshot | Error)[], auth: Partial<SeedA
     gatewayRecord: () => null,
     forgetGatewayRecord: () => undefined,
     rememberStopped: () => undefined,
+    supervisor: () => null,
     dispose: () => {
       fake.disposed += 1;
       return Promise.resolve();

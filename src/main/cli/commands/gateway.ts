@@ -10,7 +10,8 @@ import type { CommandContext, CommandResult } from '../context.js';
 import { pause } from '../deadline.js';
 import { CommandFailure, ExitCode } from '../exit-codes.js';
 import type { GatewayAction } from '../arguments.js';
-import type { AppSnapshot } from '../../../shared/snapshot.js';
+import type { SessionKind } from '../../../shared/snapshot.js';
+import { GatewayError, GatewayStartError } from '../../core/errors.js';
 import { findListenerPid } from '../../core/gateway/port.js';
 import type { CliBackend } from '../backend.js';
 
@@ -27,31 +28,35 @@ export async function gateway(ctx: CommandContext, action: GatewayAction, follow
   }
 }
 
-/** A gateway answers (even if it hangs): it is running. */
-function isRunning(snapshot: AppSnapshot): boolean {
-  return snapshot.state !== 'stopped' && snapshot.state !== 'failed';
-}
-
 interface GatewayFacts {
   readonly running: boolean;
   readonly pid: number | null;
   readonly startedByUs: boolean;
   readonly url: string;
   readonly folder: string | null;
-  readonly state: AppSnapshot['state'];
+  readonly state: SessionKind | null;
 }
 
+/** Whether a gateway answers at the URL (even one that hangs counts as running), and whose it is. */
 async function facts(backend: CliBackend): Promise<GatewayFacts> {
-  const snapshot = await backend.check();
+  let state: SessionKind | null = null;
+  let pid: number | null = null;
+  try {
+    const snapshot = await backend.check();
+    state = snapshot.state;
+    pid = snapshot.gateway.pid;
+  } catch (error) {
+    if (!(error instanceof GatewayError) || error.kind !== 'unreachable') throw error;
+  }
+  const running = state !== null && state !== 'stopped' && state !== 'failed';
   const record = backend.gatewayRecord();
-  const running = isRunning(snapshot);
   return {
     running,
-    pid: running ? (record?.pid ?? snapshot.gateway.pid) : null,
+    pid: running ? (record?.pid ?? pid) : null,
     startedByUs: running && record !== null,
     url: backend.gatewayUrl,
     folder: backend.gatewayFolder,
-    state: snapshot.state,
+    state,
   };
 }
 
@@ -70,8 +75,19 @@ async function startGateway(ctx: CommandContext): Promise<CommandResult> {
     ctx.out.result(`already running: ${describe(before)}`, { ok: true, started: false, gateway: before });
     return ExitCode.ok;
   }
-  const result = await backend.engine.dispatch({ type: 'start-gateway' });
-  if (!result.ok) throw new CommandFailure(ExitCode.unreachable, `cannot start the gateway: ${result.reason}`);
+  const supervisor = backend.supervisor();
+  if (!supervisor) throw new CommandFailure(ExitCode.usage, 'no gateway folder: pass --dir FOLDER (the folder that contains bin/ and root/)');
+  try {
+    await supervisor.start();
+  } catch (error) {
+    const code = error instanceof GatewayStartError && (error.kind === 'no-folder' || error.kind === 'wrong-folder') ? ExitCode.usage : ExitCode.unreachable;
+    throw new CommandFailure(code, `cannot start the gateway: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+  } finally {
+    // Lets this process exit while the gateway runs on (its pid is recorded for `gateway stop`).
+    await supervisor.dispose();
+  }
+  // The engine's user intent "stopped" no longer holds: the user started it.
+  backend.rememberStopped(false);
   const after = await facts(backend);
   ctx.out.result(describe(after), { ok: true, started: true, gateway: after });
   return ExitCode.ok;
@@ -100,7 +116,7 @@ async function stopGateway(ctx: CommandContext): Promise<CommandResult> {
   if (/^Could not/.test(message)) throw new CommandFailure(ExitCode.unreachable, message);
   backend.forgetGatewayRecord();
   // Like the tray's "Stop": the app does not start it again by itself until asked.
-  backend.rememberStopped();
+  backend.rememberStopped(true);
   ctx.out.result(message, { ok: true, stopped: true, pid, message });
   return ExitCode.ok;
 }

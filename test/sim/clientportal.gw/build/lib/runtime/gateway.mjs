@@ -66,6 +66,9 @@ const banner = [
   `App demo is available after you login under: ${origin}/demo#/`,
 ];
 process.stdout.write(`${banner.join('\n')}\n`);
+// Like the JVM (it ignores SIGPIPE and System.out swallows write errors), the gateway keeps serving
+// when whoever read its output has gone, e.g. `ibkr-tray gateway start` after it exited.
+for (const stream of [process.stdout, process.stderr]) stream.on('error', () => {});
 
 // Where the simulator's code lives: recorded by makeGatewayFolder in a copy, else this folder is
 // test/sim/clientportal.gw inside the repository.

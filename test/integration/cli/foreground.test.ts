@@ -1,0 +1,107 @@
+/**
+ * The commands that stay in the foreground until Ctrl-C, against the in-process simulator:
+ * keepalive (one line per change of state) and serve (the web dashboard).
+ */
+import { rmSync } from 'node:fs';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { startSimulator, type Simulator } from '../../sim/index.js';
+import { ensureBuilt, start, tempConfigDir, type RunningCommand } from './command.js';
+
+const sims: Simulator[] = [];
+const dirs: string[] = [];
+const running: RunningCommand[] = [];
+
+beforeAll(() => ensureBuilt(), 120_000);
+
+afterEach(async () => {
+  for (const command of running.splice(0)) command.signal('SIGKILL');
+  await Promise.all(sims.splice(0).map((sim) => sim.stop()));
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+async function loggedInSimulator(): Promise<Simulator> {
+  const sim = await startSimulator({ authDelayMs: 100, emptyAccountsAnswers: 0 });
+  sims.push(sim);
+  await sim.control.login();
+  const deadline = Date.now() + 5_000;
+  while (!(await sim.control.state()).authenticated) {
+    if (Date.now() > deadline) throw new Error('simulator never authenticated');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return sim;
+}
+
+function command(args: string[]): RunningCommand {
+  const dir = tempConfigDir();
+  dirs.push(dir);
+  const started = start(args, { configDir: dir });
+  running.push(started);
+  return started;
+}
+
+describe('keepalive', () => {
+  it('prints a line when the session changes (pushed over the WebSocket) and stops cleanly on Ctrl-C', async () => {
+    const sim = await loggedInSimulator();
+    const keepalive = command(['--gateway', sim.url, 'keepalive']);
+    await keepalive.waitForOutput(/ ready: .* — https:\/\/localhost:\d+\n/);
+    await sim.control.competeFromElsewhere();
+    await keepalive.waitForOutput(/ competing session: .*\n/);
+    // It never takes the session back by itself (gateway-facts §7).
+    expect((await sim.control.state()).competing).toBe(true);
+    const tickles = sim.requests.filter((r) => r.path === '/v1/api/tickle').length;
+    expect(tickles).toBeGreaterThanOrEqual(1);
+    keepalive.signal('SIGINT');
+    const result = await keepalive.done;
+    expect(result.code).toBe(0);
+    expect(result.stdout.trim().split('\n').at(-1)).toBe('stopped');
+    expect(result.stderr).toBe('');
+  });
+
+  it('with --json writes one document to stdout at the end and the changes as JSON lines to stderr', async () => {
+    const sim = await loggedInSimulator();
+    const keepalive = command(['--gateway', sim.url, '--json', 'keepalive']);
+    const deadline = Date.now() + 10_000;
+    while (!/"state": ?"ready"/.test(keepalive.stderr())) {
+      if (Date.now() > deadline) throw new Error(`no ready line: ${keepalive.stderr()}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    keepalive.signal('SIGTERM');
+    const result = await keepalive.done;
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({ ok: true, stoppedGateway: false, last: { gatewayUrl: sim.url } });
+  });
+});
+
+describe('serve', () => {
+  it('serves the dashboard with its snapshot until Ctrl-C', async () => {
+    const sim = await loggedInSimulator();
+    const serve = command(['--gateway', sim.url, 'serve', '--port', '0']);
+    const [, url] = (await serve.waitForOutput(/dashboard: (http:\/\/127\.0\.0\.1:\d+\/\S*)\n/)) as unknown as [string, string];
+    const token = new URL(url).searchParams.get('token');
+    expect(token).toBeTruthy();
+    // The printed address exchanges its token for a cookie; the page itself then loads.
+    const visit = await fetch(url, { redirect: 'manual' });
+    expect(visit.status).toBeLessThan(400);
+    const page = await fetch(new URL('/', url), { headers: { authorization: `Bearer ${token}` } });
+    expect(page.status).toBe(200);
+    expect(await page.text()).toMatch(/<html/i);
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      const snapshot = (await (await fetch(new URL('/api/snapshot', url), { headers: { authorization: `Bearer ${token}` } })).json()) as { state?: string };
+      if (snapshot.state === 'ready') break;
+      if (Date.now() > deadline) throw new Error(`dashboard snapshot never ready: ${JSON.stringify(snapshot)}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    serve.signal('SIGINT');
+    const result = await serve.done;
+    expect(result.code).toBe(0);
+    await expect(fetch(url)).rejects.toThrow();
+  });
+
+  it('says in one line (1) when the port is taken', async () => {
+    const sim = await loggedInSimulator();
+    const result = await command(['--gateway', sim.url, 'serve', '--port', String(sim.port)]).done;
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/^ibkr-tray: Port \d+ on 127\.0\.0\.1 is already in use: choose another with --port\.\n$/);
+  });
+});

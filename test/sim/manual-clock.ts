@@ -27,6 +27,18 @@ export class ManualClock implements SimClock {
     this.timers.delete(handle as number);
   }
 
+  /** How many timers are armed (a soak test counts them: a schedule that leaks grows this). */
+  pending(): number {
+    return this.timers.size;
+  }
+
+  /** When the earliest armed timer is due, or null when none is. */
+  nextDue(): number | null {
+    let due: number | null = null;
+    for (const timer of this.timers.values()) if (due === null || timer.due < due) due = timer.due;
+    return due;
+  }
+
   /** Move time forward by `ms`, running every timer that falls due on the way. */
   advance(ms: number): void {
     const end = this.current + ms;

@@ -2,41 +2,21 @@
  * The commands that stay in the foreground until Ctrl-C, against the in-process simulator:
  * keepalive (one line per change of state) and serve (the web dashboard).
  */
-import { rmSync } from 'node:fs';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startSimulator, type Simulator } from '../../sim/index.js';
-import { ensureBuilt, start, tempConfigDir, type RunningCommand } from './command.js';
+import { describe, expect, it } from 'vitest';
+import type { Simulator } from '../../sim/index.js';
+import type { RunningCommand } from './command.js';
+import { cliFixtures, logIn } from './fixtures.js';
 
-const sims: Simulator[] = [];
-const dirs: string[] = [];
-const running: RunningCommand[] = [];
-
-beforeAll(() => ensureBuilt(), 120_000);
-
-afterEach(async () => {
-  for (const command of running.splice(0)) command.signal('SIGKILL');
-  await Promise.all(sims.splice(0).map((sim) => sim.stop()));
-  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
-});
+const fixtures = cliFixtures();
 
 async function loggedInSimulator(): Promise<Simulator> {
-  const sim = await startSimulator({ authDelayMs: 100, emptyAccountsAnswers: 0 });
-  sims.push(sim);
-  await sim.control.login();
-  const deadline = Date.now() + 5_000;
-  while (!(await sim.control.state()).authenticated) {
-    if (Date.now() > deadline) throw new Error('simulator never authenticated');
-    await new Promise((r) => setTimeout(r, 20));
-  }
+  const sim = await fixtures.simulator({ emptyAccountsAnswers: 0 });
+  await logIn(sim);
   return sim;
 }
 
 function command(args: string[]): RunningCommand {
-  const dir = tempConfigDir();
-  dirs.push(dir);
-  const started = start(args, { configDir: dir });
-  running.push(started);
-  return started;
+  return fixtures.start(args, { configDir: fixtures.configDir() });
 }
 
 describe('keepalive', () => {

@@ -2,22 +2,21 @@
  * `ibkr-tray gateway …` and `keepalive` with a gateway folder: the fake folder
  * (test/sim/clientportal.gw) run by the command itself as a real process tree, on a free port.
  */
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { freePort, makeGatewayFolder, type GatewayFolder } from '../../sim/gateway-folder.js';
-import { ensureBuilt, onlyJson, run, start, tempConfigDir, type RunningCommand } from './command.js';
+import { onlyJson, run } from './command.js';
+import { cliFixtures } from './fixtures.js';
 
+const fixtures = cliFixtures();
+const configDir = fixtures.configDir;
+const start = fixtures.start;
 const folders: GatewayFolder[] = [];
-const dirs: string[] = [];
-const running: RunningCommand[] = [];
 /** Process groups a test started through the command: ended (by pid) whatever the test's outcome. */
 const groups: number[] = [];
 
-beforeAll(() => ensureBuilt(), 120_000);
-
 afterEach(async () => {
-  for (const command of running.splice(0)) command.signal('SIGKILL');
   for (const pid of groups.splice(0)) {
     try {
       process.kill(-pid, 'SIGKILL');
@@ -26,7 +25,6 @@ afterEach(async () => {
     }
   }
   await Promise.all(folders.splice(0).map((f) => f.cleanup()));
-  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 
 function alive(pid: number): boolean {
@@ -55,12 +53,6 @@ async function gatewayFolder(): Promise<{ dir: string; port: number }> {
   const conf = path.join(folder.dir, 'root', 'conf.yaml');
   writeFileSync(conf, readFileSync(conf, 'utf8').replace(/listenPort: \d+/, `listenPort: ${port}`));
   return { dir: folder.dir, port };
-}
-
-function configDir(): string {
-  const dir = tempConfigDir();
-  dirs.push(dir);
-  return dir;
 }
 
 describe('gateway start | status | logs | stop', () => {
@@ -112,7 +104,6 @@ describe('gateway start | status | logs | stop', () => {
     expect(started.code).toBe(0);
     groups.push((onlyJson(started) as { gateway: { pid: number } }).gateway.pid);
     const follow = start(['--dir', dir, 'gateway', 'logs', '--follow'], { configDir: config });
-    running.push(follow);
     await follow.waitForOutput(/Server listening on port/);
     // A request to the gateway appends a line to its log.
     expect((await run(['--dir', dir, 'status'], { configDir: config })).code).toBe(2);
@@ -150,7 +141,6 @@ describe('keepalive', () => {
     const { dir, port } = await gatewayFolder();
     const config = configDir();
     const keepalive = start(['--dir', dir, 'keepalive'], { configDir: config });
-    running.push(keepalive);
     await keepalive.waitForOutput(/login required: .* — https:\/\/localhost:\d+/, 20_000);
     const pid = JSON.parse(readFileSync(path.join(config, 'gateway.pid.json'), 'utf8')) as { pid: number };
     groups.push(pid.pid);
@@ -172,7 +162,6 @@ describe('keepalive', () => {
     const pid = (onlyJson(started) as { gateway: { pid: number } }).gateway.pid;
     groups.push(pid);
     const keepalive = start(['--dir', dir, 'keepalive'], { configDir: config });
-    running.push(keepalive);
     await keepalive.waitForOutput(/login required/, 20_000);
     keepalive.signal('SIGINT');
     const result = await keepalive.done;

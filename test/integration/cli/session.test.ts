@@ -4,49 +4,21 @@
  * a gateway that is down, one that hangs, a 429, a changed certificate, an unknown account.
  */
 import { X509Certificate } from 'node:crypto';
-import { readFileSync, rmSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startSimulator, type SimOptions, type Simulator } from '../../sim/index.js';
-import { ensureBuilt, onlyJson, ROOT, run, start, tempConfigDir, writeSettings, type RunningCommand } from './command.js';
+import { describe, expect, it } from 'vitest';
+import type { Simulator } from '../../sim/index.js';
+import { onlyJson, ROOT, run, writeSettings } from './command.js';
+import { cliFixtures, logIn as loggedIn } from './fixtures.js';
 
-const sims: Simulator[] = [];
-const dirs: string[] = [];
-const running: RunningCommand[] = [];
+const fixtures = cliFixtures();
+const simulator = fixtures.simulator;
+const configDir = fixtures.configDir;
+const start = fixtures.start;
 
-beforeAll(() => ensureBuilt(), 120_000);
-
-afterEach(async () => {
-  for (const command of running.splice(0)) command.signal('SIGKILL');
-  await Promise.all(sims.splice(0).map((sim) => sim.stop()));
-  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
-});
-
-async function simulator(options: SimOptions = {}): Promise<Simulator> {
-  const sim = await startSimulator({ authDelayMs: 100, ...options });
-  sims.push(sim);
-  return sim;
-}
-
-/** Run against `sim` with a fresh settings folder (or `configDir`), short timeouts. */
+/** Run against `sim` with the given settings folder and short timeouts. */
 function cli(sim: { url: string }, configDir: string, ...args: string[]) {
   return run(['--gateway', sim.url, '--timeout', '2', ...args], { configDir });
-}
-
-function configDir(): string {
-  const dir = tempConfigDir();
-  dirs.push(dir);
-  return dir;
-}
-
-/** Log in through the simulator and wait (in the simulated IBKR) until the brokerage session is up. */
-async function loggedIn(sim: Simulator): Promise<void> {
-  await sim.control.login();
-  const deadline = Date.now() + 5_000;
-  while (!(await sim.control.state()).authenticated) {
-    if (Date.now() > deadline) throw new Error('simulator never authenticated');
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 function requestsTo(sim: Simulator, suffix: string): number {
@@ -81,7 +53,7 @@ describe('status', () => {
     const sim = await simulator();
     const url = sim.url;
     await sim.stop();
-    sims.splice(sims.indexOf(sim), 1);
+    fixtures.forget(sim);
     const result = await cli({ url }, configDir(), 'status');
     expect(result.code).toBe(3);
     expect(result.stderr).toMatch(/^ibkr-tray: No gateway answers at https:\/\/localhost:\d+/);
@@ -176,7 +148,6 @@ describe('login and wait', () => {
     expect(login.stdout).toContain(`Log in at ${sim.url}/`);
 
     const waiting = start(['--gateway', sim.url, 'wait', '--timeout', '15', '--interval', '0.2'], { configDir: dir });
-    running.push(waiting);
     await loggedIn(sim);
     const result = await waiting.done;
     expect(result.code).toBe(0);
@@ -195,7 +166,6 @@ describe('login and wait', () => {
   it('login --wait waits for the login (waitForLogin) and exits 0', async () => {
     const sim = await simulator();
     const command = start(['--gateway', sim.url, 'login', '--no-browser', '--wait', '--timeout', '15', '--interval', '0.2'], { configDir: configDir() });
-    running.push(command);
     await command.waitForOutput(/Log in at/);
     await loggedIn(sim);
     const result = await command.done;

@@ -92,12 +92,19 @@ const gateway = el('section', { className: 'panel gateway', attrs: { 'aria-label
   gatewayFolderSlot,
 ]);
 
+const preferenceList = el('div', { className: 'preferences' });
+const preferenceBoxes = new Map<string, HTMLInputElement>();
+const settings = el('section', { className: 'panel settings', attrs: { 'aria-labelledby': 'settings-title' } }, [
+  el('h2', { text: 'Settings', attrs: { id: 'settings-title' } }),
+  preferenceList,
+]);
+
 const noticeList = el('ul', { className: 'notices', attrs: { id: 'notices', 'aria-label': 'Notices' } });
 const message = el('p', { className: 'message', attrs: { id: 'message', role: 'status' } });
 const logView = createLogView();
 
 document.body.append(
-  el('main', { className: 'app' }, [banner, status, message, setup, noticeList, session, gateway, logView.element]),
+  el('main', { className: 'app' }, [banner, status, message, setup, noticeList, session, gateway, logView.element, settings]),
 );
 
 // ---- drawing ---------------------------------------------------------------------------------
@@ -145,9 +152,24 @@ function drawSetup(vm: ViewModel): void {
   gateway.hidden = vm.setup !== null;
 }
 
+function drawPreferences(vm: ViewModel): void {
+  for (const preference of vm.preferences) {
+    let box = preferenceBoxes.get(preference.key);
+    if (box === undefined) {
+      const input = el('input', { attrs: { type: 'checkbox', id: `pref-${preference.key}` } });
+      const key = preference.key;
+      input.addEventListener('change', () => void run(null, () => api.send({ type: 'set-preference', key, value: input.checked })));
+      preferenceList.append(el('label', { className: 'check' }, [input, document.createTextNode(preference.label)]));
+      preferenceBoxes.set(key, input);
+      box = input;
+    }
+    box.checked = preference.checked;
+  }
+}
+
 function draw(): void {
   if (current === null) return;
-  const vm = viewOf(current, Date.now());
+  const vm = viewOf(current, Date.now(), bridge.kind);
   document.body.dataset['tone'] = vm.tone;
   // Which snapshot is on screen: lets tests (and anyone debugging) tell a drawn push from a pending one.
   document.body.dataset['seq'] = String(vm.seq);
@@ -177,6 +199,7 @@ function draw(): void {
   setText(gwFolder.value, vm.gateway.folder);
   setText(gwUrl.value, vm.gateway.url);
   drawNotices(vm);
+  drawPreferences(vm);
 }
 
 function accept(snapshot: AppSnapshot): void {

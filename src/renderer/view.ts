@@ -2,7 +2,7 @@
  * The page's picture of a snapshot: pure data in, pure data out (no DOM), so every rule about what
  * the window shows is a table test. main.ts only turns this model into elements.
  */
-import type { AppSnapshot, Notice, SessionKind, Tone } from '../shared/snapshot.js';
+import type { AppSnapshot, Notice, Preferences, SessionKind, Tone } from '../shared/snapshot.js';
 
 /** IBKR's Web API documentation page, which links the Client Portal Gateway download (clientportal.gw.zip). */
 export const GATEWAY_DOWNLOAD_URL = 'https://www.interactivebrokers.com/campus/ibkr-api-page/cpapi-v1/';
@@ -17,6 +17,15 @@ export interface AccountOption {
   readonly value: string;
   readonly label: string;
 }
+
+export interface PreferenceModel {
+  readonly key: keyof Preferences;
+  readonly label: string;
+  readonly checked: boolean;
+}
+
+/** Where the page runs: some settings only mean something for the desktop app. */
+export type Shell = 'electron' | 'web';
 
 export interface SetupModel {
   readonly title: string;
@@ -70,6 +79,7 @@ export interface ViewModel {
   /** The first-run step, drawn instead of an error while no gateway folder is known. */
   readonly setup: SetupModel | null;
   readonly notices: readonly Notice[];
+  readonly preferences: readonly PreferenceModel[];
 }
 
 /** The state's name as the badge shows it. Exhaustive: a new state without a label is a compile error. */
@@ -149,8 +159,15 @@ function setupFor(s: AppSnapshot): SetupModel | null {
   };
 }
 
+const PREFERENCE_LABELS: ReadonlyArray<{ readonly key: keyof Preferences; readonly label: string; readonly desktopOnly: boolean }> = [
+  { key: 'startGatewayWithApp', label: 'Start the gateway with IBKR Tray', desktopOnly: false },
+  { key: 'stopGatewayOnQuit', label: 'Stop the gateway when IBKR Tray quits', desktopOnly: false },
+  { key: 'notifications', label: 'Notifications', desktopOnly: true },
+  { key: 'startAtLogin', label: 'Start IBKR Tray at login', desktopOnly: true },
+];
+
 /** Build the view model of one snapshot at time `now` (epoch ms; relative times depend on it). */
-export function viewOf(s: AppSnapshot, now: number): ViewModel {
+export function viewOf(s: AppSnapshot, now: number, shell: Shell = 'web'): ViewModel {
   const options = s.accounts.map((a) => ({
     value: a.id,
     label: a.alias !== null && a.alias !== a.id ? `${a.alias} (${a.id})` : a.id,
@@ -202,6 +219,12 @@ export function viewOf(s: AppSnapshot, now: number): ViewModel {
     },
     setup,
     notices: s.notices,
+    // Desktop notifications and login items belong to the tray app; the dashboard has neither.
+    preferences: PREFERENCE_LABELS.filter((p) => shell === 'electron' || !p.desktopOnly).map((p) => ({
+      key: p.key,
+      label: p.label,
+      checked: s.preferences[p.key],
+    })),
   };
 }
 

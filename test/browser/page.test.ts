@@ -132,6 +132,22 @@ describe('the page in a browser', () => {
     await expect.poll(() => engine.intents).toEqual([{ type: 'take-over' }, { type: 'select-account', accountId: 'DU7654321' }]);
   });
 
+  it('changes a setting from its checkbox', async () => {
+    await showState('ready');
+    engine.intents.length = 0;
+    expect(await page.isChecked('#pref-stopGatewayOnQuit')).toBe(false);
+    // Like the engine: the setting changes, and a snapshot says so (the page draws the snapshot).
+    engine.answer = (intent) => {
+      if (intent.type === 'set-preference') engine.push({ preferences: { ...engine.snapshot().preferences, [intent.key]: intent.value } });
+      return { ok: true };
+    };
+    await page.check('#pref-stopGatewayOnQuit');
+    await expect.poll(() => engine.intents).toEqual([{ type: 'set-preference', key: 'stopGatewayOnQuit', value: true }]);
+    await page.waitForFunction(() => document.body.dataset['seq'] !== undefined && (document.querySelector('#pref-stopGatewayOnQuit') as HTMLInputElement).checked);
+    engine.answer = () => ({ ok: true });
+    expect(await page.$('#pref-startAtLogin')).toBeNull(); // a login item means nothing to a browser
+  });
+
   it('shows the engine refusing an intent as a message', async () => {
     await showState('ready');
     engine.answer = () => ({ ok: false, reason: 'The gateway is busy: try again in a moment.' });

@@ -120,6 +120,14 @@ describe('viewOf', () => {
     expect(vm.tone).toBe('attention');
   });
 
+  it('offers the desktop-only settings in the tray app only', () => {
+    const web = viewOf(snapshotOf(), NOW, 'web').preferences.map((p) => p.key);
+    const desktop = viewOf(snapshotOf(), NOW, 'electron').preferences.map((p) => p.key);
+    expect(web).toEqual(['startGatewayWithApp', 'stopGatewayOnQuit']);
+    expect(desktop).toEqual(['startGatewayWithApp', 'stopGatewayOnQuit', 'notifications', 'startAtLogin']);
+    expect(viewOf(snapshotOf(), NOW).preferences[0]).toEqual({ key: 'startGatewayWithApp', label: 'Start the gateway with IBKR Tray', checked: true });
+  });
+
   it('labels every state', () => {
     for (const kind of SESSION_KINDS) expect(stateLabel(kind)).not.toBe('');
   });

@@ -2,7 +2,8 @@
  * The page's picture of a snapshot: pure data in, pure data out (no DOM), so every rule about what
  * the window shows is a table test. main.ts only turns this model into elements.
  */
-import type { AppSnapshot, Notice, Preferences, SessionKind, Tone } from '../shared/snapshot.js';
+import type { AppSnapshot, Notice, Preferences, Tone } from '../shared/snapshot.js';
+import { accountLabel, stateTitle } from '../shared/state-words.js';
 
 /** IBKR's Web API documentation page, which links the Client Portal Gateway download (clientportal.gw.zip). */
 export const GATEWAY_DOWNLOAD_URL = 'https://www.interactivebrokers.com/campus/ibkr-api-page/cpapi-v1/';
@@ -82,32 +83,6 @@ export interface ViewModel {
   readonly preferences: readonly PreferenceModel[];
 }
 
-/** The state's name as the badge shows it. Exhaustive: a new state without a label is a compile error. */
-export function stateLabel(kind: SessionKind): string {
-  switch (kind) {
-    case 'stopped':
-      return 'Stopped';
-    case 'starting':
-      return 'Starting';
-    case 'failed':
-      return 'Failed';
-    case 'not-responding':
-      return 'Not responding';
-    case 'login-required':
-      return 'Login required';
-    case 'logging-in':
-      return 'Logging in';
-    case 'brokerage-starting':
-      return 'Brokerage starting';
-    case 'ready':
-      return 'Ready';
-    case 'competing':
-      return 'Session in use elsewhere';
-    case 'rate-limited':
-      return 'Rate limited';
-  }
-}
-
 const SECOND = 1000;
 const MINUTE = 60 * SECOND;
 const HOUR = 60 * MINUTE;
@@ -168,10 +143,7 @@ const PREFERENCE_LABELS: ReadonlyArray<{ readonly key: keyof Preferences; readon
 
 /** Build the view model of one snapshot at time `now` (epoch ms; relative times depend on it). */
 export function viewOf(s: AppSnapshot, now: number, shell: Shell = 'web'): ViewModel {
-  const options = s.accounts.map((a) => ({
-    value: a.id,
-    label: a.alias !== null && a.alias !== a.id ? `${a.alias} (${a.id})` : a.id,
-  }));
+  const options = s.accounts.map((a) => ({ value: a.id, label: accountLabel(a) }));
   const paper = s.paper === null ? null : s.paper ? 'Paper' : 'Live';
   const identity = s.username === null ? null : paper === null ? s.username : `${s.username} · ${paper}`;
   const keepaliveFailing = s.keepaliveFailingSince !== null;
@@ -188,7 +160,7 @@ export function viewOf(s: AppSnapshot, now: number, shell: Shell = 'web'): ViewM
   return {
     seq: s.seq,
     tone: firstRun ? 'setup' : s.tone,
-    stateLabel: firstRun ? 'Setup needed' : stateLabel(s.state),
+    stateLabel: firstRun ? 'Setup needed' : stateTitle(s.state),
     reason,
     identity,
     accounts: { options, selected: s.selectedAccount, enabled: s.actions.selectAccount && options.length > 1, visible: options.length > 0 },

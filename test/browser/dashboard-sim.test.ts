@@ -39,7 +39,7 @@ async function logInThroughSecondTab(options: { expectWaiting: boolean }): Promi
   const [tab] = await Promise.all([context.waitForEvent('page'), page.click('#log-in')]);
   if (options.expectWaiting) {
     // The engine waits for the user meanwhile, and the page says so.
-    await badge('Logging in');
+    await badge('Logging in…');
     expect(await page.isVisible('#cancel-login')).toBe(true);
   }
   await tab.waitForSelector('#username');
@@ -109,7 +109,7 @@ afterAll(async () => {
 
 describe('the dashboard against the simulator', () => {
   it('starts red: nobody is logged in', async () => {
-    await badge('Login required');
+    await badge('Logged out');
     expect(await page.getAttribute('body', 'data-tone')).toBe('error');
     expect(await page.textContent('#gateway-url')).toBe(sim.url);
     await screenshots(page, 'sim-login-required');
@@ -149,7 +149,7 @@ describe('the dashboard against the simulator', () => {
     await sim.control.setUnreachable(true);
     // The next keepalive is up to a minute away: ask now, as a user who wonders would.
     await page.click('#refresh');
-    await badge('Not responding', 20_000);
+    await badge('Gateway not responding', 20_000);
     await screenshots(page, 'sim-not-responding');
     await sim.control.setUnreachable(false);
     if (await page.isEnabled('#retry')) await page.click('#retry');
@@ -158,7 +158,7 @@ describe('the dashboard against the simulator', () => {
 
   it('turns red on Log out and green again after logging in', async () => {
     await page.click('#log-out');
-    await badge('Login required');
+    await badge('Logged out');
     expect((await sim.control.state()).authenticated).toBe(false);
     // After a logout the gateway keeps the SSO session (facts §5), so the engine may be ready again
     // (reauthenticate) before the form is even filled: no waiting state to insist on here.
@@ -197,13 +197,13 @@ describe('the dashboard against the simulator', () => {
     // None of those reached the gateway: no logout was sent, the session is still there.
     expect(sim.requests.filter((r) => r.path.endsWith('/logout'))).toEqual([]);
     expect((await sim.control.state()).authenticated).toBe(true);
-    expect(await page.textContent('#state-label')).not.toBe('Login required');
+    expect(await page.textContent('#state-label')).not.toBe('Logged out');
   });
 
   it('shows the rate limit in amber', async () => {
     await sim.control.penalize(4_000);
     await page.click('#refresh');
-    await badge('Rate limited', 20_000);
+    await badge('Rate limited by IBKR', 20_000);
     expect(await page.getAttribute('body', 'data-tone')).toBe('attention');
     // The engine sends nothing until the penalty is over (IBKR's penalty box lasts 10-15 min): it
     // says until when, and this is the last test for that reason.

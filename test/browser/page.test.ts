@@ -87,7 +87,7 @@ describe('the page in a browser', () => {
     expect(new URL(page.url()).search).toBe('');
     const cookies = await context.cookies();
     expect(cookies).toEqual([expect.objectContaining({ httpOnly: true, sameSite: 'Strict', value: dashboard.token })]);
-    await expect.poll(() => page.textContent('#state-label')).toBe('Login required');
+    await expect.poll(() => page.textContent('#state-label')).toBe('Logged out');
     expect(await page.evaluate(() => document.cookie)).toBe('');
   });
 

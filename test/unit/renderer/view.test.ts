@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { formatDuration, formatRelative, isNewer, stateLabel, viewOf } from '../../../src/renderer/view.js';
+import { formatDuration, formatRelative, isNewer, viewOf } from '../../../src/renderer/view.js';
 import { SESSION_KINDS } from '../../../src/shared/snapshot.js';
+import { stateTitle } from '../../../src/shared/state-words.js';
 import { snapshotOf } from '../web/fake-engine.js';
 
 const NOW = Date.UTC(2026, 0, 15, 12, 0, 0);
@@ -128,8 +129,8 @@ describe('viewOf', () => {
     expect(viewOf(snapshotOf(), NOW).preferences[0]).toEqual({ key: 'startGatewayWithApp', label: 'Start the gateway with IBKR Tray', checked: true });
   });
 
-  it('labels every state', () => {
-    for (const kind of SESSION_KINDS) expect(stateLabel(kind)).not.toBe('');
+  it('labels every state as the tray does', () => {
+    for (const kind of SESSION_KINDS) expect(viewOf(snapshotOf({ state: kind }), NOW).stateLabel).toBe(stateTitle(kind));
   });
 });
 

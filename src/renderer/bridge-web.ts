@@ -8,8 +8,12 @@ import { WebRoutes } from '../shared/routes.js';
 import type { IntentResult } from '../shared/intents.js';
 import type { AppSnapshot } from '../shared/snapshot.js';
 
-/** Whether the push stream is connected; the page shows a banner while it is not. */
-export type ConnectionListener = (connected: boolean) => void;
+/**
+ * The push stream: connected; reconnecting (the browser or this bridge retries); or gone for good
+ * (the dashboard stopped or refuses this page: a new `ibkr-tray serve` has a new token).
+ */
+export type Connection = 'connected' | 'reconnecting' | 'gone';
+export type ConnectionListener = (connection: Connection) => void;
 
 export interface WebBridge extends RendererApi {
   onConnection(listener: ConnectionListener): () => void;
@@ -17,6 +21,14 @@ export interface WebBridge extends RendererApi {
 
 /** Every wait has a limit: a dashboard that stopped answering must not freeze a button forever. */
 const REQUEST_TIMEOUT_MS = 15_000;
+/**
+ * EventSource retries a dropped stream by itself, but gives up for good on an error answer (a
+ * restarted dashboard refusing the old cookie, a stopped one). Then this bridge reopens it, with a delay
+ * growing to a cap and a budget of attempts (about an hour), before saying the dashboard is gone.
+ */
+const REOPEN_FIRST_MS = 1_000;
+const REOPEN_MAX_MS = 30_000;
+const REOPEN_ATTEMPTS = 130;
 
 async function request<T>(path: string, init: RequestInit = {}): Promise<T> {
   const response = await fetch(path, {
@@ -52,25 +64,52 @@ export function createWebBridge(): WebBridge {
   const logListeners = new Set<(lines: readonly LogLine[]) => void>();
   const connectionListeners = new Set<ConnectionListener>();
   let source: EventSource | null = null;
+  let reopenAttempts = 0;
+  const announce = (connection: Connection): void => {
+    for (const listener of connectionListeners) listener(connection);
+  };
 
   const ensureSource = (): void => {
     if (source !== null) return;
-    source = new EventSource(WebRoutes.events);
-    source.addEventListener('snapshot', (event) => {
+    const opened = new EventSource(WebRoutes.events);
+    source = opened;
+    opened.addEventListener('snapshot', (event) => {
       const snapshot = JSON.parse((event as MessageEvent<string>).data) as AppSnapshot;
       for (const listener of snapshotListeners) listener(snapshot);
     });
-    source.addEventListener('log', (event) => {
+    opened.addEventListener('log', (event) => {
       const lines = JSON.parse((event as MessageEvent<string>).data) as LogLine[];
       for (const listener of logListeners) listener(lines);
     });
-    source.addEventListener('open', () => {
-      for (const listener of connectionListeners) listener(true);
+    opened.addEventListener('open', () => {
+      reopenAttempts = 0;
+      announce('connected');
     });
-    // EventSource reconnects by itself after an error; the page only needs to say so meanwhile.
-    source.addEventListener('error', () => {
-      for (const listener of connectionListeners) listener(false);
+    opened.addEventListener('error', () => {
+      if (opened.readyState !== EventSource.CLOSED) {
+        announce('reconnecting');
+        return;
+      }
+      opened.close();
+      source = null;
+      void reopenOrGiveUp();
     });
+  };
+
+  /** After EventSource gave up: a refusal means a new dashboard (new token), else try again later. */
+  const reopenOrGiveUp = async (): Promise<void> => {
+    const status = await fetch(WebRoutes.snapshot, { credentials: 'same-origin', cache: 'no-store', signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) }).then(
+      (response) => response.status,
+      () => null,
+    );
+    if (status === 401 || status === 403 || reopenAttempts >= REOPEN_ATTEMPTS) {
+      announce('gone');
+      return;
+    }
+    announce('reconnecting');
+    const delay = Math.min(REOPEN_MAX_MS, REOPEN_FIRST_MS * 2 ** reopenAttempts);
+    reopenAttempts += 1;
+    setTimeout(ensureSource, delay);
   };
 
   const subscribe = <L>(set: Set<L>, listener: L): (() => void) => {

@@ -5,6 +5,8 @@
 import type { RendererApi } from '../shared/api.js';
 import { createWebBridge, type ConnectionListener } from './bridge-web.js';
 
+export type { Connection } from './bridge-web.js';
+
 declare global {
   interface Window {
     /** Exposed by src/preload/index.cts through contextBridge in the Electron window only. */

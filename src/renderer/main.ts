@@ -25,7 +25,7 @@ function field(label: string, id: string): { row: HTMLElement; value: HTMLElemen
   return { row: el('div', { className: 'field' }, [el('dt', { text: label }), value]), value };
 }
 
-const banner = el('p', { className: 'banner', text: 'Lost the connection to the dashboard; reconnecting…', attrs: { role: 'alert' } });
+const banner = el('p', { className: 'banner', attrs: { role: 'alert', id: 'connection' } });
 banner.hidden = true;
 
 const badgeLabel = el('span', { className: 'badge-label', attrs: { id: 'state-label' } });
@@ -103,9 +103,8 @@ const noticeList = el('ul', { className: 'notices', attrs: { id: 'notices', 'ari
 const message = el('p', { className: 'message', attrs: { id: 'message', role: 'status' } });
 const logView = createLogView();
 
-document.body.append(
-  el('main', { className: 'app' }, [banner, status, message, setup, noticeList, session, gateway, logView.element, settings]),
-);
+const app = el('main', { className: 'app' }, [banner, status, message, setup, noticeList, session, gateway, logView.element, settings]);
+document.body.append(app);
 
 // ---- drawing ---------------------------------------------------------------------------------
 
@@ -281,10 +280,18 @@ changeFolder.addEventListener('click', () => {
 
 // ---- start -----------------------------------------------------------------------------------
 
-bridge.onConnection((connected) => {
-  banner.hidden = connected;
+bridge.onConnection((connection) => {
+  banner.hidden = connection === 'connected';
+  // Without the stream the picture may be old: say so by fading it, rather than show a green badge as fact.
+  app.classList.toggle('stale', connection !== 'connected');
+  setText(
+    banner,
+    connection === 'gone'
+      ? 'The dashboard is gone: start `ibkr-tray serve` again and open the address it prints.'
+      : 'Lost the connection to the dashboard; reconnecting…',
+  );
   // After a reconnect the pushes missed meanwhile are gone: pull the current picture again.
-  if (connected) void api.getSnapshot().then(accept, () => undefined);
+  if (connection === 'connected') void api.getSnapshot().then(accept, () => undefined);
 });
 api.onSnapshot(accept);
 api.onLog((lines) => logView.append(lines));

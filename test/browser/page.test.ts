@@ -53,6 +53,7 @@ let page: Page;
 let engine: FakeEngine;
 let dashboard: Dashboard;
 let removePage: () => void;
+let rendererDir: string;
 
 async function showState(state: SessionKind, extra: Partial<AppSnapshot> = {}): Promise<AppSnapshot> {
   // A whole snapshot each time (not a change over the last one), with the engine's next seq.
@@ -65,6 +66,7 @@ async function showState(state: SessionKind, extra: Partial<AppSnapshot> = {}): 
 beforeAll(async () => {
   const built = await buildPage();
   removePage = built.remove;
+  rendererDir = built.dir;
   engine = createFakeEngine(snapshotOf({ seq: 1, ...sceneOf('login-required') }));
   dashboard = await startDashboard({ engine, rendererDir: built.dir });
   browser = await launchChromium();
@@ -224,5 +226,19 @@ describe('the page in a browser', () => {
     expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true);
     await screenshots(page, 'ready-phone');
     await page.setViewportSize({ width: 380, height: 560 });
+  });
+
+  it('says when the dashboard goes away, and when a new one no longer knows this page', async () => {
+    await showState('ready');
+    expect(await page.isVisible('#connection')).toBe(false);
+    const { port } = dashboard;
+    await dashboard.close();
+    await page.waitForSelector('#connection:visible');
+    expect(await page.textContent('#connection')).toMatch(/reconnecting/);
+    expect(await page.getAttribute('main', 'class')).toContain('stale');
+    // `ibkr-tray serve` started again: same port, new token; the old cookie is refused.
+    dashboard = await startDashboard({ engine, rendererDir, port });
+    await page.waitForFunction(() => document.querySelector('#connection')?.textContent?.includes('start `ibkr-tray serve` again'));
+    await screenshots(page, 'dashboard-gone');
   });
 });

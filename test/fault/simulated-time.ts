@@ -29,6 +29,11 @@ diagnostics.subscribe('http.client.request.start', (message) => {
   });
 });
 
+/** HTTP(S) requests this process started that have not closed yet (WebSocket upgrades excepted). */
+export function openClientRequests(): number {
+  return clientRequestsOpen;
+}
+
 export interface SimulatedTimeOptions {
   /** Real milliseconds with nothing new before the I/O counts as finished (default 4). */
   readonly quietMs?: number;

@@ -101,6 +101,8 @@ export class SessionMonitor {
   private checking: Promise<void> | null = null;
   private tickling: Promise<void> | null = null;
   private token: string | null = null;
+  /** When the last tickle was sent or refused, whatever its outcome (the keepalive's cadence). */
+  private lastTickleTryAt: number | null = null;
   private lastSsoValidateAt: number | null = null;
   private lastInitAt: number | null = null;
   /** The login-required phase (by its start) whose 401 was already followed by one sso/validate. */
@@ -279,6 +281,7 @@ export class SessionMonitor {
   private async doTickle(): Promise<void> {
     if (this.current.kind === 'rate-limited') return;
     const at = this.options.clock.now();
+    this.lastTickleTryAt = at;
     try {
       const answer = await this.api.tickle();
       this.token = answer.session;
@@ -453,7 +456,10 @@ export class SessionMonitor {
     // Keepalive: a tickle about every interval while a session exists. Errors never stop it.
     if (up && session) {
       const interval = this.options.tickleIntervalMs();
-      const due = (this.current.facts.lastTickleAt ?? now) + interval;
+      // From the last try, not the last success: a failing tickle (hung gateway, our own pacer's
+      // refusal) must wait its interval too, or its timer is due at once again and again.
+      const last = Math.max(this.current.facts.lastTickleAt ?? -Infinity, this.lastTickleTryAt ?? -Infinity);
+      const due = (Number.isFinite(last) ? last : now) + interval;
       this.timers.ensure('tickle', Math.max(due, now), () => this.onTickleTimer(due));
     } else {
       this.timers.clear('tickle');

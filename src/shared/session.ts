@@ -51,6 +51,11 @@ export interface SessionFacts {
   readonly keepaliveFailingSince: number | null;
   /** The gateway process is known to be up (the supervisor said so, or it answered). */
   readonly gatewayRunning: boolean;
+  /**
+   * The supervisor is launching the process, which does not listen for its first ~1.5 s: "unreachable"
+   * then means "not yet". Without a launch under way, nothing answering means no gateway runs.
+   */
+  readonly launching: boolean;
   readonly hold: UserHold;
 }
 
@@ -174,6 +179,7 @@ export function initialSessionState(at: number, hold: UserHold = null): SessionS
       lastTickleAt: null,
       ssoExpiresAt: null,
       gatewayRunning: false,
+      launching: false,
       hold,
     },
   };
@@ -240,20 +246,20 @@ function step(s: SessionState, e: SessionEvent): SessionState {
   switch (e.type) {
     case 'gateway-starting': {
       const hold = s.facts.hold === 'stopped' ? null : s.facts.hold;
-      return enter({ kind: 'starting' }, { ...s.facts, ...NO_SESSION_FACTS, gatewayRunning: false, hold });
+      return enter({ kind: 'starting' }, { ...s.facts, ...NO_SESSION_FACTS, gatewayRunning: false, launching: true, hold });
     }
     case 'gateway-running': {
-      const facts = { ...s.facts, gatewayRunning: true };
+      const facts = { ...s.facts, gatewayRunning: true, launching: false };
       // Up again after being down: "checking" until the first answer says more.
       return gatewayDown(s.kind) || s.kind === 'starting' ? enter({ kind: 'starting' }, facts) : stay(facts);
     }
     case 'gateway-stopped':
       return enter(
         { kind: 'stopped', reason: e.reason },
-        { ...s.facts, ...NO_SESSION_FACTS, gatewayRunning: false, hold: e.byUser ? 'stopped' : s.facts.hold },
+        { ...s.facts, ...NO_SESSION_FACTS, gatewayRunning: false, launching: false, hold: e.byUser ? 'stopped' : s.facts.hold },
       );
     case 'gateway-failed':
-      return enter({ kind: 'failed', reason: e.reason }, { ...s.facts, ...NO_SESSION_FACTS, gatewayRunning: false });
+      return enter({ kind: 'failed', reason: e.reason }, { ...s.facts, ...NO_SESSION_FACTS, gatewayRunning: false, launching: false });
 
     case 'status':
       return onStatus(s, e, enter);
@@ -395,7 +401,7 @@ function onFailure(
     case 'certificate-changed':
       return enter({ kind: 'failed', reason: e.reason }, { ...s.facts, ...NO_SESSION_FACTS });
     case 'unreachable':
-      if (s.kind === 'starting' && !s.facts.gatewayRunning) return stay(); // not listening yet
+      if (s.kind === 'starting' && s.facts.launching) return stay(); // launched, not listening yet
       if (s.kind === 'stopped' || s.kind === 'failed') return stay();
       return enter({ kind: 'stopped', reason: e.reason }, { ...s.facts, ...NO_SESSION_FACTS, gatewayRunning: false });
     case 'not-responding':

@@ -117,11 +117,6 @@ export async function connectBackend(global: GlobalOptions, options: BackendOpti
       pacing.markCheck();
       const snapshot = await engine.refresh();
       if (snapshot.state === 'rate-limited') pacing.markPenalty(snapshot.rateLimitedUntil ?? Date.now() + 600_000);
-      // The engine begins in "starting" and stays there while nothing listens (it may be coming up);
-      // for a one-shot check that started nothing, that means no gateway answers.
-      if (snapshot.state === 'starting' && !snapshot.gateway.running) {
-        throw new GatewayError('unreachable', `No gateway answers at ${gatewayUrl()}: start it (\`ibkr-tray gateway start\` or the tray app), or check --gateway.`);
-      }
       const problem = await certificateProblem(snapshot);
       if (problem) throw problem;
       return snapshot;

@@ -52,7 +52,8 @@ export function reasonFor(state: SessionState, ctx: Pick<SnapshotContext, 'gatew
       if (!ctx.gateway.folder && !ctx.canStartGateway) return `No gateway answers at ${ctx.gateway.url}. Choose the Client Portal Gateway folder so the app can start it.`;
       return 'The gateway is not running. Start it to log in.';
     case 'starting':
-      return f.gatewayRunning ? 'The gateway is up; checking the session…' : 'Starting the gateway…';
+      if (f.launching) return 'Starting the gateway…';
+      return f.gatewayRunning ? 'The gateway is up; checking the session…' : `Looking for the gateway at ${ctx.gateway.url}…`;
     case 'failed':
       return state.reason;
     case 'not-responding':

@@ -49,16 +49,16 @@ describe('status', () => {
     expect(typeof doc['lastTickleAt']).toBe('number');
   });
 
-  it('exits 3 at once when nothing listens, in one line without a stack', async () => {
+  it('exits 3 at once when nothing listens: one line saying the gateway is stopped, no stack', async () => {
     const sim = await simulator();
     const url = sim.url;
     await sim.stop();
     fixtures.forget(sim);
     const result = await cli({ url }, configDir(), 'status');
     expect(result.code).toBe(3);
-    expect(result.stderr).toMatch(/^ibkr-tray: No gateway answers at https:\/\/localhost:\d+/);
-    expect(result.stderr.trim().split('\n')).toHaveLength(1);
-    expect(result.stdout).toBe('');
+    expect(result.stdout).toMatch(/^gateway stopped: The gateway at https:\/\/localhost:\d+ is not running/);
+    expect(result.stdout.trim().split('\n')).toHaveLength(1);
+    expect(result.stderr).toBe('');
   });
 
   it('exits 3 within its timeouts when the gateway hangs (IBKR unreachable)', async () => {

@@ -28,7 +28,7 @@ const READY_FACTS: Partial<SessionFacts> = {
 
 const states: Record<SessionKind, SessionState> = {
   stopped: at({ kind: 'stopped', reason: null }, { gatewayRunning: false }),
-  starting: at({ kind: 'starting' }, { gatewayRunning: false }),
+  starting: at({ kind: 'starting' }, { gatewayRunning: false, launching: true }),
   failed: at({ kind: 'failed', reason: 'Java not found' }, { gatewayRunning: false }),
   'not-responding': at({ kind: 'not-responding', reason: 'The gateway does not answer' }),
   'login-required': at({ kind: 'login-required', why: 'not-logged-in' }),
@@ -89,7 +89,7 @@ const table: Row[] = [
   ['ready', { type: 'failure', at: t, cause: 'unexpected-answer', reason: 'x' }, 'not-responding'],
   ['ready', { type: 'failure', at: t, cause: 'unreachable', reason: 'x' }, 'stopped'],
   ['ready', { type: 'failure', at: t, cause: 'certificate-changed', reason: 'x' }, 'failed'],
-  ['starting', { type: 'failure', at: t, cause: 'unreachable', reason: 'x' }, 'starting'], // not listening yet
+  ['starting', { type: 'failure', at: t, cause: 'unreachable', reason: 'x' }, 'starting'], // launched, not listening yet
   ['logging-in', { type: 'failure', at: t, cause: 'not-responding', reason: 'x' }, 'logging-in'],
   ['rate-limited', { type: 'failure', at: t, cause: 'not-responding', reason: 'x' }, 'rate-limited'],
   // 429
@@ -116,6 +116,18 @@ const table: Row[] = [
   ['competing', { type: 'logged-out', at: t }, 'login-required'],
   ['rate-limited', { type: 'logged-out', at: t }, 'login-required'],
 ];
+
+describe('the first check', () => {
+  it('nothing listening and nothing being launched means the gateway is stopped, with the reason', () => {
+    const next = transition(initialSessionState(t - 10), { type: 'failure', at: t, cause: 'unreachable', reason: 'No gateway answers at https://localhost:5000' });
+    expect(next.kind).toBe('stopped');
+    expect(next.kind === 'stopped' && next.reason).toBe('No gateway answers at https://localhost:5000');
+  });
+  it('while the supervisor launches the gateway, unreachable only means "not yet"', () => {
+    const launching = transition(initialSessionState(t - 10), { type: 'gateway-starting', at: t - 5 });
+    expect(transition(launching, { type: 'failure', at: t, cause: 'unreachable', reason: 'x' }).kind).toBe('starting');
+  });
+});
 
 describe('transition: state × event', () => {
   it.each(table)('%s + %j → %s', (from, event, to) => {

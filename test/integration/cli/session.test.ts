@@ -223,6 +223,8 @@ describe('accounts and use', () => {
     expect(used.code).toBe(0);
     expect(used.stdout).toBe('using account U2222222 (Hedge)\n');
     expect((await sim.control.state()).selectedAccount).toBe('U2222222');
+    // Remembered, so the tray app re-applies this account after the next login.
+    expect(JSON.parse(readFileSync(path.join(dir, 'config.json'), 'utf8'))).toMatchObject({ account: 'U2222222' });
 
     const json = await cli(sim, dir, '--json', 'accounts');
     expect(onlyJson(json)).toEqual({ accounts: [{ id: 'U1111111', alias: 'Main' }, { id: 'U2222222', alias: 'Hedge' }], selectedAccount: 'U2222222' });

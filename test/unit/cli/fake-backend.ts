@@ -1,6 +1,7 @@
 /** A CliBackend made of plain data, for testing the commands' logic without a gateway. */
 import type { CliBackend, SeedAuthentication } from '../../../src/main/cli/backend.js';
 import type { EngineHandle } from '../../../src/main/core/engine.js';
+import type { Intent } from '../../../src/shared/intents.js';
 import type { AppSnapshot, SessionKind } from '../../../src/shared/snapshot.js';
 
 export function snapshotOf(state: SessionKind, extra: Partial<AppSnapshot> = {}): AppSnapshot {
@@ -65,7 +66,14 @@ export function fakeBackend(states: (AppSnapshot | Error)[], auth: Partial<SeedA
       lastState: 'nothing checked yet',
       ...auth,
     },
-    engine: {} as EngineHandle,
+    // Only what the commands dispatch through the engine: choosing an account.
+    engine: {
+      dispatch: (intent: Intent) => {
+        if (intent.type !== 'select-account') return Promise.reject(new Error(`${intent.type} not scripted`));
+        fake.selected.push(intent.accountId);
+        return Promise.resolve({ ok: true });
+      },
+    } as unknown as EngineHandle,
     check: () => {
       const next = states[Math.min(fake.checks, states.length - 1)];
       fake.checks += 1;

@@ -22,7 +22,7 @@ export async function accounts(ctx: CommandContext): Promise<CommandResult> {
 }
 
 /**
- * Select the active account with updateServerAccount. The id must be one of this login's accounts
+ * Select the active account (POST /iserver/account, as updateServerAccount) and remember it. The id must be one of this login's accounts
  * (the gateway wants /iserver/accounts read before a switch, gateway-facts §5); an unknown one is
  * refused before anything is sent, naming the valid ones (the user's own terminal: in full).
  */
@@ -34,8 +34,11 @@ export async function use(ctx: CommandContext, accountId: string): Promise<Comma
     const valid = snapshot.accounts.map((a) => accountLabel(snapshot, a.id)).join(', ') || 'none listed yet';
     throw new CommandFailure(ExitCode.usage, `unknown account "${accountId}": this login has ${valid}`);
   }
-  const answer = await backend.auth.updateServerAccount(match.id);
-  if (!answer.set) throw new CommandFailure(ExitCode.notReady, `the gateway did not switch to ${match.id}; try again in a few seconds`);
-  ctx.out.result(`using account ${accountLabel(snapshot, match.id)}`, { ok: true, selectedAccount: answer.acctId });
+  // Through the engine rather than updateServerAccount alone: it confirms the switch with the account
+  // list and remembers the choice in the settings, so the tray app re-applies this account after the
+  // next login instead of switching back to an older choice.
+  const result = await backend.engine.dispatch({ type: 'select-account', accountId: match.id });
+  if (!result.ok) throw new CommandFailure(ExitCode.notReady, `the gateway did not switch to ${match.id}: ${result.reason}`);
+  ctx.out.result(`using account ${accountLabel(snapshot, match.id)}`, { ok: true, selectedAccount: match.id });
   return ExitCode.ok;
 }

@@ -42,11 +42,11 @@ export function maxInWindow(times: readonly number[], windowMs: number): number 
   return best;
 }
 
-/** Round for tables and JSON: whole numbers above 100, one decimal below, two below 1. */
+/** Round for tables and JSON: whole numbers above 100, one decimal below, then two significant digits. */
 export function round(value: number): number {
-  if (!Number.isFinite(value)) return value;
+  if (!Number.isFinite(value) || value === 0) return value;
   const abs = Math.abs(value);
-  const digits = abs >= 100 ? 0 : abs >= 1 ? 1 : 2;
+  const digits = abs >= 100 ? 0 : abs >= 1 ? 1 : Math.min(6, 1 - Math.floor(Math.log10(abs)));
   const f = 10 ** digits;
   return Math.round(value * f) / f;
 }

@@ -112,21 +112,22 @@ async function pollingOnly(changes: number, random: () => number): Promise<{ eng
   const seedClient = createGatewayClient({ baseUrl: sim.url, pin: sim.fingerprint256, clock, timeoutMs: 5_000 });
   let seen: AuthStatus | 'not-authenticated' | null = null;
   let seedTimer: unknown = null;
-  const poll = (): void => {
+  const poll = (delay: number): void => {
     seedTimer = clock.setTimeout(() => {
       seedClient.authStatus().then(
         (a) => (seen = a),
         () => (seen = 'not-authenticated'),
       );
-      poll();
-    }, SEED_POLL_MS);
+      poll(SEED_POLL_MS);
+    }, delay);
   };
-  poll();
 
   const engineSamples: { kind: ChangeKind; ms: number }[] = [];
   const seedSamples: { kind: ChangeKind; ms: number }[] = [];
   try {
     await time.until(() => engine.snapshot().state === 'login-required', 60_000, 'login required');
+    // Its own phase, once the engine's schedule runs: otherwise the two 3 s schedules may tick in step.
+    poll(1 + Math.round(random() * (SEED_POLL_MS - 2)));
     await whilePending(time, engine.dispatch({ type: 'log-in' }));
     await sim.control.login();
     await time.until(() => engine.snapshot().state === 'ready', 60_000, 'ready');

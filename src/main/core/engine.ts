@@ -179,6 +179,7 @@ export async function createEngine(options: EngineOptions = {}): Promise<EngineH
     log,
     tickleIntervalMs: () => settings.get().tickleIntervalMs,
     hold: settings.get().userIntent,
+    notice: (level, text) => controller?.notice(level, text),
     ...(options.timing?.monitor ? { timing: options.timing.monitor } : {}),
   });
 

@@ -79,6 +79,8 @@ export interface SessionMonitorOptions {
   readonly timing?: Partial<MonitorTiming>;
   readonly random?: () => number;
   readonly log?: (line: string) => void;
+  /** Tell the user something that is not a state (an odd answer from an informational endpoint). */
+  readonly notice?: (level: 'info' | 'warning' | 'error', text: string) => void;
 }
 
 export type StateListener = (state: SessionState, previous: SessionState, event: SessionEvent) => void;
@@ -95,6 +97,7 @@ export class SessionMonitor {
   private readonly random: () => number;
   private readonly log: (line: string) => void;
   private readonly listeners = new Set<StateListener>();
+  private lastSsoProblem: string | null = null;
   private readonly supervisorListeners = new Set<(event: SupervisorEvent) => void>();
   private unsubscribeSupervisor: (() => void) | null = null;
   private running = false;
@@ -331,6 +334,12 @@ export class SessionMonitor {
       const e = asGatewayError(error, '/v1/api/sso/validate');
       if (e.kind === 'not-authenticated') this.apply({ type: 'sso', at: now, valid: false });
       else if (e.kind === 'rate-limited') this.onFailure(e, now, '/v1/api/sso/validate');
+      // sso/validate only adds who is logged in and the region; the session's state comes from
+      // auth/status and tickle. A bad answer here is shown once as a notice, not as a state.
+      else if (e.kind === 'unexpected-answer' && e.message !== this.lastSsoProblem) {
+        this.lastSsoProblem = e.message;
+        this.options.notice?.('warning', e.message);
+      }
     }
   }
 

@@ -26,7 +26,8 @@ class FakeApi implements GatewayApi {
   }
   authStatus = () => this.answer('auth/status', this.status);
   tickle = () => this.answer('tickle', this.tickleAnswer);
-  ssoValidate = () => this.answer<SsoValidate>('sso/validate', new GatewayError('not-authenticated', '401'));
+  ssoAnswer: SsoValidate | GatewayError = new GatewayError('not-authenticated', '401');
+  ssoValidate = () => this.answer<SsoValidate>('sso/validate', this.ssoAnswer);
   ssodhInit = (compete: boolean) => this.answer(`ssodh/init compete:${compete}`, this.initAnswer);
   reauthenticate = () => this.answer('reauthenticate', { message: 'triggered' });
   logout = () => this.answer('logout', { status: true });
@@ -52,11 +53,13 @@ async function advance(clock: ManualClock, ms: number, step = 1_000): Promise<vo
 function setup(api = new FakeApi()) {
   const clock = new ManualClock();
   const settings = SettingsStore.open(memorySettingsBackend(), clock);
+  const notices: string[] = [];
   const monitor = new SessionMonitor({
     gateway: { api, supervisor: null, createSocket: null },
     clock,
     tickleIntervalMs: () => 60_000,
     random: () => 0.5,
+    notice: (level, text) => notices.push(`${level}: ${text}`),
   });
   const accounts = new AccountBook({ monitor, settings, clock, notice: () => undefined });
   const controller = new SessionController({
@@ -68,10 +71,27 @@ function setup(api = new FakeApi()) {
     gatewayFolder: () => null,
     checkFolder: () => null,
   });
-  return { api, clock, settings, monitor, controller };
+  return { api, clock, settings, monitor, controller, notices };
 }
 
 describe('SessionMonitor with a scripted gateway', () => {
+  it('a malformed sso/validate (it only adds who is logged in) is told once as a notice, never as a state', async () => {
+    const api = new FakeApi();
+    api.status = new GatewayError('not-authenticated', '401');
+    const problem = 'Unexpected answer from /v1/api/sso/validate: not JSON: <html>…';
+    api.ssoAnswer = new GatewayError('unexpected-answer', problem, { endpoint: '/v1/api/sso/validate' });
+    const { clock, monitor, notices } = setup(api);
+    monitor.start();
+    await settle();
+    expect(monitor.state().kind).toBe('login-required');
+    expect(api.calls).toContain('sso/validate');
+    expect(notices).toEqual([`warning: ${problem}`]);
+    // Later checks of the same login-required spell do not repeat it.
+    await advance(clock, 120_000);
+    expect(notices).toHaveLength(1);
+    monitor.stop();
+  });
+
   it('REST only and ready: one tickle a minute plus slow auth/status polls, nothing else', async () => {
     const { api, clock, monitor, controller } = setup();
     monitor.start();

@@ -71,7 +71,16 @@ export class SessionController implements Engine {
   constructor(private readonly options: SessionControllerOptions) {
     this.last = { seq: 1, ...this.build() };
     this.unsubscribers.push(
-      options.monitor.on(() => this.emit()),
+      options.monitor.on((state, previous) => {
+        // The state machine ends a remembered "logged out" when the session comes back by other means
+        // (a browser login, `ibkr-tray login`). Keep the settings in step, or the next start of the app
+        // would hold it again and not restart a dropped brokerage session.
+        const ended = previous.facts.hold;
+        if (ended !== null && state.facts.hold === null && options.settings.get().userIntent === ended) {
+          options.settings.update({ userIntent: null });
+        }
+        this.emit();
+      }),
       options.settings.on(() => this.emit()),
       options.monitor.onSupervisorEvent((event) => {
         if (event.type === 'log') for (const listener of this.logListeners) listener(event.lines);

@@ -300,14 +300,27 @@ describe('single calls', () => {
     expect(after.stdout).toMatch(/^reauthentication triggered/);
   });
 
-  it('logout ends the session: status then says login required', async () => {
+  it('logout ends the session and is remembered: status then says login required, not "starting"', async () => {
     const sim = await simulator();
     await loggedIn(sim);
     const dir = configDir();
     const result = await cli(sim, dir, 'logout');
     expect(result).toMatchObject({ code: 0, stdout: 'logged out\n' });
     expect((await sim.control.state()).authenticated).toBe(false);
-    expect((await cli(sim, dir, 'status')).code).toBe(2);
+    // The SSO session outlives a logout; without the remembered intent the engine would restart the
+    // brokerage session by itself.
+    expect(JSON.parse(readFileSync(path.join(dir, 'config.json'), 'utf8'))).toMatchObject({ userIntent: 'logged-out' });
+    const status = await cli(sim, dir, 'status');
+    expect(status.code).toBe(2);
+    expect(status.stdout).toMatch(/^login required: /);
+    expect(sim.requests.some((r) => r.path === '/v1/api/iserver/auth/ssodh/init')).toBe(false);
+    const again = await cli(sim, dir, 'logout');
+    expect(again).toMatchObject({ code: 0, stdout: 'already logged out\n' });
+    // Logging in again (the SSO session is still there: ssodh/init brings the brokerage session back)
+    // ends the remembered "logged out", in the settings too.
+    const login = await cli(sim, dir, 'login', '--no-browser', '--wait', '--timeout', '15', '--interval', '0.2');
+    expect(login.code).toBe(0);
+    expect(JSON.parse(readFileSync(path.join(dir, 'config.json'), 'utf8'))).toMatchObject({ userIntent: null });
   });
 
   it('takeover takes a competing session back (only when asked)', async () => {

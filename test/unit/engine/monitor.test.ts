@@ -75,6 +75,28 @@ function setup(api = new FakeApi()) {
 }
 
 describe('SessionMonitor with a scripted gateway', () => {
+  it('a remembered "logged out" that ends by a login elsewhere is cleared from the settings too', async () => {
+    const { api, clock, settings, monitor, controller } = setup();
+    monitor.start();
+    await settle();
+    expect((await controller.dispatch({ type: 'log-out' })).ok).toBe(true);
+    expect(settings.get().userIntent).toBe('logged-out');
+    // While the session stays down the intent is kept, whatever else is observed.
+    api.status = SSO_ONLY;
+    api.tickleAnswer = { ...TICKLE, iserver: { authStatus: SSO_ONLY } };
+    await advance(clock, 30_000);
+    expect(settings.get().userIntent).toBe('logged-out');
+    expect(api.calls.some((c) => c.startsWith('ssodh/init'))).toBe(false);
+    // The user logs in from a browser: ready again, and the next start must not hold back.
+    api.status = READY;
+    api.tickleAnswer = TICKLE;
+    await controller.dispatch({ type: 'refresh' });
+    await settle();
+    expect(controller.snapshot().state).toBe('ready');
+    expect(settings.get().userIntent).toBeNull();
+    monitor.stop();
+  });
+
   it('a malformed sso/validate (it only adds who is logged in) is told once as a notice, never as a state', async () => {
     const api = new FakeApi();
     api.status = new GatewayError('not-authenticated', '401');

@@ -24,6 +24,9 @@ export async function login(ctx: CommandContext, options: LoginOptions): Promise
     }
   };
   const backend = await ctx.backend({ openLoginPage: showLoginPage });
+  // The user asks for the session back: a remembered "logged out" (from the tray or `ibkr-tray logout`)
+  // ends here, so the tray app keeps the new session going instead of holding back.
+  if (backend.engine.settings.get().userIntent === 'logged-out') backend.engine.settings.update({ userIntent: null });
 
   if (!options.wait) {
     const status = await backend.auth.login();

@@ -5,14 +5,29 @@
  */
 import { maskToken } from '../../core/errors.js';
 import type { CommandContext, CommandResult } from '../context.js';
-import { CommandFailure, ExitCode } from '../exit-codes.js';
+import { CommandFailure, ExitCode, exitCodeForState } from '../exit-codes.js';
 import { stateWords } from '../status-line.js';
 
+/**
+ * Log out through the engine, so that "logged out" is remembered in the settings: otherwise the tray
+ * app, seeing the SSO session alive and the brokerage session down, would start it again by itself.
+ */
 export async function logout(ctx: CommandContext): Promise<CommandResult> {
-  const answer = await (await ctx.backend()).auth.logout();
-  const done = 'status' in answer ? answer.status : answer.confirmed;
-  if (!done) throw new CommandFailure(ExitCode.notReady, 'the gateway did not confirm the logout');
-  ctx.out.result('logged out', { ok: true });
+  const backend = await ctx.backend();
+  const snapshot = await backend.check();
+  if (snapshot.state === 'login-required') {
+    backend.engine.settings.update({ userIntent: 'logged-out' });
+    ctx.out.result('already logged out', { ok: true, message: 'already logged out' });
+    return ExitCode.ok;
+  }
+  if (!snapshot.actions.logOut) {
+    const code = exitCodeForState(snapshot.state);
+    throw new CommandFailure(code === ExitCode.ok ? ExitCode.notReady : code, `cannot log out now (${stateWords(snapshot.state)}): ${snapshot.reason}`);
+  }
+  const result = await backend.engine.dispatch({ type: 'log-out' });
+  if (!result.ok) throw new CommandFailure(ExitCode.notReady, `cannot log out: ${result.reason}`);
+  const confirmed = result.message === undefined || result.message === 'Logged out.';
+  ctx.out.result(confirmed ? 'logged out' : result.message!, { ok: true, message: result.message ?? 'Logged out.' });
   return ExitCode.ok;
 }
 

@@ -38,7 +38,8 @@ export function statusLine(snapshot: AppSnapshot): string {
     if (snapshot.paper !== null) parts.push(snapshot.paper ? 'paper' : 'live');
     if (snapshot.selectedAccount) parts.push(`account ${accountLabel(snapshot, snapshot.selectedAccount)}`);
   }
-  if (parts.length === 0 && snapshot.reason) parts.push(snapshot.reason);
+  // A ready session needs no reason ("Ready: logged in." would only repeat the state).
+  if (parts.length === 0 && snapshot.reason && snapshot.state !== 'ready') parts.push(snapshot.reason);
   const detail = parts.length > 0 ? `: ${parts.join(', ')}` : '';
   return `${stateWords(snapshot.state)}${detail} — ${snapshot.gateway.url}`;
 }

@@ -33,6 +33,12 @@ describe('runCli with a scripted backend', () => {
     expect(backend.disposed).toBe(1);
   });
 
+  it('a ready session whose details are not known yet is just "ready", not "ready: Ready…"', async () => {
+    const bare = snapshotOf('ready', { username: null, paper: null, selectedAccount: null, reason: 'Ready: logged in.' });
+    const result = await run(['status'], fakeBackend([bare]));
+    expect(result.stdout).toBe('ready — https://localhost:5000\n');
+  });
+
   it('status --json prints the snapshot with gatewayUrl as the only stdout', async () => {
     const result = await run(['status', '--json'], fakeBackend([snapshotOf('login-required')]));
     expect(result.code).toBe(2);

@@ -8,6 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { freePort, makeGatewayFolder, type GatewayFolder } from '../../sim/gateway-folder.js';
 import { onlyJson, run } from './command.js';
 import { cliFixtures } from './fixtures.js';
+import { isProcessAlive as alive } from '../../../src/main/core/gateway/process-tree.js';
 
 const fixtures = cliFixtures();
 const configDir = fixtures.configDir;
@@ -26,15 +27,6 @@ afterEach(async () => {
   }
   await Promise.all(folders.splice(0).map((f) => f.cleanup()));
 });
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 async function until(condition: () => boolean, ms: number): Promise<boolean> {
   const deadline = Date.now() + ms;

@@ -4,6 +4,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { isProcessAlive } from '../../../src/main/core/gateway/process-tree.js';
 import { makeGatewayFolder } from '../../sim/gateway-folder.js';
 
 /**
@@ -27,16 +28,8 @@ function stat(pid: number): { state: string; ppid: number; pgid: number } | null
   }
 }
 
-/** Is `pid` running? (`kill(pid, 0)`, and not a zombie: pid 1 here does not reap orphans.) */
-export function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false;
-  }
-  const s = stat(pid);
-  return s !== null && s.state !== 'Z';
-}
+/** Is `pid` running? The product's own check: `kill(pid, 0)`, and not a zombie (pid 1 here does not reap orphans). */
+export const alive = (pid: number): boolean => isProcessAlive(pid);
 
 function livePids(match: (s: { ppid: number; pgid: number }) => boolean): number[] {
   return fs

@@ -12,6 +12,7 @@ import { TickleSchema } from '../../../src/main/core/gateway/schemas.js';
 import { freePort, makeGatewayFolder, startGatewayFolder, writeConf, type GatewayFolder } from '../../sim/gateway-folder.js';
 import { until } from './eventually.js';
 import { call, callJson } from './pinned-client.js';
+import { isProcessAlive as alive } from '../../../src/main/core/gateway/process-tree.js';
 
 let folder: GatewayFolder;
 beforeAll(async () => {
@@ -20,15 +21,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await folder.cleanup();
 });
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 function childrenOf(pid: number): number[] {
   const out = spawnSync('pgrep', ['-P', String(pid)], { encoding: 'utf8' }).stdout;

@@ -35,6 +35,19 @@ export default tseslint.config(
     rules: { 'no-restricted-imports': 'off' },
   },
   {
+    // The Electron stand-in is typed against Electron's own definitions, but must never load the real
+    // module: type imports only (its runtime 'electron' is the stand-in itself).
+    files: ['test/electron/**/*.ts'],
+    rules: {
+      'no-restricted-imports': 'off',
+      '@typescript-eslint/no-restricted-imports': ['error', { paths: [{ name: 'electron', allowTypeImports: true, message: 'Tests never load the real electron: type imports only.' }] }],
+    },
+  },
+  {
+    files: ['test/electron/stand-in/page-runtime.js'],
+    languageOptions: { globals: { ...globals.browser } },
+  },
+  {
     files: ['src/preload/**/*.cts'],
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },

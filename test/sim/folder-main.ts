@@ -59,6 +59,8 @@ export async function runFolderGateway({ folder, conf, launchedAt, banner }: Fol
     res.on('finish', () => log(`INFO  ${req.method ?? 'GET'} ${(req.url ?? '/').split('?')[0] ?? '/'} ${res.statusCode}`));
   });
   const control = await serveControl(sim.control);
+  // For tests that did not start the process themselves (the tray app did): the log file says where control is.
+  log(`INFO  control: ${control.url}`);
 
   let exiting = false;
   const shutdown = (): void => {

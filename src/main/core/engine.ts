@@ -206,13 +206,30 @@ export async function createEngine(options: EngineOptions = {}): Promise<EngineH
         return (error as Error).message;
       }
     },
-    onFolderChanged: () => {
+    onFolderChanged: async () => {
       // An engine option pins the folder for this run; a saved one takes effect now otherwise.
-      if (!options.gatewayFolder) monitor.replaceGateway(bind());
+      if (options.gatewayFolder) return;
+      monitor.replaceGateway(bind());
+      // First run: the folder the user just chose is what the app was waiting for.
+      if (started) await startGatewayIfWanted();
     },
   });
   const engine = controller;
   const watch = options.watch ?? true;
+  /** start() was called: the shell wants the engine running (a one-shot command never calls it). */
+  let started = false;
+
+  /** Start the folder's gateway when the settings say so and the user has not stopped it. */
+  async function startGatewayIfWanted(): Promise<void> {
+    const s = settings.get();
+    const current = supervisor as GatewaySupervisor | null;
+    if (!current || !s.startGatewayWithApp || s.userIntent === 'stopped' || current.state().kind === 'running') return;
+    try {
+      await current.start();
+    } catch {
+      // the supervisor's 'failed' state already carries the reason to the snapshot
+    }
+  }
 
   let auth: InteractiveBrokersAuthentication | null = null;
   let authFor: GatewaySupervisor | null = null;
@@ -233,16 +250,9 @@ export async function createEngine(options: EngineOptions = {}): Promise<EngineH
     log: () => engine.log(),
     onLog: (listener) => engine.onLog(listener),
     async start(): Promise<void> {
+      started = true;
       monitor.start({ timers: watch });
-      const s = settings.get();
-      const current = supervisor as GatewaySupervisor | null;
-      if (current && s.startGatewayWithApp && s.userIntent !== 'stopped' && current.state().kind !== 'running') {
-        try {
-          await current.start();
-        } catch {
-          // the supervisor's 'failed' state already carries the reason to the snapshot
-        }
-      }
+      await startGatewayIfWanted();
     },
     async refresh(): Promise<AppSnapshot> {
       await monitor.checkOnce();

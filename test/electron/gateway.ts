@@ -1,0 +1,46 @@
+/**
+ * The simulator's fake gateway folder for the tray app's scenarios: a fresh copy whose conf.yaml
+ * listens on a free port (parallel test files never meet on 5000), its control API, and its removal.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { controlClient } from '../sim/control-http.js';
+import type { SimControl } from '../sim/api.js';
+import { freePort, makeGatewayFolder } from '../sim/gateway-folder.js';
+import { watchFolder } from './harness.js';
+
+export interface FakeGateway {
+  readonly dir: string;
+  readonly port: number;
+  readonly url: string;
+  /** The simulator inside the running gateway (read from its log's control line). */
+  control(): SimControl;
+  remove(): Promise<void>;
+}
+
+/** A copy of test/sim/clientportal.gw listening on its own port; processes in it are ended after the test. */
+export async function fakeGatewayFolder(): Promise<FakeGateway> {
+  const copy = await makeGatewayFolder();
+  const port = await freePort();
+  const conf = path.join(copy.dir, 'root', 'conf.yaml');
+  fs.writeFileSync(conf, fs.readFileSync(conf, 'utf8').replace(/listenPort: \d+/, `listenPort: ${port}`));
+  watchFolder(copy.dir);
+  return {
+    dir: copy.dir,
+    port,
+    url: `https://localhost:${port}`,
+    control: () => controlClient(controlUrlOf(copy.dir)),
+    remove: () => copy.cleanup(),
+  };
+}
+
+/** The control API's address, from the line the fake gateway prints into its log. */
+function controlUrlOf(dir: string): string {
+  const logs = path.join(dir, 'logs');
+  const files = fs.existsSync(logs) ? fs.readdirSync(logs) : [];
+  for (const file of files.sort().reverse()) {
+    const match = /control: (http:\/\/127\.0\.0\.1:\d+)/.exec(fs.readFileSync(path.join(logs, file), 'utf8'));
+    if (match?.[1]) return match[1];
+  }
+  throw new Error(`the fake gateway in ${dir} has not printed its control address (logs: ${files.join(', ') || 'none'})`);
+}

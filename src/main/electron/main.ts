@@ -9,6 +9,7 @@ import { Channels } from '../../shared/api.js';
 import type { Intent, IntentResult } from '../../shared/intents.js';
 import type { AppSnapshot } from '../../shared/snapshot.js';
 import { createEngine, type EngineHandle } from '../core/engine.js';
+import { APP_ICON_FILE, ASSETS_FOLDER, PRELOAD_FILE, RENDERER_FOLDER } from './app-layout.js';
 import { registerAppScheme, serveRenderer } from './app-protocol.js';
 import { forwardEngineEvents, registerInvokeHandlers } from './ipc.js';
 import { autostartFile, setLinuxAutostart } from './linux-autostart.js';
@@ -24,8 +25,8 @@ import { denyAllPermissions, LoginWindow, StatusWindow } from './windows.js';
 const LOGIN_PARTITION = 'ibkr-login';
 
 const appRoot = app.getAppPath();
-const assetsDir = path.join(appRoot, 'assets');
-const appIcon = path.join(assetsDir, 'icons', 'app.png');
+const assetsDir = path.join(appRoot, ASSETS_FOLDER);
+const appIcon = path.join(assetsDir, APP_ICON_FILE);
 const platform: TrayPlatform = process.platform === 'darwin' || process.platform === 'win32' ? process.platform : 'linux';
 
 registerAppScheme();
@@ -41,7 +42,7 @@ if (!app.requestSingleInstanceLock()) {
 }
 
 async function run(): Promise<void> {
-  const statusWindow = new StatusWindow({ preload: path.join(appRoot, 'out', 'preload', 'index.cjs'), icon: appIcon });
+  const statusWindow = new StatusWindow({ preload: path.join(appRoot, PRELOAD_FILE), icon: appIcon });
   app.on('second-instance', () => statusWindow.show());
   // A tray app keeps running with no window open.
   app.on('window-all-closed', () => undefined);
@@ -50,7 +51,7 @@ async function run(): Promise<void> {
   app.dock?.hide();
   if (platform === 'win32') app.setAppUserModelId('com.ibkrtray.app');
   denyAllPermissions(session.defaultSession);
-  serveRenderer(path.join(appRoot, 'out', 'renderer'));
+  serveRenderer(path.join(appRoot, RENDERER_FOLDER));
   // Defence in depth for every web contents, including any we did not create ourselves.
   app.on('web-contents-created', (_event, contents) => {
     contents.setWindowOpenHandler(() => ({ action: 'deny' }));

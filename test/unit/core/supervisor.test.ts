@@ -134,7 +134,7 @@ function setup(options: Partial<SupervisorOptions> = {}, shared: { folder?: stri
     system: world,
     platform: 'linux',
     env: { PATH: '/usr/bin' },
-    findJava: () => ({ java: '/usr/bin/java', from: 'PATH' }),
+    findJava: () => Promise.resolve({ java: '/usr/lib/jvm/jdk-17/bin/java', from: 'PATH', home: '/usr/lib/jvm/jdk-17', major: 17, version: '17.0.15' }),
     restartDelayMs: () => 1000,
     ...options,
   });
@@ -249,13 +249,26 @@ describe('stopping', () => {
 });
 
 describe('launching', () => {
-  it('runs bash bin/run.sh root/conf.yaml detached from the folder, with JAVA_HOME/bin on PATH', async () => {
-    const { world, supervisor } = setup({ findJava: () => ({ java: '/opt/jdk/bin/java', from: 'JAVA_HOME' }) });
+  it('runs bash bin/run.sh root/conf.yaml detached from the folder, with the Java found first on PATH and as JAVA_HOME', async () => {
+    const found = { java: '/opt/jdk/bin/java', from: 'Homebrew', home: '/opt/jdk', major: 17, version: '17.0.15' } as const;
+    const { world, supervisor } = setup({ env: { PATH: '/usr/bin', JAVA_HOME: '/old/jdk' }, findJava: () => Promise.resolve(found) });
     await supervisor.start();
     const { command, args, options } = world.spawned[0]!;
     expect([command, ...args]).toEqual(['bash', 'bin/run.sh', 'root/conf.yaml']);
     expect(options).toMatchObject({ detached: true, cwd: expect.stringContaining('ibkr-unit-gw-') });
-    expect(options.env?.['PATH']).toBe('/opt/jdk/bin:/usr/bin');
+    expect(options.env).toMatchObject({ PATH: '/opt/jdk/bin:/usr/bin', JAVA_HOME: '/opt/jdk' });
+  });
+
+  it('asks for Java once per start, not on every check', async () => {
+    let asked = 0;
+    const found = { java: '/opt/jdk/bin/java', from: 'PATH', home: '/opt/jdk', major: 17, version: '17.0.15' } as const;
+    const { clock, world, supervisor } = setup({ findJava: () => Promise.resolve(found).finally(() => asked++), watchIntervalMs: 100 });
+    await supervisor.start();
+    await clock.advance(10_000);
+    expect(asked).toBe(1);
+    world.crash(pidOf(supervisor));
+    await clock.advance(1000);
+    expect(asked).toBe(2);
   });
 
   it('on Windows runs cmd /c bin\\run.bat root\\conf.yaml detached (outside Node\'s job object, which would orphan java)', async () => {

@@ -16,7 +16,7 @@ import { GatewayStartError } from '../errors.js';
 import { sleep, systemClock, type Clock } from './clock.js';
 import { OWN_CONF, parseGatewayConf, withListenPort, type GatewayConf } from './conf.js';
 import { checkGatewayFolder } from './folder.js';
-import { envWithJava, findJava, JAVA_NOT_FOUND, type JavaFound } from './java.js';
+import { envWithJava, findJava, realJavaSystem, type JavaFound } from './java.js';
 import { LogBuffer } from './log-buffer.js';
 import { PidFile, type PidRecord } from './pidfile.js';
 import { findListenerPid, freePort, isPortFree, isPortOpen, probeGateway, type ProbeResult } from './port.js';
@@ -73,8 +73,12 @@ export interface SupervisorOptions {
   /** The conf written when the configured port is taken (relative to the folder). */
   readonly ownConf?: string;
   readonly logCapacity?: number;
-  /** Where Java is (default: JAVA_HOME, then PATH). */
-  readonly findJava?: () => JavaFound | null;
+  /**
+   * The Java to start the gateway with, checked with `java -version`; rejects with GatewayStartError
+   * 'no-java'. Default: java.ts's findJava over this machine (JAVA_HOME, PATH, installers' folders,
+   * a Java downloaded into `stateDir`). Asked once per start.
+   */
+  readonly findJava?: () => Promise<JavaFound>;
   /** Ports and processes (default the real ones). */
   readonly system?: GatewaySystem;
 }
@@ -105,7 +109,7 @@ export class ProcessGatewaySupervisor implements GatewaySupervisor {
   private readonly restartLimit: RestartLimit;
   private readonly restartDelayMs: (attempt: number) => number;
   private readonly ownConf: string;
-  private readonly lookForJava: () => JavaFound | null;
+  private readonly lookForJava: () => Promise<JavaFound>;
   private readonly system: GatewaySystem;
   private readonly pidFile: PidFile;
   private readonly logBuffer: LogBuffer;
@@ -140,7 +144,7 @@ export class ProcessGatewaySupervisor implements GatewaySupervisor {
     this.restartLimit = options.restartLimit ?? DEFAULT_RESTART_LIMIT;
     this.restartDelayMs = options.restartDelayMs ?? ((attempt) => restartDelayMs(attempt));
     this.ownConf = options.ownConf ?? OWN_CONF;
-    this.lookForJava = options.findJava ?? (() => findJava({ env: this.env, platform: this.platform }));
+    this.lookForJava = options.findJava ?? (() => findJava(realJavaSystem({ env: this.env, platform: this.platform, appDataDir: options.stateDir })));
     this.system = options.system ?? realSystem;
     this.pidFile = new PidFile(options.stateDir);
     this.logBuffer = new LogBuffer(this.clock, options.logCapacity ?? 2000);
@@ -238,8 +242,8 @@ export class ProcessGatewaySupervisor implements GatewaySupervisor {
         this.where = this.locationFor({ ...conf, listenPort: port }, this.ownConf);
       }
 
-      const java = this.lookForJava();
-      if (!java) throw new GatewayStartError('no-java', JAVA_NOT_FOUND);
+      const java = await this.lookForJava();
+      this.note(`Java ${java.version} (${java.from}): ${java.java}`);
       return await this.launch(folder.runScript, java);
     } catch (error) {
       const failure =

@@ -3,6 +3,7 @@
  * one-shot check. Commands are written against this interface so that they do not depend on how the
  * core is put together; connect.ts builds the real one from createEngine.
  */
+import type { GatewayClosed } from '../core/auth.js';
 import type { EngineHandle } from '../core/engine.js';
 import type { PidRecord } from '../core/gateway/pidfile.js';
 import type { GatewaySupervisor } from '../core/gateway/types.js';
@@ -13,7 +14,7 @@ import type { AppSnapshot } from '../../shared/snapshot.js';
 export interface SeedAuthentication {
   login(): Promise<AuthStatus>;
   waitForLogin(options?: { readonly timeoutMs?: number; readonly pollIntervalMs?: number }): Promise<boolean>;
-  closeGateway(pid?: number): Promise<string>;
+  closeGateway(pid?: number): Promise<GatewayClosed>;
   /** What the last check saw, in words. */
   readonly lastState: string;
   isAuthenticated(): Promise<AuthStatus>;

@@ -5,7 +5,7 @@
  */
 import { GatewayError, GatewayStartError, IBCAuthenticationError, IBCValidationError } from './errors.js';
 import { sleep, systemClock, type Clock } from './gateway/clock.js';
-import { isGroupLeader, isTargetAlive, signalTarget, type ProcessTarget } from './gateway/process-tree.js';
+import { isGroupLeader, realProcessOs, stopProcessTree } from './gateway/process-tree.js';
 import type { AccountSet, AuthStatus, Logout, Reauthenticate, SsoValidate, Tickle } from './gateway/schemas.js';
 import type { GatewayApi, GatewaySupervisor } from './gateway/types.js';
 
@@ -27,6 +27,23 @@ export interface AuthenticationOptions {
 export interface WaitForLoginOptions {
   readonly timeoutMs?: number;
   readonly pollIntervalMs?: number;
+}
+
+/** What closeGateway did. Callers decide by the fields; `message` is for display only. */
+export interface GatewayClosed {
+  /** Nothing of the tree runs any more (also true when nothing ran). */
+  readonly stopped: boolean;
+  /** Something of it was running when asked. */
+  readonly wasRunning: boolean;
+  readonly pid: number;
+  /** The processes found and signalled: the pid and its descendants (as far as known). */
+  readonly pids: readonly number[];
+  /** SIGKILL (or taskkill /F) was needed; null when the supervisor stopped it and did not say. */
+  readonly forced: boolean | null;
+  /** What still runs when it could not be stopped. */
+  readonly survivors: readonly number[];
+  /** One line for the user. */
+  readonly message: string;
 }
 
 /** What auth/status says when it answers 401: nobody has logged in (gateway-facts §5). */
@@ -116,34 +133,38 @@ export class InteractiveBrokersAuthentication {
   }
 
   /**
-   * Stop the given pid's process tree, or the gateway the supervisor runs. Says whether it worked;
-   * throws IBCAuthenticationError only when there is no pid to stop.
+   * Stop the given pid's whole process tree (its group when it leads one, else it and the
+   * descendants found from the process table), or the gateway the supervisor runs. Resolves with
+   * what happened, also when it could not stop it; throws IBCAuthenticationError only when there is
+   * no pid to stop, IBCValidationError for a pid that is not one.
    */
-  async closeGateway(pid?: number): Promise<string> {
+  async closeGateway(pid?: number): Promise<GatewayClosed> {
     const running = this.supervisor?.state();
     const supervised = running && (running.kind === 'running' || running.kind === 'starting') ? running.pid : null;
     if (pid === undefined || pid === supervised) {
       if (!this.supervisor || supervised === null) {
         throw new IBCAuthenticationError('No gateway process to close: IBKR Tray did not start one and no pid was given.');
       }
+      const known = { wasRunning: true, pid: supervised, pids: [supervised], forced: null };
       try {
         await this.supervisor.stop();
         this.flag = false;
-        return `Gateway process ${supervised} stopped.`;
+        return { ...known, stopped: true, survivors: [], message: `Gateway process ${supervised} stopped.` };
       } catch (error) {
-        return `Could not stop gateway process ${supervised}: ${(error as Error).message}`;
+        return { ...known, stopped: false, survivors: [supervised], message: `Could not stop gateway process ${supervised}: ${(error as Error).message}` };
       }
     }
     if (!Number.isInteger(pid) || pid <= 0) throw new IBCValidationError(`Not a process id: ${String(pid)}.`);
-    const target: ProcessTarget = { pid, group: isGroupLeader(pid, this.platform) };
-    if (!isTargetAlive(target, this.platform)) return `No process ${pid} is running: nothing to stop.`;
-    await signalTarget(target, 'SIGTERM', this.platform);
-    if (!(await this.until(() => !isTargetAlive(target, this.platform), this.stopGraceMs))) {
-      await signalTarget(target, 'SIGKILL', this.platform);
-      if (!(await this.until(() => !isTargetAlive(target, this.platform), 5000))) return `Could not stop process ${pid}: it is still running after SIGKILL.`;
+    const result = await stopProcessTree(
+      { pid, group: isGroupLeader(pid, this.platform) },
+      { graceMs: this.stopGraceMs, os: realProcessOs(this.platform), clock: this.clock },
+    );
+    if (!result.wasRunning) return { ...result, pid, message: `No process ${pid} is running: nothing to stop.` };
+    if (!result.stopped) {
+      return { ...result, pid, message: `Could not stop process ${pid}: ${result.survivors.join(', ')} still running after SIGKILL; end it from the system's task manager.` };
     }
     this.flag = false;
-    return `Gateway process ${pid} stopped.`;
+    return { ...result, pid, message: `Gateway process ${pid} stopped.` };
   }
 
   /** GET auth/status, parsed; a 401 (nobody logged in) is an unauthenticated status, not an error. */
@@ -238,14 +259,5 @@ export class InteractiveBrokersAuthentication {
       this.seen(false, 'gateway started, not logged in yet');
       return NOT_LOGGED_IN;
     }
-  }
-
-  private async until(condition: () => boolean, limitMs: number): Promise<boolean> {
-    const deadline = this.clock.now() + limitMs;
-    while (!condition()) {
-      if (this.clock.now() >= deadline) return false;
-      await sleep(this.clock, 100);
-    }
-    return true;
   }
 }

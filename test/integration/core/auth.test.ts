@@ -88,7 +88,7 @@ describe('login()', () => {
     const pid = (supervisor.state() as { pid: number }).pid;
     const pids = groupPids(pid);
 
-    await expect(auth.closeGateway()).resolves.toBe(`Gateway process ${pid} stopped.`);
+    await expect(auth.closeGateway()).resolves.toMatchObject({ stopped: true, pid, message: `Gateway process ${pid} stopped.` });
     expect(pids.filter(alive)).toEqual([]);
     await expect(auth.closeGateway()).rejects.toThrow(IBCAuthenticationError);
   });
@@ -125,7 +125,7 @@ describe('closeGateway(pid)', () => {
     });
     await until('the child sleep', () => groupPids(pid).length === 2);
     const pids = groupPids(pid);
-    await expect(auth.closeGateway(pid)).resolves.toBe(`Gateway process ${pid} stopped.`);
+    await expect(auth.closeGateway(pid)).resolves.toMatchObject({ stopped: true, pid, message: `Gateway process ${pid} stopped.` });
     expect(pids.filter(alive)).toEqual([]);
   });
 

@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { GatewayStartError } from '../../../src/main/core/errors.js';
+import { findJava, realJavaSystem } from '../../../src/main/core/gateway/java.js';
 import { freePort, probeGateway } from '../../../src/main/core/gateway/port.js';
 import { ProcessGatewaySupervisor, type SupervisorOptions } from '../../../src/main/core/gateway/process.js';
 import type { SupervisorEvent } from '../../../src/main/core/gateway/types.js';
@@ -153,12 +154,67 @@ describe('starting', () => {
 
   it('says what is wrong with the folder or Java before starting anything', async () => {
     const { folder, make } = await setup();
-    const noJava = make({ findJava: () => null }).supervisor;
-    await expect(noJava.start()).rejects.toThrow('Java not found: install Java 8+ or set JAVA_HOME');
+    const noJava = make({ findJava: () => findJava({ ...realJavaSystem({ env: { PATH: pathWithoutJava() }, platform: 'linux' }), listDir: () => [], home: scratch() }) }).supervisor;
+    await expect(noJava.start()).rejects.toThrow(/^Java 8 or newer is needed to run the gateway \(none in JAVA_HOME, PATH or the usual install folders\): install it \(Debian\/Ubuntu: `sudo apt install default-jre-headless`/);
     fs.rmSync(path.join(folder, 'bin', 'run.sh'));
     const wrong = make().supervisor;
     await expect(wrong.start()).rejects.toThrow(`no bin/run.sh in ${folder}: choose the folder that contains bin/ and root/`);
     expect(groups.size).toBe(0);
+  });
+});
+
+/** A temp folder, removed after the test. */
+function scratch(): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ibkr-java-'));
+  cleanups.push(() => fs.rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+/** A PATH with what run.sh needs besides java (bash, node, dirname): java can only come from what was found. */
+function pathWithoutJava(): string {
+  const bin = scratch();
+  fs.symlinkSync(process.execPath, path.join(bin, 'node'));
+  for (const tool of ['bash', 'dirname']) fs.symlinkSync(fs.realpathSync(`/usr/bin/${tool}`), path.join(bin, tool));
+  return bin;
+}
+
+/** A pretend JDK whose java answers `-version` (on stderr, like a real one) with `version`. */
+function fakeJdk(version: string): string {
+  const home = scratch();
+  fs.mkdirSync(path.join(home, 'bin'));
+  fs.writeFileSync(path.join(home, 'bin', 'java'), `#!/bin/sh\necho 'java version "${version}"' >&2\n`, { mode: 0o755 });
+  return home;
+}
+
+describe('Java', () => {
+  it('a Java older than 8 is refused before anything starts, saying which and why', async () => {
+    const { make } = await setup();
+    const launched: number[] = [];
+    const env = { PATH: pathWithoutJava(), JAVA_HOME: fakeJdk('1.7.0_80') };
+    // This machine's other Javas (/usr/lib/jvm, SDKMAN) are out of sight: only JAVA_HOME and PATH count.
+    const { supervisor } = make({
+      env,
+      findJava: () => findJava({ ...realJavaSystem({ env, platform: 'linux' }), listDir: () => [], home: scratch() }),
+      spawn: (command, args, options) => {
+        const child = spawn(command, args, options);
+        launched.push(child.pid!);
+        return child;
+      },
+    });
+    const error = (await supervisor.start().catch((e: unknown) => e)) as GatewayStartError;
+    expect(error).toBeInstanceOf(GatewayStartError);
+    expect(error.kind).toBe('no-java');
+    expect(error.message).toContain(`tried ${env.JAVA_HOME}/bin/java (Java 1.7.0_80, too old)`);
+    expect(supervisor.state()).toMatchObject({ kind: 'failed' });
+    expect(launched).toEqual([]);
+  });
+
+  it('no java on PATH but JAVA_HOME set: the gateway starts with that Java (run.sh finds it on its PATH)', async () => {
+    const { make } = await setup();
+    const javaHome = path.dirname(path.dirname(fs.realpathSync('/usr/bin/java')));
+    const { supervisor } = make({ env: { PATH: pathWithoutJava(), JAVA_HOME: javaHome, IBKR_SIM_EXIT_DELAY_MS: '200' } });
+    await expect(supervisor.start()).resolves.toMatchObject({ kind: 'running', adopted: false });
+    expect(supervisor.log().some((l) => l.text.startsWith('Java ') && l.text.includes(`(JAVA_HOME): ${javaHome}/bin/java`))).toBe(true);
   });
 });
 

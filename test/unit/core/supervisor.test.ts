@@ -1,7 +1,8 @@
 /**
  * ProcessGatewaySupervisor's decisions with a fake system, fake children and a fake clock: the
- * restart budget over its 15-minute window, Windows commands, stopping rules. (The real process
- * tree is exercised in test/integration/core/supervisor.test.ts.)
+ * restart budget over its 15-minute window, Windows commands and tree ownership, stopping rules.
+ * Stopping runs the product's stopProcessTree over the fake processes. (The real process tree is
+ * exercised in test/integration/core/supervisor.test.ts.)
  */
 import type { ChildProcess, SpawnOptions } from 'node:child_process';
 import { EventEmitter } from 'node:events';
@@ -13,7 +14,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { GatewayStartError } from '../../../src/main/core/errors.js';
 import { ProcessGatewaySupervisor, type GatewaySystem, type SupervisorOptions } from '../../../src/main/core/gateway/process.js';
 import type { ProbeResult } from '../../../src/main/core/gateway/port.js';
-import type { ProcessTarget } from '../../../src/main/core/gateway/process-tree.js';
+import type { ProcessOs } from '../../../src/main/core/gateway/process-tree.js';
 import type { SupervisorEvent } from '../../../src/main/core/gateway/types.js';
 import { FakeClock, flush } from './fake-clock.js';
 
@@ -40,13 +41,36 @@ interface FakeChild extends EventEmitter {
 
 /** A pretend machine: processes that live until signalled, ports that listen while they do. */
 class FakeWorld implements GatewaySystem {
+  readonly processes: ProcessOs;
+  constructor(platform: NodeJS.Platform = 'linux') {
+    this.processes = {
+      platform,
+      isAlive: (pid) => this.alive.has(pid),
+      // Each pretend gateway is a group of one: its leader.
+      isGroupAlive: (pgid) => this.alive.has(pgid),
+      signal: (pid, signal) => {
+        this.signals.push([pid, signal]);
+        this.receive(Math.abs(pid), signal);
+      },
+      parents: () => Promise.resolve([]),
+      taskkill: (pid) => {
+        this.signals.push([pid, 'taskkill']);
+        this.receive(pid, 'taskkill');
+        return Promise.resolve();
+      },
+    };
+  }
+
   readonly alive = new Set<number>();
   readonly listening = new Map<number, 'gateway' | 'other'>();
   readonly children = new Map<number, FakeChild>();
   readonly spawned: { command: string; args: readonly string[]; options: SpawnOptions }[] = [];
+  /** Every signal sent ([-pgid, …] for a group) and every taskkill ([pid, 'taskkill']). */
   readonly signals: [number, string][] = [];
   /** Processes that ignore SIGTERM. */
   readonly stubborn = new Set<number>();
+  /** Called after each spawn (e.g. to start the java a cmd would start). */
+  onSpawn: (pid: number) => void = () => undefined;
   private nextPid = 1000;
   private portOf = new Map<number, number>();
 
@@ -59,6 +83,7 @@ class FakeWorld implements GatewaySystem {
     const port = conf.includes('ibkr-tray') ? 6001 : 5000;
     this.portOf.set(child.pid, port);
     this.listening.set(port, 'gateway');
+    this.onSpawn(child.pid);
     return child as unknown as ChildProcess;
   };
 
@@ -68,7 +93,14 @@ class FakeWorld implements GatewaySystem {
     this.children.get(pid)?.emit('exit', code, null);
   }
 
-  private end(pid: number): void {
+  /** `pid` lives and listens on `port` (e.g. java, a child of the spawned cmd). */
+  listen(pid: number, port: number): void {
+    this.alive.add(pid);
+    this.portOf.set(pid, port);
+    this.listening.set(port, 'gateway');
+  }
+
+  end(pid: number): void {
     this.alive.delete(pid);
     const port = this.portOf.get(pid);
     if (port !== undefined) this.listening.delete(port);
@@ -78,41 +110,38 @@ class FakeWorld implements GatewaySystem {
   isPortFree = (port: number) => Promise.resolve(!this.listening.has(port));
   freePort = () => Promise.resolve(6001);
   isPortOpen = (port: number) => Promise.resolve(this.listening.has(port));
-  findListenerPid = () => Promise.resolve<number | null>(null);
-  isAlive = (target: ProcessTarget) => this.alive.has(target.pid);
-  signal = (target: ProcessTarget, signal: NodeJS.Signals) => {
-    this.signals.push([target.pid, signal]);
-    if (signal === 'SIGKILL' || !this.stubborn.has(target.pid)) {
-      if (this.alive.has(target.pid)) {
-        this.end(target.pid);
-        this.children.get(target.pid)?.emit('exit', null, signal);
-      }
-    }
-    return Promise.resolve();
-  };
+  findListenerPid = (_port: number, _platform: NodeJS.Platform) => Promise.resolve<number | null>(null);
+
+  /** A process receives a signal (or taskkill): it ends unless stubborn and the signal is SIGTERM. */
+  private receive(pid: number, signal: string): void {
+    if (!this.alive.has(pid) || (signal === 'SIGTERM' && this.stubborn.has(pid))) return;
+    this.end(pid);
+    this.children.get(pid)?.emit('exit', null, signal === 'taskkill' ? null : signal);
+  }
 }
 
-function setup(options: Partial<SupervisorOptions> = {}) {
-  const clock = new FakeClock();
-  const world = new FakeWorld();
-  const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ibkr-unit-state-'));
-  temp.push(stateDir);
+function setup(options: Partial<SupervisorOptions> = {}, shared: { folder?: string; stateDir?: string; world?: FakeWorld; clock?: FakeClock } = {}) {
+  const clock = shared.clock ?? new FakeClock();
+  const world = shared.world ?? new FakeWorld(options.platform ?? 'linux');
+  const stateDir = shared.stateDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'ibkr-unit-state-'));
+  if (!shared.stateDir) temp.push(stateDir);
+  const folder = shared.folder ?? gatewayFolder();
   const supervisor = new ProcessGatewaySupervisor({
-    folder: gatewayFolder(),
+    folder,
     stateDir,
     clock,
     spawn: world.spawn,
     system: world,
     platform: 'linux',
     env: { PATH: '/usr/bin' },
-    findJava: () => ({ java: '/usr/bin/java', from: 'PATH' }),
+    findJava: () => Promise.resolve({ java: '/usr/lib/jvm/jdk-17/bin/java', from: 'PATH', home: '/usr/lib/jvm/jdk-17', major: 17, version: '17.0.15' }),
     restartDelayMs: () => 1000,
     ...options,
   });
   const events: SupervisorEvent[] = [];
   supervisor.on((event) => events.push(event));
   const exits = () => events.filter((e): e is Extract<SupervisorEvent, { type: 'exit' }> => e.type === 'exit');
-  return { clock, world, supervisor, events, exits, stateDir };
+  return { clock, world, supervisor, events, exits, stateDir, folder };
 }
 
 function pidOf(supervisor: ProcessGatewaySupervisor): number {
@@ -193,7 +222,9 @@ describe('stopping', () => {
     await clock.advance(3500);
     await stopping;
     expect(world.signals).toEqual([
+      [-pid, 'SIGTERM'],
       [pid, 'SIGTERM'],
+      [-pid, 'SIGKILL'],
       [pid, 'SIGKILL'],
     ]);
     expect(supervisor.state()).toMatchObject({ kind: 'stopped' });
@@ -218,21 +249,34 @@ describe('stopping', () => {
 });
 
 describe('launching', () => {
-  it('runs bash bin/run.sh root/conf.yaml detached from the folder, with JAVA_HOME/bin on PATH', async () => {
-    const { world, supervisor } = setup({ findJava: () => ({ java: '/opt/jdk/bin/java', from: 'JAVA_HOME' }) });
+  it('runs bash bin/run.sh root/conf.yaml detached from the folder, with the Java found first on PATH and as JAVA_HOME', async () => {
+    const found = { java: '/opt/jdk/bin/java', from: 'Homebrew', home: '/opt/jdk', major: 17, version: '17.0.15' } as const;
+    const { world, supervisor } = setup({ env: { PATH: '/usr/bin', JAVA_HOME: '/old/jdk' }, findJava: () => Promise.resolve(found) });
     await supervisor.start();
     const { command, args, options } = world.spawned[0]!;
     expect([command, ...args]).toEqual(['bash', 'bin/run.sh', 'root/conf.yaml']);
     expect(options).toMatchObject({ detached: true, cwd: expect.stringContaining('ibkr-unit-gw-') });
-    expect(options.env?.['PATH']).toBe('/opt/jdk/bin:/usr/bin');
+    expect(options.env).toMatchObject({ PATH: '/opt/jdk/bin:/usr/bin', JAVA_HOME: '/opt/jdk' });
   });
 
-  it('on Windows runs cmd /c bin\\run.bat root\\conf.yaml', async () => {
+  it('asks for Java once per start, not on every check', async () => {
+    let asked = 0;
+    const found = { java: '/opt/jdk/bin/java', from: 'PATH', home: '/opt/jdk', major: 17, version: '17.0.15' } as const;
+    const { clock, world, supervisor } = setup({ findJava: () => Promise.resolve(found).finally(() => asked++), watchIntervalMs: 100 });
+    await supervisor.start();
+    await clock.advance(10_000);
+    expect(asked).toBe(1);
+    world.crash(pidOf(supervisor));
+    await clock.advance(1000);
+    expect(asked).toBe(2);
+  });
+
+  it('on Windows runs cmd /c bin\\run.bat root\\conf.yaml detached (outside Node\'s job object, which would orphan java)', async () => {
     const { world, supervisor } = setup({ platform: 'win32' });
     await supervisor.start();
     const { command, args, options } = world.spawned[0]!;
     expect([command, ...args]).toEqual(['cmd', '/c', 'bin\\run.bat', 'root\\conf.yaml']);
-    expect(options.detached).toBe(false);
+    expect(options.detached).toBe(true);
   });
 
   it('on Windows a taken port is a clear failure (run.bat reads only root\\conf.yaml)', async () => {
@@ -251,6 +295,54 @@ describe('launching', () => {
     const record = JSON.parse(fs.readFileSync(path.join(stateDir, 'gateway.pid.json'), 'utf8'));
     expect(record).toMatchObject({ pid: pidOf(supervisor), port: 5000, tls: true, conf: 'root/conf.yaml' });
     await supervisor.stop();
+    expect(fs.existsSync(path.join(stateDir, 'gateway.pid.json'))).toBe(false);
+  });
+});
+
+describe('Windows: the gateway tree stays ours', () => {
+  /** The first run starts the gateway; its java (cmd's child) listens on the port. */
+  async function firstRun() {
+    const first = setup({ platform: 'win32' });
+    const java = 4242;
+    first.world.findListenerPid = (port) => Promise.resolve(port === 5000 && first.world.alive.has(java) ? java : null);
+    first.world.onSpawn = () => first.world.listen(java, 5000);
+    await first.supervisor.start();
+    const cmd = pidOf(first.supervisor);
+    await first.supervisor.dispose();
+    return { ...first, java, cmd };
+  }
+
+  it('records the java that listens beside cmd', async () => {
+    const { stateDir, java, cmd } = await firstRun();
+    expect(JSON.parse(fs.readFileSync(path.join(stateDir, 'gateway.pid.json'), 'utf8'))).toMatchObject({ pid: cmd, listenerPid: java });
+  });
+
+  it('a relaunch finds its own gateway when only java is left, and stops it with taskkill /T /F', async () => {
+    const { world, stateDir, folder, clock, java, cmd } = await firstRun();
+    // The app exited: cmd is gone, java serves on (what an undetached cmd left behind).
+    world.end(cmd);
+    world.listen(java, 5000);
+    const second = setup({ platform: 'win32' }, { world, stateDir, folder, clock });
+    await expect(second.supervisor.start()).resolves.toMatchObject({ kind: 'running', pid: java, adopted: true, startedByUs: true });
+    expect(world.spawned).toHaveLength(1);
+    await second.supervisor.stop();
+    expect(world.signals).toEqual([[java, 'taskkill']]);
+    expect(world.alive.has(java)).toBe(false);
+    expect(fs.existsSync(path.join(stateDir, 'gateway.pid.json'))).toBe(false);
+  });
+
+  it('a recorded java pid now used by another program is not taken for ours', async () => {
+    const { world, stateDir, folder, clock, java, cmd } = await firstRun();
+    world.end(cmd);
+    world.end(java);
+    // The pid came back as something else, and another gateway listens on the port.
+    world.alive.add(java);
+    world.alive.add(9000);
+    world.listening.set(5000, 'gateway');
+    world.findListenerPid = () => Promise.resolve(9000);
+    const second = setup({ platform: 'win32' }, { world, stateDir, folder, clock });
+    await expect(second.supervisor.start()).resolves.toMatchObject({ kind: 'running', pid: 9000, adopted: true, startedByUs: false });
+    expect(world.signals).toEqual([]);
     expect(fs.existsSync(path.join(stateDir, 'gateway.pid.json'))).toBe(false);
   });
 });

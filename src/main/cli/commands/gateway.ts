@@ -1,8 +1,11 @@
 /**
  * `ibkr-tray gateway start | stop | status | logs [--follow]`: the gateway process itself.
- * Start and stop go through the engine's intents (the supervisor checks the folder, adopts a gateway
- * already serving, records the pid so a later `stop` finds it). Logs are read from the gateway's own
- * `logs/gw.<date>.log` in its folder, since the gateway may have been started by another process.
+ * Start is the engine's start intent (its supervisor checks the folder, adopts a gateway already
+ * serving, records the pid so a later `stop` finds it). Stop is the seed API's closeGateway on the
+ * recorded pid (or the port's listener): a new command process's engine never ran that gateway, so
+ * its stop intent would have nothing to stop; both end the tree with the one stopProcessTree().
+ * Logs are read from the gateway's own `logs/gw.<date>.log` in its folder, since the gateway may have
+ * been started by another process.
  */
 import { open, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
@@ -12,8 +15,17 @@ import { CommandFailure, ExitCode } from '../exit-codes.js';
 import type { GatewayAction } from '../arguments.js';
 import type { SessionKind } from '../../../shared/snapshot.js';
 import { GatewayError, GatewayStartError } from '../../core/errors.js';
+import { checkGatewayFolder } from '../../core/gateway/folder.js';
+import type { PidRecord } from '../../core/gateway/pidfile.js';
 import { findListenerPid } from '../../core/gateway/port.js';
+import { isProcessAlive } from '../../core/gateway/process-tree.js';
 import type { CliBackend } from '../backend.js';
+
+/** The gateway folder, or the one-line failure that says how to give it. */
+function requireFolder(backend: CliBackend): string {
+  if (!backend.gatewayFolder) throw new CommandFailure(ExitCode.usage, 'no gateway folder: pass --dir FOLDER (the folder that contains bin/ and root/)');
+  return backend.gatewayFolder;
+}
 
 export async function gateway(ctx: CommandContext, action: GatewayAction, follow: boolean): Promise<CommandResult> {
   switch (action) {
@@ -66,31 +78,40 @@ function describe(f: GatewayFacts): string {
   return `gateway running (${pid}, ${f.startedByUs ? 'started by ibkr-tray' : 'started elsewhere'}) — ${f.url}`;
 }
 
-/** Start the folder's gateway (the supervisor adopts one already serving); it runs on after we exit. */
+/**
+ * Start the folder's gateway through the engine's start intent (which also forgets a "stopped" the
+ * user asked for earlier); it runs on after we exit, since disposing the engine leaves it running.
+ */
 async function startGateway(ctx: CommandContext): Promise<CommandResult> {
   const backend = await ctx.backend();
-  if (!backend.gatewayFolder) throw new CommandFailure(ExitCode.usage, 'no gateway folder: pass --dir FOLDER (the folder that contains bin/ and root/)');
+  const folder = requireFolder(backend);
   const before = await facts(backend);
   if (before.running) {
     ctx.out.result(`already running: ${describe(before)}`, { ok: true, started: false, gateway: before });
     return ExitCode.ok;
   }
-  const supervisor = backend.supervisor();
-  if (!supervisor) throw new CommandFailure(ExitCode.usage, 'no gateway folder: pass --dir FOLDER (the folder that contains bin/ and root/)');
+  // A wrong folder is the user's to fix (exit 1): checked here so the exit code follows the error's kind.
   try {
-    await supervisor.start();
+    checkGatewayFolder(folder);
   } catch (error) {
-    const code = error instanceof GatewayStartError && (error.kind === 'no-folder' || error.kind === 'wrong-folder') ? ExitCode.usage : ExitCode.unreachable;
-    throw new CommandFailure(code, `cannot start the gateway: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
-  } finally {
-    // Lets this process exit while the gateway runs on (its pid is recorded for `gateway stop`).
-    await supervisor.dispose();
+    if (!(error instanceof GatewayStartError)) throw error;
+    throw new CommandFailure(ExitCode.usage, `cannot start the gateway: ${error.message}`, { cause: error });
   }
-  // The engine's user intent "stopped" no longer holds: the user started it.
-  backend.rememberStopped(false);
+  const started = await backend.engine.dispatch({ type: 'start-gateway' });
+  if (!started.ok) throw new CommandFailure(ExitCode.unreachable, `cannot start the gateway: ${started.reason}`);
   const after = await facts(backend);
   ctx.out.result(describe(after), { ok: true, started: true, gateway: after });
   return ExitCode.ok;
+}
+
+/**
+ * The live pid of a recorded gateway: its leader (run.sh, cmd), else the recorded java if it still
+ * listens on the recorded port (so a recycled pid is never stopped); null when none is.
+ */
+async function recordedPid(record: PidRecord): Promise<number | null> {
+  if (isProcessAlive(record.pid)) return record.pid;
+  if (record.listenerPid !== undefined && (await findListenerPid(record.port)) === record.listenerPid) return record.listenerPid;
+  return null;
 }
 
 /**
@@ -100,7 +121,8 @@ async function startGateway(ctx: CommandContext): Promise<CommandResult> {
 async function stopGateway(ctx: CommandContext): Promise<CommandResult> {
   const backend = await ctx.backend();
   const record = backend.gatewayRecord();
-  let pid = record?.pid ?? null;
+  let pid = record ? await recordedPid(record) : null;
+  if (record && pid === null) backend.forgetGatewayRecord(); // its gateway is gone
   if (pid === null) {
     const now = await facts(backend);
     if (!now.running) {
@@ -112,12 +134,12 @@ async function stopGateway(ctx: CommandContext): Promise<CommandResult> {
       throw new CommandFailure(ExitCode.usage, `the gateway at ${backend.gatewayUrl} was not started by ibkr-tray and its process cannot be found: stop it where it was started`);
     }
   }
-  const message = await backend.auth.closeGateway(pid);
-  if (/^Could not/.test(message)) throw new CommandFailure(ExitCode.unreachable, message);
+  const closed = await backend.auth.closeGateway(pid);
+  if (!closed.stopped) throw new CommandFailure(ExitCode.unreachable, closed.message);
   backend.forgetGatewayRecord();
   // Like the tray's "Stop": the app does not start it again by itself until asked.
   backend.rememberStopped(true);
-  ctx.out.result(message, { ok: true, stopped: true, pid, message });
+  ctx.out.result(closed.message, { ok: true, stopped: closed.wasRunning, pid, pids: closed.pids, forced: closed.forced, message: closed.message });
   return ExitCode.ok;
 }
 
@@ -142,9 +164,7 @@ export async function newestGatewayLog(folder: string): Promise<string | null> {
 
 /** Print the log; with --follow keep printing what is appended until Ctrl-C (polling: portable). */
 async function gatewayLogs(ctx: CommandContext, follow: boolean): Promise<CommandResult> {
-  const backend = await ctx.backend();
-  const folder = backend.gatewayFolder;
-  if (!folder) throw new CommandFailure(ExitCode.usage, 'no gateway folder: pass --dir FOLDER (the folder that contains bin/ and root/)');
+  const folder = requireFolder(await ctx.backend());
   const file = await newestGatewayLog(folder);
   if (!file) throw new CommandFailure(ExitCode.unreachable, `no gateway log in ${path.join(folder, 'logs')} yet: has the gateway run? (\`ibkr-tray gateway start\`)`);
   if (ctx.global.json && follow) throw new CommandFailure(ExitCode.usage, '--follow cannot be combined with --json (one JSON document)');

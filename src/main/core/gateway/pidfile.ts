@@ -8,8 +8,13 @@ import path from 'node:path';
 import { z } from 'zod';
 
 export const PidRecordSchema = z.object({
-  /** run.sh's pid, which leads the process group java is in. */
+  /** run.sh's pid, which leads the process group java is in (Windows: cmd's, java's parent). */
   pid: z.number().int().positive(),
+  /**
+   * The pid that listens on the port once the gateway serves (java), when it could be found: still
+   * ours if its parent is gone (Windows has no process groups to find it by).
+   */
+  listenerPid: z.number().int().positive().optional(),
   port: z.number().int().min(1).max(65535),
   tls: z.boolean(),
   folder: z.string(),

@@ -3,6 +3,10 @@
  * already serving, starts `bash bin/run.sh root/<conf>` in its own process group, calls it ready only
  * when the port answers, restarts it within a budget when it dies, and stops the whole tree.
  * Every fact it relies on is in gateway-facts.md §1.
+ *
+ * Why one file of ~580 lines: start, adoption, crash-restart and stop share one piece of mutable
+ * state (what runs, whether a stop was asked for, the start in progress) whose transitions must be
+ * read together; the pure parts live beside it (restart-budget.ts, process-tree.ts, conf.ts, folder.ts).
  */
 import { spawn as nodeSpawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import fs from 'node:fs';
@@ -12,11 +16,12 @@ import { GatewayStartError } from '../errors.js';
 import { sleep, systemClock, type Clock } from './clock.js';
 import { OWN_CONF, parseGatewayConf, withListenPort, type GatewayConf } from './conf.js';
 import { checkGatewayFolder } from './folder.js';
-import { envWithJava, findJava, JAVA_NOT_FOUND, type JavaFound } from './java.js';
+import { envWithJava, findJava, realJavaSystem, type JavaFound } from './java.js';
 import { LogBuffer } from './log-buffer.js';
 import { PidFile, type PidRecord } from './pidfile.js';
 import { findListenerPid, freePort, isPortFree, isPortOpen, probeGateway, type ProbeResult } from './port.js';
-import { isTargetAlive, signalTarget, type ProcessTarget } from './process-tree.js';
+import { isTargetAlive, realProcessOs, stopProcessTree, type ProcessOs, type ProcessTarget, type TreeStopped } from './process-tree.js';
+import { decideRestart, DEFAULT_RESTART_LIMIT, restartDelayMs, type RestartLimit } from './restart-budget.js';
 import type { GatewayLocation, GatewayProcessState, GatewaySupervisor, SupervisorEvent } from './types.js';
 
 export type SpawnFunction = (command: string, args: readonly string[], options: SpawnOptions) => ChildProcess;
@@ -28,8 +33,8 @@ export interface GatewaySystem {
   freePort(): Promise<number>;
   isPortOpen(port: number, timeoutMs: number): Promise<boolean>;
   findListenerPid(port: number, platform: NodeJS.Platform): Promise<number | null>;
-  isAlive(target: ProcessTarget, platform: NodeJS.Platform): boolean;
-  signal(target: ProcessTarget, signal: NodeJS.Signals, platform: NodeJS.Platform): Promise<void>;
+  /** Processes: whether they live, and what stopProcessTree needs. */
+  readonly processes: ProcessOs;
 }
 
 /** The real ports and processes of this machine. */
@@ -39,8 +44,7 @@ export const realSystem: GatewaySystem = {
   freePort,
   isPortOpen,
   findListenerPid,
-  isAlive: isTargetAlive,
-  signal: signalTarget,
+  processes: realProcessOs(),
 };
 
 export interface SupervisorOptions {
@@ -63,24 +67,23 @@ export interface SupervisorOptions {
   /** How often an adopted gateway's pid is checked for life (default 2 s). */
   readonly watchIntervalMs?: number;
   /** At most `count` automatic restarts within `windowMs` (default 3 in 15 minutes). */
-  readonly restartLimit?: { readonly count: number; readonly windowMs: number };
+  readonly restartLimit?: RestartLimit;
   /** Delay before automatic restart number `attempt` (1-based). Default 2 s, 4 s, 8 s … ≤ 30 s, with jitter. */
   readonly restartDelayMs?: (attempt: number) => number;
   /** The conf written when the configured port is taken (relative to the folder). */
   readonly ownConf?: string;
   readonly logCapacity?: number;
-  /** Where Java is (default: JAVA_HOME, then PATH). */
-  readonly findJava?: () => JavaFound | null;
+  /**
+   * The Java to start the gateway with, checked with `java -version`; rejects with GatewayStartError
+   * 'no-java'. Default: java.ts's findJava over this machine (JAVA_HOME, PATH, installers' folders,
+   * a Java downloaded into `stateDir`). Asked once per start.
+   */
+  readonly findJava?: () => Promise<JavaFound>;
   /** Ports and processes (default the real ones). */
   readonly system?: GatewaySystem;
 }
 
 const LISTEN_FAILED = /Server listen failed/;
-
-function defaultRestartDelay(attempt: number): number {
-  const base = Math.min(30_000, 2000 * 2 ** (attempt - 1));
-  return base + Math.floor(Math.random() * base * 0.2);
-}
 
 /** What we know about the gateway we are watching. */
 interface Running {
@@ -103,10 +106,10 @@ export class ProcessGatewaySupervisor implements GatewaySupervisor {
   private readonly stopGraceMs: number;
   private readonly pollIntervalMs: number;
   private readonly watchIntervalMs: number;
-  private readonly restartLimit: { readonly count: number; readonly windowMs: number };
+  private readonly restartLimit: RestartLimit;
   private readonly restartDelayMs: (attempt: number) => number;
   private readonly ownConf: string;
-  private readonly lookForJava: () => JavaFound | null;
+  private readonly lookForJava: () => Promise<JavaFound>;
   private readonly system: GatewaySystem;
   private readonly pidFile: PidFile;
   private readonly logBuffer: LogBuffer;
@@ -123,7 +126,8 @@ export class ProcessGatewaySupervisor implements GatewaySupervisor {
   private cancelStart = false;
   private restartTimer: unknown = null;
   private watchTimer: unknown = null;
-  private restarts: number[] = [];
+  /** When the automatic restarts in the current budget window happened. */
+  private restarts: readonly number[] = [];
   private disposed = false;
 
   constructor(options: SupervisorOptions) {
@@ -137,10 +141,10 @@ export class ProcessGatewaySupervisor implements GatewaySupervisor {
     this.stopGraceMs = options.stopGraceMs ?? 10_000;
     this.pollIntervalMs = options.pollIntervalMs ?? 200;
     this.watchIntervalMs = options.watchIntervalMs ?? 2000;
-    this.restartLimit = options.restartLimit ?? { count: 3, windowMs: 15 * 60_000 };
-    this.restartDelayMs = options.restartDelayMs ?? defaultRestartDelay;
+    this.restartLimit = options.restartLimit ?? DEFAULT_RESTART_LIMIT;
+    this.restartDelayMs = options.restartDelayMs ?? ((attempt) => restartDelayMs(attempt));
     this.ownConf = options.ownConf ?? OWN_CONF;
-    this.lookForJava = options.findJava ?? (() => findJava({ env: this.env, platform: this.platform }));
+    this.lookForJava = options.findJava ?? (() => findJava(realJavaSystem({ env: this.env, platform: this.platform, appDataDir: options.stateDir })));
     this.system = options.system ?? realSystem;
     this.pidFile = new PidFile(options.stateDir);
     this.logBuffer = new LogBuffer(this.clock, options.logCapacity ?? 2000);
@@ -238,8 +242,8 @@ export class ProcessGatewaySupervisor implements GatewaySupervisor {
         this.where = this.locationFor({ ...conf, listenPort: port }, this.ownConf);
       }
 
-      const java = this.lookForJava();
-      if (!java) throw new GatewayStartError('no-java', JAVA_NOT_FOUND);
+      const java = await this.lookForJava();
+      this.note(`Java ${java.version} (${java.from}): ${java.java}`);
       return await this.launch(folder.runScript, java);
     } catch (error) {
       const failure =
@@ -253,8 +257,8 @@ export class ProcessGatewaySupervisor implements GatewaySupervisor {
   private async adoptRecorded(): Promise<GatewayProcessState | null> {
     const record = this.pidFile.read();
     if (!record) return null;
-    const target: ProcessTarget = { pid: record.pid, group: this.platform !== 'win32' };
-    if (record.folder !== this.folder || !this.system.isAlive(target, this.platform)) {
+    const target = await this.recordedTarget(record);
+    if (!target) {
       this.pidFile.remove();
       return null;
     }
@@ -268,6 +272,20 @@ export class ProcessGatewaySupervisor implements GatewaySupervisor {
     await this.kill(target);
     this.pidFile.remove();
     return null;
+  }
+
+  /**
+   * What of a recorded gateway still runs, or null. Its leader (run.sh / cmd) normally does; if only
+   * the recorded listener does (Windows, cmd gone), it is ours only while it still listens on our
+   * port, so a recycled pid is never taken for our java.
+   */
+  private async recordedTarget(record: PidRecord): Promise<ProcessTarget | null> {
+    if (record.folder !== this.folder) return null;
+    const leader: ProcessTarget = { pid: record.pid, group: this.platform !== 'win32' };
+    const listener = record.listenerPid;
+    if (this.isAlive(leader)) return listener === undefined ? leader : { ...leader, also: [listener] };
+    if (listener === undefined || !this.isAlive({ pid: listener, group: false })) return null;
+    return (await this.system.findListenerPid(record.port, this.platform)) === listener ? { pid: listener, group: false } : null;
   }
 
   /** Someone else's gateway already serves the configured port: use it rather than start a second. */
@@ -288,9 +306,11 @@ export class ProcessGatewaySupervisor implements GatewaySupervisor {
     this.note(`Starting the gateway: ${command} ${args.join(' ')} (in ${this.folder})`);
     // cwd must be the folder (relative class paths); bash because run.sh often lacks its exec bit;
     // detached = its own process group, since run.sh does not exec java (gateway-facts §1).
+    // On Windows too: a child that is not detached goes into Node's job object, whose close kills cmd
+    // when the app exits but not java (its child breaks away), leaving java orphaned and not ours.
     const child = this.spawnProcess(command, args, {
       cwd: this.folder,
-      detached: this.platform !== 'win32',
+      detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],
       env: envWithJava(this.env, java, this.platform),
       windowsHide: true,
@@ -300,8 +320,9 @@ export class ProcessGatewaySupervisor implements GatewaySupervisor {
       const why = await outcome.exited;
       throw new GatewayStartError('exited', `The gateway could not be launched: ${why}`, this.logBuffer.tail());
     }
-    const target: ProcessTarget = { pid: child.pid, group: this.platform !== 'win32' };
-    this.pidFile.write({ pid: child.pid, port: this.where.port, tls: this.where.tls, folder: this.folder, conf, startedAt: this.clock.now() });
+    let target: ProcessTarget = { pid: child.pid, group: this.platform !== 'win32' };
+    const record: PidRecord = { pid: child.pid, port: this.where.port, tls: this.where.tls, folder: this.folder, conf, startedAt: this.clock.now() };
+    this.pidFile.write(record);
     this.setState({ kind: 'starting', pid: child.pid, since: this.clock.now() });
     try {
       const ready = await this.waitServing({ port: this.where.port, tls: this.where.tls }, outcome);
@@ -311,6 +332,12 @@ export class ProcessGatewaySupervisor implements GatewaySupervisor {
           `The gateway did not answer on port ${this.where.port} within ${Math.round(this.readyTimeoutMs / 1000)} s; it was stopped. See its log.`,
           this.logBuffer.tail(),
         );
+      }
+      // Record the java that listens: the tree stays ours even if its parent (cmd, run.sh) is gone.
+      const listener = await this.system.findListenerPid(this.where.port, this.platform);
+      if (listener !== null && listener !== child.pid) {
+        target = { ...target, also: [listener] };
+        this.pidFile.write({ ...record, listenerPid: listener });
       }
     } catch (error) {
       await this.kill(target);
@@ -371,7 +398,7 @@ export class ProcessGatewaySupervisor implements GatewaySupervisor {
 
   private becomeRunning(running: Running): GatewayProcessState {
     this.running = running;
-    const state: GatewayProcessState = { kind: 'running', pid: running.target?.pid ?? null, adopted: running.adopted, since: this.clock.now() };
+    const state: GatewayProcessState = { kind: 'running', pid: running.target?.pid ?? null, adopted: running.adopted, startedByUs: running.ours, since: this.clock.now() };
     this.setState(state);
     if (running.child) {
       const child = running.child;
@@ -390,7 +417,7 @@ export class ProcessGatewaySupervisor implements GatewaySupervisor {
     this.watchTimer = this.clock.setTimeout(() => {
       this.watchTimer = null;
       if (this.running?.target !== target || this.stopRequested) return;
-      if (this.system.isAlive(target, this.platform)) this.watchAdopted(target);
+      if (this.isAlive(target)) this.watchAdopted(target);
       else void this.crashed(null, null);
     }, this.watchIntervalMs);
   }
@@ -412,11 +439,11 @@ export class ProcessGatewaySupervisor implements GatewaySupervisor {
   private onFailure(exit: { code: number | null; signal: string | null; lastLog: string[]; reason?: string }): void {
     if (this.disposed) return;
     const now = this.clock.now();
-    this.restarts = this.restarts.filter((at) => now - at < this.restartLimit.windowMs);
-    const willRestart = this.restarts.length < this.restartLimit.count;
-    this.emit({ type: 'exit', code: exit.code, signal: exit.signal, willRestart, lastLog: exit.lastLog });
+    const decision = decideRestart(this.restarts, now, this.restartLimit);
+    this.restarts = decision.history;
+    this.emit({ type: 'exit', code: exit.code, signal: exit.signal, willRestart: decision.restart, lastLog: exit.lastLog });
     const how = exit.reason ?? (exit.signal ? `killed by ${exit.signal}` : exit.code === null ? 'it is gone' : `exit code ${exit.code}`);
-    if (!willRestart) {
+    if (!decision.restart) {
       const minutes = Math.round(this.restartLimit.windowMs / 60_000);
       this.setState({
         kind: 'failed',
@@ -425,8 +452,7 @@ export class ProcessGatewaySupervisor implements GatewaySupervisor {
       });
       return;
     }
-    this.restarts.push(now);
-    const attempt = this.restarts.length;
+    const attempt = decision.attempt;
     const delay = this.restartDelayMs(attempt);
     this.note(`The gateway stopped unexpectedly (${how}); restart ${attempt} of ${this.restartLimit.count} in ${Math.round(delay / 100) / 10} s.`);
     this.setState({ kind: 'starting', pid: null, since: now });
@@ -463,9 +489,9 @@ export class ProcessGatewaySupervisor implements GatewaySupervisor {
       );
     }
     this.setState({ kind: 'stopping', pid: running.target.pid });
-    const stopped = await this.kill(running.target);
+    const { stopped } = await this.kill(running.target);
     if (!stopped) {
-      this.setState({ kind: 'running', pid: running.target.pid, adopted: running.adopted, since: this.clock.now() });
+      this.setState({ kind: 'running', pid: running.target.pid, adopted: running.adopted, startedByUs: running.ours, since: this.clock.now() });
       throw new GatewayStartError('cannot-stop', `The gateway (pid ${running.target.pid}) did not end even after SIGKILL; end it from the system's task manager.`, this.logBuffer.tail());
     }
     this.running = null;
@@ -478,17 +504,17 @@ export class ProcessGatewaySupervisor implements GatewaySupervisor {
     this.setState({ kind: 'stopped', reason: 'stopped' });
   }
 
-  /** SIGTERM (the whole group), SIGKILL after the grace period; true once nothing of it lives. */
-  private async kill(target: ProcessTarget, graceMs = this.stopGraceMs): Promise<boolean> {
-    const gone = () => !this.system.isAlive(target, this.platform);
-    if (gone()) return true;
-    if (graceMs > 0) {
-      await this.system.signal(target, 'SIGTERM', this.platform);
-      if (await this.waitFor(gone, graceMs)) return true;
-      this.note(`The gateway did not end within ${Math.round(graceMs / 1000)} s of SIGTERM: sending SIGKILL.`);
+  /** The one way a tree is stopped (process-tree.ts), with this supervisor's grace period and clock. */
+  private async kill(target: ProcessTarget, graceMs = this.stopGraceMs): Promise<TreeStopped> {
+    const result = await stopProcessTree(target, { graceMs, os: this.system.processes, clock: this.clock, pollMs: Math.min(this.pollIntervalMs, 100) });
+    if (result.forced && graceMs > 0 && this.system.processes.platform !== 'win32') {
+      this.note(`The gateway did not end within ${Math.round(graceMs / 1000)} s of SIGTERM: it was killed (SIGKILL).`);
     }
-    await this.system.signal(target, 'SIGKILL', this.platform);
-    return this.waitFor(gone, 5000);
+    return result;
+  }
+
+  private isAlive(target: ProcessTarget): boolean {
+    return isTargetAlive(target, this.system.processes);
   }
 
   private async waitFor(condition: () => boolean | Promise<boolean>, limitMs: number): Promise<boolean> {

@@ -51,7 +51,15 @@ export interface GatewayApi {
 export type GatewayProcessState =
   | { readonly kind: 'stopped'; readonly reason?: string }
   | { readonly kind: 'starting'; readonly pid: number | null; readonly since: number }
-  | { readonly kind: 'running'; readonly pid: number | null; readonly adopted: boolean; readonly since: number }
+  | {
+      readonly kind: 'running';
+      readonly pid: number | null;
+      /** Found running rather than launched by this supervisor. */
+      readonly adopted: boolean;
+      /** IBKR Tray started it (this run, or an earlier one whose pid record we found): ours to stop. */
+      readonly startedByUs: boolean;
+      readonly since: number;
+    }
   | { readonly kind: 'stopping'; readonly pid: number | null }
   | { readonly kind: 'failed'; readonly reason: string; readonly lastLog: readonly string[] };
 

@@ -34,6 +34,23 @@ export async function fakeGatewayFolder(): Promise<FakeGateway> {
   };
 }
 
+/** Accounts of the fake gateway's IBKR user (passed to it through the app's environment). */
+export const TWO_ACCOUNTS = [
+  { id: 'DU1234567', alias: 'Paper main' },
+  { id: 'DU7654321', alias: 'Paper hedge' },
+];
+
+/** The app's environment for a fake gateway it starts itself: a quick login chain, two accounts. */
+export function fakeGatewayEnv(): Record<string, string> {
+  return { IBKR_SIM_AUTH_DELAY_MS: '300', IBKR_SIM_ACCOUNTS: JSON.stringify(TWO_ACCOUNTS), IBKR_SIM_CONTROL_LINE_DELAY_MS: '0', IBKR_SIM_EXIT_DELAY_MS: '200' };
+}
+
+/** Settings as a returning user has them (config.json in userData, the engine's own format). */
+export function writeAppSettings(userData: string, settings: Record<string, unknown>): void {
+  fs.mkdirSync(userData, { recursive: true });
+  fs.writeFileSync(path.join(userData, 'config.json'), JSON.stringify(settings, null, 2));
+}
+
 /** The control API's address, from the line the fake gateway prints into its log. */
 function controlUrlOf(dir: string): string {
   const logs = path.join(dir, 'logs');

@@ -8,6 +8,7 @@ import { appendFileSync, mkdirSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { serveControl } from './control-http.js';
+import type { SimAccount } from './api.js';
 import { prepareSimulator } from './index.js';
 
 /** The conf.yaml keys the launcher read. */
@@ -52,6 +53,9 @@ export async function runFolderGateway({ folder, conf, launchedAt, banner }: Fol
     heartbeatMs: envNumber('IBKR_SIM_HEARTBEAT_MS', 10_000),
     pacing: process.env['IBKR_SIM_PACING'] !== 'off',
     proxyRemoteHost: conf.proxyRemoteHost,
+    // Tests that start the folder through the product (the tray app) configure it by environment.
+    ...(process.env['IBKR_SIM_ACCOUNTS'] ? { accounts: JSON.parse(process.env['IBKR_SIM_ACCOUNTS']) as SimAccount[] } : {}),
+    ...(process.env['IBKR_SIM_CERTIFICATE'] === 'other' ? { certificate: 'other' as const } : {}),
   });
   // Any other upstream than IBKR's own is, here, a host nobody serves: every forwarded request hangs.
   if (conf.proxyRemoteHost !== DEFAULT_REMOTE) await sim.control.setUnreachable(true);

@@ -19,7 +19,7 @@ import { electronStoreBackend } from './settings-backend.js';
 import type { TrayPlatform } from './tray-icon.js';
 import type { TrayCommand } from './tray-menu.js';
 import { StatusTray } from './tray.js';
-import { denyAllPermissions, LoginWindow, StatusWindow } from './windows.js';
+import { guardPermissions, LoginWindow, StatusWindow } from './windows.js';
 
 /** The login page's session: no "persist:" prefix, so its cookies live in memory only. */
 const LOGIN_PARTITION = 'ibkr-login';
@@ -30,6 +30,12 @@ const appIcon = path.join(assetsDir, APP_ICON_FILE);
 const platform: TrayPlatform = process.platform === 'darwin' || process.platform === 'win32' ? process.platform : 'linux';
 
 registerAppScheme();
+
+// Last resort: a promise nobody awaited must not become Electron's modal "A JavaScript error occurred
+// in the main process". Every known failure is handled where it happens; this only logs what slipped.
+process.on('unhandledRejection', (reason) => {
+  console.error(`IBKR Tray: unhandled failure: ${reason instanceof Error ? (reason.stack ?? reason.message) : String(reason)}`);
+});
 
 if (!app.requestSingleInstanceLock()) {
   // Another IBKR Tray is running: it shows its window (second-instance below), and this one leaves.
@@ -42,15 +48,40 @@ if (!app.requestSingleInstanceLock()) {
 }
 
 async function run(): Promise<void> {
-  const statusWindow = new StatusWindow({ preload: path.join(appRoot, PRELOAD_FILE), icon: appIcon });
-  app.on('second-instance', () => statusWindow.show());
+  const shown = new Set<Notification>();
+  function notify(title: string, body: string, onClick?: () => void): void {
+    if (!Notification.isSupported()) return;
+    const notification = new Notification({ title, body, icon: appIcon });
+    // Keep a reference until it is gone: a collected Notification loses its click handler.
+    shown.add(notification);
+    notification.on('close', () => shown.delete(notification));
+    if (onClick) notification.on('click', onClick);
+    notification.show();
+  }
+  const report = (problem: string): void => notify('IBKR Tray', problem);
+
+  const statusWindow = new StatusWindow({ preload: path.join(appRoot, PRELOAD_FILE), icon: appIcon, report });
+  /**
+   * Bring a window forward. On macOS an app without a Dock icon is not active, so a window opened from
+   * the tray or a notification would open behind the current app: activate the app first.
+   */
+  function bringForward(): void {
+    if (platform === 'darwin') app.focus({ steal: true });
+  }
+  function showWindow(): void {
+    bringForward();
+    statusWindow.show();
+  }
+  app.on('second-instance', showWindow);
+  // macOS: opening the app again from Finder or the Dock emits 'activate', not 'second-instance'.
+  app.on('activate', showWindow);
   // A tray app keeps running with no window open.
   app.on('window-all-closed', () => undefined);
 
   await app.whenReady();
   app.dock?.hide();
   if (platform === 'win32') app.setAppUserModelId('com.ibkrtray.app');
-  denyAllPermissions(session.defaultSession);
+  guardPermissions(session.defaultSession);
   serveRenderer(path.join(appRoot, RENDERER_FOLDER));
   // Defence in depth for every web contents, including any we did not create ourselves.
   app.on('web-contents-created', (_event, contents) => {
@@ -64,10 +95,18 @@ async function run(): Promise<void> {
     icon: appIcon,
     snapshot: () => current().snapshot(),
     onClosedByUser: () => void dispatch({ type: 'cancel-login' }),
+    report,
   });
+  // One folder for everything the engine keeps (settings and the gateway's pid record), the app's own:
+  // otherwise an IBKR_TRAY_CONFIG_DIR in the environment would split them across two folders.
+  const userData = app.getPath('userData');
   engine = await createEngine({
-    settingsBackend: electronStoreBackend(app.getPath('userData')),
-    openLoginPage: (url) => loginWindow.open(url),
+    configDir: userData,
+    settingsBackend: electronStoreBackend(userData),
+    openLoginPage: (url) => {
+      bringForward();
+      loginWindow.open(url);
+    },
   });
   function current(): EngineHandle {
     if (!engine) throw new Error('IBKR Tray: the engine is not ready yet.');
@@ -75,7 +114,6 @@ async function run(): Promise<void> {
   }
 
   const notifications = new NotificationFilter();
-  const shown = new Set<Notification>();
 
   /** Every intent from this app goes through here, so the notifications know what the user asked for. */
   async function dispatch(intent: Intent): Promise<IntentResult> {
@@ -83,20 +121,10 @@ async function run(): Promise<void> {
     return current().dispatch(intent);
   }
 
-  function notify(title: string, body: string, onClick?: () => void): void {
-    if (!Notification.isSupported()) return;
-    const notification = new Notification({ title, body, icon: appIcon });
-    // Keep a reference until it is gone: a collected Notification loses its click handler.
-    shown.add(notification);
-    notification.on('close', () => shown.delete(notification));
-    if (onClick) notification.on('click', onClick);
-    notification.show();
-  }
-
   function showAlert(alert: Alert): void {
     const click = alert.click;
     notify(alert.title, alert.body, () => {
-      if (click.kind === 'open-window') statusWindow.show();
+      if (click.kind === 'open-window') showWindow();
       else void dispatchFromTray(click.intent);
     });
   }
@@ -116,7 +144,7 @@ async function run(): Promise<void> {
           void dispatchFromTray(command.intent);
           return;
         case 'open-window':
-          statusWindow.show();
+          showWindow();
           return;
         case 'quit':
           app.quit();
@@ -189,14 +217,16 @@ async function run(): Promise<void> {
   });
 
   // First run: nothing to manage until the user has chosen the gateway folder; the window asks.
-  if (current().snapshot().gateway.folder === null) statusWindow.show();
+  if (current().snapshot().gateway.folder === null) showWindow();
   await current().start();
 }
 
 /** Start at login: Electron's login items on macOS and Windows, an XDG autostart entry on Linux. */
 function applyStartAtLogin(enabled: boolean, report: (problem: string) => void): void {
   if (platform !== 'linux') {
-    app.setLoginItemSettings({ openAtLogin: enabled });
+    // Unpackaged (npm start), the executable is Electron itself: without the app's folder as its
+    // argument, the login item would start bare Electron.
+    app.setLoginItemSettings(app.isPackaged ? { openAtLogin: enabled } : { openAtLogin: enabled, path: process.execPath, args: [app.getAppPath()] });
     return;
   }
   // An AppImage moves with its file; a packaged app is its executable; a clone runs electron on its folder.

@@ -80,6 +80,8 @@ export class NotificationFilter {
     }
     if (GATEWAY_DOWN.has(snapshot.state) && !GATEWAY_DOWN.has(previous.state)) {
       if (this.wasAsked('stop-gateway', snapshot.at)) return null;
+      // At launch the engine finds no gateway before it starts one: nothing the user had has stopped.
+      if (snapshot.state === 'stopped' && !previous.gateway.running) return null;
       return {
         kind: 'gateway-stopped',
         title: 'Gateway stopped',

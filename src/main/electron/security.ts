@@ -154,11 +154,12 @@ export function appFileFor(requestUrl: string, root: string): string | null {
 }
 
 /**
- * The login window's answer to every permission request or check (camera, notifications, clipboard,
- * geolocation, …): no. IBKR's login page needs none of them.
+ * The answer to a permission request or check (camera, notifications, clipboard, geolocation, …): no,
+ * except writing to the clipboard from the app's own page (the gateway log's Copy button). IBKR's
+ * login page needs none of them, and it is never an app:// page.
  */
-export function grantsPermission(_permission: string): boolean {
-  return false;
+export function grantsPermission(permission: string, requestingUrl: string): boolean {
+  return permission === 'clipboard-sanitized-write' && isAppUrl(requestingUrl);
 }
 
 /** Chromium's answers to a certificate verify proc. */

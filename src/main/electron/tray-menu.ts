@@ -81,9 +81,12 @@ export function trayMenu(snapshot: AppSnapshot): TrayMenuItem[] {
 }
 
 /**
- * Whether a left click on the tray icon opens the window. Windows and macOS report clicks; most Linux
- * trays (StatusNotifier/AppIndicator) only ever show the menu, so there the menu has "Open IBKR Tray".
+ * What a click on the tray icon does: log in while a login is required (one click from the red icon
+ * to IBKR's login page), otherwise open the window. Windows and macOS report clicks; on Linux some
+ * trays do (StatusNotifierItem "activate") and some only show the menu, whose first action is then
+ * "Log in…".
  */
-export function leftClickOpensWindow(platform: string): boolean {
-  return platform === 'darwin' || platform === 'win32';
+export function trayClickCommand(snapshot: Pick<AppSnapshot, 'state' | 'actions'>): TrayCommand {
+  if (snapshot.state === 'login-required' && snapshot.actions.logIn) return { kind: 'intent', intent: { type: 'log-in' } };
+  return { kind: 'open-window' };
 }

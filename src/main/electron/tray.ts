@@ -6,7 +6,7 @@ import path from 'node:path';
 import { Menu, Tray, nativeImage, type MenuItemConstructorOptions, type NativeImage } from 'electron';
 import type { AppSnapshot } from '../../shared/snapshot.js';
 import { trayIconFile, trayTooltip, type TrayPlatform } from './tray-icon.js';
-import { leftClickOpensWindow, trayMenu, type TrayCommand, type TrayMenuItem } from './tray-menu.js';
+import { trayClickCommand, trayMenu, type TrayCommand, type TrayMenuItem } from './tray-menu.js';
 
 export interface StatusTrayOptions {
   /** The assets/ folder. */
@@ -32,22 +32,24 @@ export class StatusTray {
   private readonly images = new Map<string, NativeImage>();
   private iconFile: string | null = null;
   private menu: Menu | null = null;
+  /** The last snapshot drawn: what a click on the icon acts on. */
+  private snapshot: AppSnapshot;
 
   constructor(
     snapshot: AppSnapshot,
     private readonly options: StatusTrayOptions,
   ) {
+    this.snapshot = snapshot;
     this.tray = new Tray(this.image(trayIconFile(snapshot, options.platform)));
-    if (leftClickOpensWindow(options.platform)) {
-      this.tray.on('click', () => options.run({ kind: 'open-window' }));
-      // On macOS a context menu set with setContextMenu would take the left click too: pop it on right click.
-      if (options.platform === 'darwin') this.tray.on('right-click', () => this.menu && this.tray.popUpContextMenu(this.menu));
-    }
+    this.tray.on('click', () => options.run(trayClickCommand(this.snapshot)));
+    // On macOS a context menu set with setContextMenu would take the left click too: pop it on right click.
+    if (options.platform === 'darwin') this.tray.on('right-click', () => this.menu && this.tray.popUpContextMenu(this.menu));
     this.draw(snapshot);
   }
 
   /** Draw one snapshot: icon (when it changed), tooltip, and the whole menu rebuilt. */
   draw(snapshot: AppSnapshot): void {
+    this.snapshot = snapshot;
     const file = trayIconFile(snapshot, this.options.platform);
     if (file !== this.iconFile) {
       this.tray.setImage(this.image(file));

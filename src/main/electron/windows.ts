@@ -7,6 +7,7 @@
  */
 import { BrowserWindow, session, shell, type Session, type WebContents, type WebPreferences } from 'electron';
 import type { AppSnapshot } from '../../shared/snapshot.js';
+import { LOAD_ABORTED, loginPageProblem } from './load-problems.js';
 import {
   APP_PAGE_URL,
   grantsPermission,
@@ -29,19 +30,33 @@ const SECURE_PREFERENCES = {
   navigateOnDragDrop: false,
 } as const satisfies WebPreferences;
 
+/** Said to the user when something a window asked for could not be done (one line). */
+export type ReportProblem = (problem: string) => void;
+
+/**
+ * Hand a plain http(s) link to the system browser. openExternal rejects when no browser is registered:
+ * say so instead of leaving an unhandled rejection (Electron's "JavaScript error" dialog).
+ */
+export function openInBrowser(url: string, report: ReportProblem): void {
+  shell.openExternal(url).catch((error: unknown) => report(`Could not open ${url} in your browser (${error instanceof Error ? error.message : String(error)}).`));
+}
+
 /** Deny window.open; hand plain http(s) links to the system browser after the URL check. */
-function sendLinksToBrowser(contents: WebContents): void {
+function sendLinksToBrowser(contents: WebContents, report: ReportProblem): void {
   contents.setWindowOpenHandler(({ url }) => {
-    if (isSafeExternalUrl(url)) void shell.openExternal(url);
+    if (isSafeExternalUrl(url)) openInBrowser(url, report);
     return { action: 'deny' };
   });
   contents.on('will-attach-webview', (event) => event.preventDefault());
 }
 
-/** Deny every permission request and check (camera, notifications, clipboard, …) in a session. */
-export function denyAllPermissions(target: Session): void {
-  target.setPermissionRequestHandler((_contents, permission, callback) => callback(grantsPermission(permission)));
-  target.setPermissionCheckHandler((_contents, permission) => grantsPermission(permission));
+/**
+ * Answer every permission request and check in a session with grantsPermission: everything is
+ * denied, except the clipboard write of the app's own page (without it the log's Copy button fails).
+ */
+export function guardPermissions(target: Session): void {
+  target.setPermissionRequestHandler((_contents, permission, callback, details) => callback(grantsPermission(permission, details.requestingUrl)));
+  target.setPermissionCheckHandler((_contents, permission, requestingOrigin) => grantsPermission(permission, requestingOrigin));
   target.setDevicePermissionHandler(() => false);
 }
 
@@ -50,6 +65,7 @@ export interface StatusWindowOptions {
   readonly preload: string;
   /** The window icon (Linux and Windows). */
   readonly icon: string;
+  readonly report: ReportProblem;
 }
 
 /** The "Open IBKR Tray" window. */
@@ -90,7 +106,7 @@ export class StatusWindow {
       webPreferences: { ...SECURE_PREFERENCES, preload: this.options.preload, spellcheck: false },
     });
     this.window = window;
-    sendLinksToBrowser(window.webContents);
+    sendLinksToBrowser(window.webContents, this.options.report);
     window.webContents.on('will-navigate', (event, url) => {
       if (!isAppUrl(url)) event.preventDefault();
     });
@@ -104,7 +120,8 @@ export class StatusWindow {
     window.on('closed', () => {
       if (this.window === window) this.window = null;
     });
-    void window.loadURL(APP_PAGE_URL);
+    // The page is the app's own file: a failure here is a broken installation, not the user's doing.
+    window.loadURL(APP_PAGE_URL).catch((error: unknown) => this.options.report(`The IBKR Tray window could not load its page (${error instanceof Error ? error.message : String(error)}): reinstall the app.`));
   }
 
   /** Push a message to the page (snapshots, log lines) when the window exists. */
@@ -127,8 +144,10 @@ export interface LoginWindowOptions {
   readonly icon: string;
   /** The latest snapshot (for the gateway's origin and pinned fingerprint). */
   readonly snapshot: () => AppSnapshot;
-  /** The user closed the window before the engine reported ready. */
+  /** The user closed the window before the engine reported ready (or it closed because the page failed). */
   readonly onClosedByUser: () => void;
+  /** The login page did not load (gateway down, certificate not the pinned one): say why. */
+  readonly report: ReportProblem;
 }
 
 /** The embedded login page (gateway-facts §6): the gateway's own form, nothing of ours inside it. */
@@ -139,7 +158,7 @@ export class LoginWindow {
 
   constructor(private readonly options: LoginWindowOptions) {
     this.session = session.fromPartition(options.partition, { cache: false });
-    denyAllPermissions(this.session);
+    guardPermissions(this.session);
     // Chromium refuses the gateway's expired self-signed certificate; accept exactly the pinned one,
     // for the gateway's host only, with the same predicate the HTTPS client uses. A verify proc covers
     // the page's scripts, XHRs and WebSocket too, not just navigations.
@@ -171,25 +190,33 @@ export class LoginWindow {
     this.window = window;
     this.closingByItself = false;
     const gatewayUrl = (): string => this.options.snapshot().gateway.url;
-    sendLinksToBrowser(window.webContents);
+    sendLinksToBrowser(window.webContents, this.options.report);
     window.webContents.on('will-navigate', (event, target) => {
       if (isAllowedNavigation(target, gatewayUrl())) return;
       event.preventDefault();
       // A link the user clicked (help, password reset) opens in their browser, never in here.
-      if (isSafeExternalUrl(target)) void shell.openExternal(target);
+      if (isSafeExternalUrl(target)) openInBrowser(target, this.options.report);
     });
     // The gateway redirects / to /sso/Login on its own origin; anything else (paths it bounces to
     // proxyRemoteHost, gateway-facts §4) stays out of this window.
     window.webContents.on('will-redirect', (event, target) => {
       if (!isAllowedNavigation(target, gatewayUrl())) event.preventDefault();
     });
+    // A page that cannot load (the gateway went away, or answers with another certificate) would
+    // leave a blank or error window: close it, end the login attempt, and say why.
+    window.webContents.on('did-fail-load', (_event, errorCode, errorDescription, _url, isMainFrame) => {
+      if (!isMainFrame || errorCode === LOAD_ABORTED || window.isDestroyed()) return;
+      this.options.report(loginPageProblem({ errorCode, errorDescription }, gatewayUrl()));
+      window.close();
+    });
     window.on('closed', () => {
       if (this.window === window) this.window = null;
       // Nothing of the login page needs to outlive it: the gateway keeps the session cookies itself.
-      void this.session.clearStorageData();
+      this.session.clearStorageData().catch(() => undefined);
       if (!this.closingByItself) this.options.onClosedByUser();
     });
-    void window.loadURL(url);
+    // A failed load is reported once, by did-fail-load above; the rejection itself carries nothing more.
+    window.loadURL(url).catch(() => undefined);
   }
 
   /** Follow the engine: close once it reports ready (the API, not the page, says the login worked). */

@@ -1,11 +1,9 @@
 /**
- * How a stand-in session reaches real servers for its pages: the stand-in answers every request of a
- * page itself (Playwright's route), so that it can do what Chromium does inside Electron and a plain
- * headless browser cannot: show the server's real certificate to the session's certificate verify
- * proc BEFORE any request byte is sent, and fail the load with Chromium's own error code otherwise.
+ * What Chromium does inside Electron and a plain headless browser cannot: show the server's real
+ * certificate to the session's certificate verify proc before a request goes out, and fail the load
+ * with Chromium's own error code when the proc (or Chromium's own verdict) refuses it.
  */
 import { createHash, type X509Certificate } from 'node:crypto';
-import http from 'node:http';
 import net from 'node:net';
 import tls from 'node:tls';
 import type { Certificate } from 'electron';
@@ -33,24 +31,16 @@ export const NET_ERRORS = {
   emptyResponse: { code: -324, name: 'ERR_EMPTY_RESPONSE' },
 } as const satisfies Record<string, NetError>;
 
-/** The Chromium error a failed connection or request becomes. */
-export function netErrorOf(error: unknown): NetError {
-  const code = (error as NodeJS.ErrnoException | null)?.code;
-  switch (code) {
-    case 'ECONNREFUSED':
-      return NET_ERRORS.connectionRefused;
-    case 'ECONNRESET':
-      return NET_ERRORS.connectionReset;
-    case 'ETIMEDOUT':
-      return NET_ERRORS.timedOut;
-    case 'ENOTFOUND':
-    case 'EAI_AGAIN':
-      return NET_ERRORS.nameNotResolved;
-    case 'EPIPE':
-      return NET_ERRORS.connectionClosed;
-    default:
-      return (error as Error | null)?.message === 'socket hang up' ? NET_ERRORS.emptyResponse : NET_ERRORS.failed;
-  }
+/** The Chromium error for a failed request, from Node's or Chromium's error text. */
+export function netErrorOfText(text: string): NetError {
+  const chromium = /net::(ERR_[A-Z_]+)/.exec(text)?.[1];
+  if (chromium) return Object.values(NET_ERRORS).find((error) => error.name === chromium) ?? NET_ERRORS.failed;
+  if (text.includes('ECONNREFUSED')) return NET_ERRORS.connectionRefused;
+  if (text.includes('ECONNRESET')) return NET_ERRORS.connectionReset;
+  if (text.includes('ETIMEDOUT')) return NET_ERRORS.timedOut;
+  if (text.includes('ENOTFOUND')) return NET_ERRORS.nameNotResolved;
+  if (text.includes('socket hang up')) return NET_ERRORS.emptyResponse;
+  return NET_ERRORS.failed;
 }
 
 /** Chromium's own verdict on a certificate Node's TLS reported (default CAs and NODE_EXTRA_CA_CERTS). */
@@ -90,82 +80,27 @@ function present(certificate: X509Certificate): Certificate {
   return shown as Certificate;
 }
 
-/** The session's answer for a certificate: null = go ahead, else the load fails with this error. */
-export type CertificateDecision = (hostname: string, certificate: Certificate, chromium: NetError | null) => Promise<NetError | null>;
-
-export interface UpstreamRequest {
-  readonly url: URL;
-  readonly method: string;
-  readonly headers: Record<string, string>;
-  readonly body: Buffer | null;
-}
-
-export interface UpstreamResponse {
-  readonly status: number;
-  readonly headers: Record<string, string>;
-  readonly body: Buffer;
-}
-
-const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'content-length', 'upgrade', 'proxy-connection', 'te', 'trailer']);
-
 /**
- * One request to the real server, on a connection of its own. For https the certificate decision is
- * made after the handshake and before the request is written; a refusal rejects with its NetError.
- * `signal` aborts it (the page went away: the gateway can hang forever, gateway-facts §4).
+ * The certificate the server at `url` presents, with Chromium's own verdict on it, seen on a TLS
+ * connection of the stand-in's before the page's request is let through (no request byte is sent
+ * on it). Null when no TLS connection can be made: Chromium then fails the request by itself.
  */
-export async function fetchUpstream(request: UpstreamRequest, decide: CertificateDecision, signal: AbortSignal): Promise<UpstreamResponse> {
-  const { url } = request;
-  const secure = url.protocol === 'https:';
-  const port = Number(url.port || (secure ? 443 : 80));
+export async function presentedCertificate(url: URL, signal: AbortSignal): Promise<{ certificate: Certificate; chromium: NetError | null } | null> {
   const hostname = url.hostname.replace(/^\[|\]$/g, '');
-  const socket = await new Promise<net.Socket>((resolve, reject) => {
-    const onAbort = (): void => {
-      connection.destroy();
-      reject(NET_ERRORS.aborted);
+  const port = Number(url.port || 443);
+  return new Promise((resolve) => {
+    const socket = tls.connect({ host: hostname, port, rejectUnauthorized: false, ALPNProtocols: ['http/1.1'], ...(net.isIP(hostname) ? {} : { servername: hostname }) });
+    const done = (answer: { certificate: Certificate; chromium: NetError | null } | null): void => {
+      signal.removeEventListener('abort', onAbort);
+      socket.destroy();
+      resolve(answer);
     };
-    const connection = secure
-      ? tls.connect({ host: hostname, port, rejectUnauthorized: false, ALPNProtocols: ['http/1.1'], ...(/^[\d.:]+$/.test(hostname) ? {} : { servername: hostname }) })
-      : net.connect({ host: hostname, port });
+    const onAbort = (): void => done(null);
     signal.addEventListener('abort', onAbort, { once: true });
-    connection.once('error', (error) => {
-      signal.removeEventListener('abort', onAbort);
-      reject(netErrorOf(error));
-    });
-    connection.once(secure ? 'secureConnect' : 'connect', () => {
-      signal.removeEventListener('abort', onAbort);
-      resolve(connection);
+    socket.once('error', () => done(null));
+    socket.once('secureConnect', () => {
+      const certificate = socket.getPeerX509Certificate();
+      done(certificate ? { certificate: present(certificate), chromium: chromiumVerdict(socket, hostname, certificate) } : null);
     });
   });
-  try {
-    if (socket instanceof tls.TLSSocket) {
-      const certificate = socket.getPeerX509Certificate();
-      if (!certificate) throw NET_ERRORS.certInvalid;
-      const refused = await decide(hostname, present(certificate), chromiumVerdict(socket, hostname, certificate));
-      if (refused) throw refused;
-    }
-    return await new Promise<UpstreamResponse>((resolve, reject) => {
-      const headers: Record<string, string> = {};
-      for (const [name, value] of Object.entries(request.headers)) if (!HOP_BY_HOP.has(name.toLowerCase())) headers[name] = value;
-      headers['accept-encoding'] = 'identity';
-      headers['connection'] = 'close';
-      const outgoing = http.request({ createConnection: () => socket, host: hostname, port, method: request.method, path: `${url.pathname}${url.search}`, headers, signal }, (incoming) => {
-        const chunks: Buffer[] = [];
-        incoming.on('data', (chunk: Buffer) => chunks.push(chunk));
-        incoming.on('error', (error) => reject(netErrorOf(error)));
-        incoming.on('end', () => {
-          const answer: Record<string, string> = {};
-          for (const [name, value] of Object.entries(incoming.headers)) {
-            if (value === undefined || HOP_BY_HOP.has(name)) continue;
-            // Playwright's convention for repeated headers (Set-Cookie) is one value per line.
-            answer[name] = Array.isArray(value) ? value.join('\n') : value;
-          }
-          resolve({ status: incoming.statusCode ?? 502, headers: answer, body: Buffer.concat(chunks) });
-        });
-      });
-      outgoing.on('error', (error) => reject(signal.aborted ? NET_ERRORS.aborted : netErrorOf(error)));
-      outgoing.end(request.body ?? undefined);
-    });
-  } finally {
-    socket.destroy();
-  }
 }

@@ -15,7 +15,7 @@ import type * as Electron from 'electron';
 import type { BrowserContext, Frame, Page, Request as PageRequest, Route } from 'playwright-core';
 import { ipcMain } from './ipc.js';
 import { changed, customSchemeOf, newId, options, records, recordError, theBrowser, toChromiumUrl, toElectronUrl } from './runtime.js';
-import { fetchUpstream, NET_ERRORS, type NetError } from './upstream.js';
+import { NET_ERRORS, netErrorOfText, presentedCertificate, type NetError } from './upstream.js';
 
 // The handlers main passes, typed by Electron itself; the stand-in calls them with its own objects.
 type PermissionRequestHandler = Parameters<Electron.Session['setPermissionRequestHandler']>[0];
@@ -75,7 +75,7 @@ export class StandInSession extends EventEmitter {
   /** The browser context, made on first use (after the app is ready, as Electron's sessions are). */
   browserContext(): Promise<BrowserContext> {
     this.context ??= (async () => {
-      const context = await (await theBrowser()).newContext({ viewport: null });
+      const context = await (await theBrowser()).newContext({ viewport: null, ignoreHTTPSErrors: true });
       await context.route('**/*', (route) => this.answer(route));
       await context.exposeBinding('__standInPermission', ({ frame }: { frame: Frame }, permission: string, detail: unknown) => this.askPermission(frame, permission, detail));
       await context.exposeBinding('__standInWindowOpen', ({ frame }: { frame: Frame }, url: string, frameName: string, features: string) => {
@@ -136,38 +136,40 @@ export class StandInSession extends EventEmitter {
         await this.answerFromHandler(route, scheme, contents);
         return;
       }
-      if (!/^https?:/.test(request.url())) {
-        await route.continue();
-        return;
-      }
-      const answer = await fetchUpstream(
-        { url: new URL(request.url()), method: request.method(), headers: await this.requestHeaders(request), body: request.postDataBuffer() },
-        (hostname, certificate, chromium) => this.decideCertificate(hostname, certificate, chromium),
-        contents?.signal ?? new AbortController().signal,
-      );
-      if (mainFrameNavigation && answer.status >= 300 && answer.status < 400 && answer.headers['location']) {
-        const next = new URL(answer.headers['location'], request.url()).href;
-        // Electron: preventing will-redirect cancels the navigation, not just the redirect.
+      if (!(await this.certificateAllows(request, contents))) return route.abort('failed');
+      if (!mainFrameNavigation || !/^https?:/.test(request.url())) return await route.continue();
+      // Chromium follows a redirect of an intercepted request without intercepting the next one, so a
+      // navigation's redirect is decided here before it is handed over: will-redirect may cancel the
+      // navigation, and the next address's certificate goes through the verify proc like any other.
+      const response = await route.fetch({ maxRedirects: 0, timeout: 0 });
+      const location = response.headers()['location'];
+      if (response.status() >= 300 && response.status() < 400 && location) {
+        const next = new URL(location, request.url()).href;
         if (contents.emitPreventable('will-redirect', toElectronUrl(next))) {
           contents.noteFailure(request, NET_ERRORS.aborted, false);
-          await route.abort('aborted');
-          return;
+          return await route.abort('aborted');
         }
+        if (!(await this.certificateAllows(request, contents, next))) return await route.abort('failed');
       }
-      await route.fulfill({ status: answer.status, headers: answer.headers, body: answer.body });
+      await route.fulfill({ response });
     } catch (error) {
-      const netError: NetError = typeof error === 'object' && error !== null && 'code' in error && typeof error.code === 'number' ? (error as NetError) : NET_ERRORS.failed;
-      if (contents) contents.noteFailure(request, netError, false);
-      await route.abort(netError === NET_ERRORS.connectionRefused ? 'connectionrefused' : netError === NET_ERRORS.aborted ? 'aborted' : 'failed').catch(() => undefined);
+      if (contents) contents.noteFailure(request, netErrorOfText(String(error)), false);
+      await route.abort('failed').catch(() => undefined);
     }
   }
 
-  private async requestHeaders(request: PageRequest): Promise<Record<string, string>> {
-    const headers = { ...(await request.allHeaders()) };
-    // Chromium adds cookies after interception: add the context's own for this URL.
-    const cookies = await (await this.browserContext()).cookies(request.url());
-    if (cookies.length > 0) headers['cookie'] = cookies.map((c) => `${c.name}=${c.value}`).join('; ');
-    return headers;
+  /**
+   * Is the certificate at `url` (default: the request's) acceptable? The context lets Chromium past
+   * certificate errors: the decision is the session's verify proc's (or Chromium's own verdict when
+   * there is none), made here before anything is sent. A refusal is noted as the request's failure.
+   */
+  private async certificateAllows(request: PageRequest, contents: StandInWebContents | null, url = request.url()): Promise<boolean> {
+    if (!url.startsWith('https:')) return true;
+    const target = new URL(url);
+    const presented = await presentedCertificate(target, contents?.signal ?? new AbortController().signal);
+    const refused = presented ? await this.decideCertificate(target.hostname, presented.certificate, presented.chromium) : null;
+    if (refused && contents) contents.noteFailure(request, refused, false);
+    return refused === null;
   }
 
   /** Electron: the verify proc's 0 trusts, -2 refuses, -3 keeps Chromium's verdict. */
@@ -292,7 +294,7 @@ export class StandInWebContents extends EventEmitter {
       if (this.destroyed || !request.isNavigationRequest() || request.frame() !== page.mainFrame()) return;
       const noted = this.failures.get(request);
       if (noted?.prevented) return;
-      const error = noted?.error ?? netErrorFromText(request.failure()?.errorText ?? '');
+      const error = noted?.error ?? netErrorOfText(request.failure()?.errorText ?? '');
       this.lastFailure = error;
       const url = toElectronUrl(request.url());
       this.failedLoads.push({ errorCode: error.code, errorDescription: error.name, url });
@@ -370,7 +372,7 @@ export class StandInWebContents extends EventEmitter {
       await this.readPage(page);
     } catch (error) {
       if (this.destroyed) throw Object.assign(new Error(`ERR_ABORTED (-3) loading '${url}'`), { errno: -3, code: 'ERR_ABORTED', url });
-      const failure = this.lastFailure ?? netErrorFromText(String(error));
+      const failure = this.lastFailure ?? netErrorOfText(String(error));
       throw Object.assign(new Error(`${failure.name} (${failure.code}) loading '${url}'`), { errno: failure.code, code: failure.name, url });
     }
   }
@@ -435,12 +437,6 @@ function normalize(url: string): string {
 function fingerprint256Of(certificate: Electron.Certificate): string {
   const hex = Buffer.from(certificate.fingerprint.replace(/^sha256\//, ''), 'base64').toString('hex').toUpperCase();
   return hex.match(/../g)?.join(':') ?? '';
-}
-
-/** Chromium's error from Playwright's failure text (net::ERR_…). */
-function netErrorFromText(text: string): NetError {
-  const name = /net::(ERR_[A-Z_]+)/.exec(text)?.[1];
-  return Object.values(NET_ERRORS).find((error) => error.name === name) ?? NET_ERRORS.failed;
 }
 
 /** The stand-in's options (the preload path must exist, as Electron requires). */

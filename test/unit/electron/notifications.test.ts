@@ -53,6 +53,16 @@ describe('NotificationFilter', () => {
     expect(alertsFor(['ready', 'failed', 'starting', 'login-required'], filter)).toEqual([null, 'gateway-stopped', null, null]);
   });
 
+  it('says nothing when the gateway found at launch is not running yet (the app is about to start it)', () => {
+    const filter = new NotificationFilter();
+    const notRunning = (state: SessionKind) => snapshotOf(state, { gateway: { ...snapshotOf(state).gateway, running: false, pid: null } });
+    expect(filter.next(notRunning('starting'))).toBeNull();
+    expect(filter.next(notRunning('stopped'))).toBeNull();
+    expect(filter.next(snapshotOf('starting'))).toBeNull();
+    // …but a gateway that was running and stops is news.
+    expect(filter.next(snapshotOf('stopped'))?.kind).toBe('gateway-stopped');
+  });
+
   it('says nothing about the state found at launch', () => {
     expect(alertsFor(['login-required'])).toEqual([null]);
     expect(alertsFor(['competing'])).toEqual([null]);

@@ -168,7 +168,16 @@ describe('appFileFor (the app:// scheme)', () => {
 });
 
 describe('permissions', () => {
-  it.each(['media', 'notifications', 'clipboard-read', 'geolocation', 'openExternal', 'fullscreen'])('denies %s', (permission) => {
-    expect(grantsPermission(permission)).toBe(false);
+  it.each(['media', 'notifications', 'clipboard-read', 'clipboard-sanitized-write', 'geolocation', 'openExternal', 'fullscreen'])('denies %s to the gateway\'s pages', (permission) => {
+    expect(grantsPermission(permission, 'https://localhost:5000/sso/Login')).toBe(false);
+  });
+  it.each(['media', 'notifications', 'clipboard-read', 'geolocation', 'openExternal'])('denies %s to the app\'s own page', (permission) => {
+    expect(grantsPermission(permission, APP_PAGE_URL)).toBe(false);
+  });
+  it('lets the app\'s own page write to the clipboard (the log\'s Copy button), by URL or by origin', () => {
+    expect(grantsPermission('clipboard-sanitized-write', APP_PAGE_URL)).toBe(true);
+    expect(grantsPermission('clipboard-sanitized-write', 'app://ibkr-tray')).toBe(true);
+    expect(grantsPermission('clipboard-sanitized-write', 'app://other-host/index.html')).toBe(false);
+    expect(grantsPermission('clipboard-sanitized-write', 'not a url')).toBe(false);
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { SESSION_KINDS, type SessionKind } from '../../../src/shared/snapshot.js';
-import { leftClickOpensWindow, trayMenu, type TrayMenuItem } from '../../../src/main/electron/tray-menu.js';
+import { trayClickCommand, trayMenu, type TrayMenuItem } from '../../../src/main/electron/tray-menu.js';
 import { snapshotOf } from './snapshot-factory.js';
 
 /** One line per item: label, then "off" when disabled and "[x]" / "[ ]" for check marks. */
@@ -88,9 +88,11 @@ describe('trayMenu', () => {
     expect(item?.command).toEqual({ kind: 'intent', intent: { type: 'set-preference', key: 'notifications', value: true } });
   });
 
-  it('left click opens the window on Windows and macOS, the menu elsewhere', () => {
-    expect(leftClickOpensWindow('win32')).toBe(true);
-    expect(leftClickOpensWindow('darwin')).toBe(true);
-    expect(leftClickOpensWindow('linux')).toBe(false);
+  it('a click on the icon logs in while a login is required, and opens the window otherwise', () => {
+    for (const state of SESSION_KINDS) {
+      const snapshot = snapshotOf(state);
+      const expected = state === 'login-required' ? { kind: 'intent', intent: { type: 'log-in' } } : { kind: 'open-window' };
+      expect(trayClickCommand(snapshot), state).toEqual(expected);
+    }
   });
 });

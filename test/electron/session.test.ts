@@ -1,0 +1,117 @@
+/**
+ * Scenarios 2-5 of the tray app against the fake gateway folder (real processes, real TLS): click to
+ * log in, the embedded login window, Accounts ▸ from the tray menu (remembered across a restart), and
+ * another platform taking the session.
+ */
+import { describe, expect, it } from 'vitest';
+import { loadCertificate } from '../sim/tls.js';
+import { stateTitle } from '../../src/shared/state-words.js';
+import { fakeGatewayEnv, fakeGatewayFolder, writeAppSettings, type FakeGateway } from './gateway.js';
+import { isLoginWindow, isStatusWindow, launchApp, menuItem, menuLabels, tempDir, trayOf, windowWhere, type RunningApp } from './harness.js';
+
+const says = (kind: Parameters<typeof stateTitle>[0]) => (s: Parameters<Parameters<RunningApp['until']>[0]>[0]) =>
+  trayOf(s).tooltip.startsWith(`IBKR Tray: ${stateTitle(kind)}`);
+
+/** A returning user's app: the folder chosen earlier, the gateway started by the app. */
+async function appWithGateway(settings: Record<string, unknown> = {}, userData = tempDir('ibkr-tray-userdata-'), gateway?: FakeGateway): Promise<{ app: RunningApp; gateway: FakeGateway }> {
+  const folder = gateway ?? (await fakeGatewayFolder());
+  writeAppSettings(userData, { gatewayFolder: folder.dir, ...settings });
+  const app = await launchApp({ userData, env: fakeGatewayEnv() });
+  await app.until(says('login-required'), 'login required', 30_000);
+  return { app, gateway: folder };
+}
+
+/** Log in through the login window the way a user does: the gateway's own form. */
+async function logInThroughWindow(app: RunningApp): Promise<void> {
+  const opened = await app.until((s) => windowWhere(s, isLoginWindow)?.finishedLoads.some((url) => url.includes('/sso/Login')) === true, 'the login page to load');
+  const window = windowWhere(opened, isLoginWindow)!;
+  await app.page(window, 'fill', '#username', 'user123');
+  await app.page(window, 'fill', '#password', 'password123');
+  await app.page(window, 'click', '#submit');
+}
+
+describe('logging in from the tray', () => {
+  it('a click on the icon while a login is required opens the login window, which closes by itself once the engine says ready', async () => {
+    const { app, gateway } = await appWithGateway();
+    const red = app.state();
+    expect(trayOf(red).image).toBe('assets/tray/red-linux.png');
+    // On Linux "Log in…" is the menu's first action (some trays report no clicks).
+    expect(menuLabels(trayOf(red)).find((label) => !label.endsWith('(disabled)') && label !== '—')).toBe('Log in…');
+
+    await app.clickTray('click');
+    const opened = await app.until((s) => windowWhere(s, isLoginWindow)?.visible === true, 'the login window');
+    const window = windowWhere(opened, isLoginWindow)!;
+    expect(windowWhere(opened, isStatusWindow), 'a click while a login is required opens the login window, not the status window').toBeUndefined();
+    expect(window.webPreferences).toMatchObject({ contextIsolation: true, sandbox: true, nodeIntegration: false, partition: 'ibkr-login' });
+    expect(window.webPreferences['preload']).toBeUndefined();
+
+    await logInThroughWindow(app);
+    // The gateway's expired self-signed certificate was accepted by the pin, for the gateway only.
+    const checks = app.state().certificateChecks;
+    expect(checks.length).toBeGreaterThan(0);
+    expect(checks.every((c) => c.fingerprint256 === loadCertificate('gateway').fingerprint256 && c.verdict === 0)).toBe(true);
+
+    const green = await app.until((s) => says('ready')(s) && windowWhere(s, isLoginWindow) === undefined, 'ready, and the login window closed by itself', 30_000);
+    expect(trayOf(green).image).toBe('assets/tray/green-linux.png');
+    await app.until((s) => trayOf(s).tooltip.includes('Account: Paper main (DU1234567)'), 'the tooltip to name the account');
+    expect((await gateway.control().state()).authenticated).toBe(true);
+  });
+
+  it('a click while the session is ready opens the status window instead', async () => {
+    const { app } = await appWithGateway();
+    await app.clickMenu('Log in…');
+    await logInThroughWindow(app);
+    await app.until((s) => says('ready')(s) && windowWhere(s, isLoginWindow) === undefined, 'ready', 30_000);
+    await app.clickTray('click');
+    const shown = await app.until((s) => windowWhere(s, isStatusWindow)?.visible === true, 'the status window');
+    expect(windowWhere(shown, isLoginWindow)).toBeUndefined();
+  });
+});
+
+describe('Accounts ▸ in the tray menu', () => {
+  it('switches the account at the gateway, moves the radio item, and the choice survives a restart', async () => {
+    const userData = tempDir('ibkr-tray-userdata-');
+    // Keep the gateway (and its login) across the restart: it is the app that restarts here.
+    const { app, gateway } = await appWithGateway({ stopGatewayOnQuit: false }, userData);
+    await app.clickMenu('Log in…');
+    await logInThroughWindow(app);
+    const ready = await app.until((s) => says('ready')(s) && menuItem(s, 'Accounts', 'Paper hedge (DU7654321)') !== undefined, 'ready with both accounts', 30_000);
+    expect(menuItem(ready, 'Accounts', 'Paper main (DU1234567)')?.checked).toBe(true);
+
+    await app.clickMenu('Accounts', 'Paper hedge (DU7654321)');
+    const switched = await app.until((s) => menuItem(s, 'Accounts', 'Paper hedge (DU7654321)')?.checked === true && trayOf(s).tooltip.includes('DU7654321'), 'the radio item on the other account');
+    expect(menuItem(switched, 'Accounts', 'Paper main (DU1234567)')?.checked).toBe(false);
+    expect((await gateway.control().state()).selectedAccount).toBe('DU7654321');
+
+    const { code } = await app.quit();
+    expect(code).toBe(0);
+    const again = await launchApp({ userData, env: fakeGatewayEnv() });
+    const back = await again.until((s) => says('ready')(s) && menuItem(s, 'Accounts', 'Paper hedge (DU7654321)')?.checked === true, 'the remembered account after a restart', 30_000);
+    expect(menuItem(back, 'Accounts', 'Paper main (DU1234567)')?.checked).toBe(false);
+  });
+});
+
+describe('another platform takes the session', () => {
+  it('one notification, an amber icon and Take over session; nothing is taken back until the user chooses it', async () => {
+    const { app, gateway } = await appWithGateway();
+    await app.clickMenu('Log in…');
+    await logInThroughWindow(app);
+    await app.until(says('ready'), 'ready', 30_000);
+    const initsBefore = (await gateway.control().requests()).filter((r) => r.path.endsWith('/ssodh/init')).length;
+
+    await gateway.control().competeFromElsewhere();
+    const amber = await app.until((s) => says('competing')(s) && s.notifications.length > 0, 'competing, with a notification', 30_000);
+    expect(trayOf(amber).image).toBe('assets/tray/amber-linux.png');
+    expect(amber.notifications).toHaveLength(1);
+    expect(amber.notifications[0]?.title).toMatch(/elsewhere/);
+    expect(menuItem(amber, 'Take over session')?.enabled).toBe(true);
+    // Fighting back by itself would make both sides flap (gateway-facts §7).
+    expect((await gateway.control().requests()).filter((r) => r.path.endsWith('/ssodh/init')).length).toBe(initsBefore);
+    expect((await gateway.control().state()).competing).toBe(true);
+
+    await app.clickMenu('Take over session');
+    const green = await app.until(says('ready'), 'ready again after taking over', 30_000);
+    expect(trayOf(green).image).toBe('assets/tray/green-linux.png');
+    expect(green.notifications).toHaveLength(1);
+  });
+});

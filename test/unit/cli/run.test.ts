@@ -29,7 +29,7 @@ describe('runCli with a scripted backend', () => {
   it('status prints one line and exits 0 when ready', async () => {
     const backend = fakeBackend([snapshotOf('ready')]);
     const result = await run(['status'], backend);
-    expect(result).toEqual({ code: 0, stdout: 'ready: user123, paper, account DU1234567 (Main) — https://localhost:5000\n', stderr: '' });
+    expect(result).toEqual({ code: 0, stdout: 'ready: user123, paper, account Main (DU1234567) — https://localhost:5000\n', stderr: '' });
     expect(backend.disposed).toBe(1);
   });
 
@@ -99,7 +99,7 @@ describe('runCli with a scripted backend', () => {
 
   it('accounts marks the selected one', async () => {
     const result = await run(['accounts'], fakeBackend([snapshotOf('ready')]));
-    expect(result).toMatchObject({ code: 0, stdout: '* DU1234567 (Main)\n  DU7654321\n' });
+    expect(result).toMatchObject({ code: 0, stdout: '* Main (DU1234567)\n  DU7654321\n' });
   });
 
   it('use switches to a known account (any case)', async () => {
@@ -113,7 +113,7 @@ describe('runCli with a scripted backend', () => {
     const backend = fakeBackend([snapshotOf('ready')]);
     const result = await run(['use', 'U9999999'], backend);
     expect(result.code).toBe(1);
-    expect(result.stderr).toBe('ibkr-tray: unknown account "U9999999": this login has DU1234567 (Main), DU7654321\n');
+    expect(result.stderr).toBe('ibkr-tray: unknown account "U9999999": this login has Main (DU1234567), DU7654321\n');
     expect(backend.selected).toEqual([]);
   });
 

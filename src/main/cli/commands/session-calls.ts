@@ -6,7 +6,7 @@
 import { maskToken } from '../../core/errors.js';
 import type { CommandContext, CommandResult } from '../context.js';
 import { CommandFailure, ExitCode, exitCodeForState } from '../exit-codes.js';
-import { stateWords } from '../status-line.js';
+import { stateWords } from '../../../shared/state-words.js';
 
 /**
  * Log out through the engine, so that "logged out" is remembered in the settings: otherwise the tray

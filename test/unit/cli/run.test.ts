@@ -97,6 +97,21 @@ describe('runCli with a scripted backend', () => {
     expect(result.code).toBe(130);
   });
 
+  it('logout prints "logged out" for a confirmed logout, whatever words the engine chose', async () => {
+    const backend = fakeBackend([snapshotOf('ready')], {}, { 'log-out': { ok: true, message: 'You are now logged out.' } });
+    const result = await run(['logout'], backend);
+    expect(result).toEqual({ code: 0, stdout: 'logged out\n', stderr: '' });
+    expect(backend.dispatched).toEqual([{ type: 'log-out' }]);
+  });
+
+  it('logout says so when the gateway did not confirm, and --json carries confirmed:false', async () => {
+    const unconfirmed = { ok: true, outcome: 'unconfirmed', message: 'Logged out here; the gateway did not confirm (timed out).' } as const;
+    const plain = await run(['logout'], fakeBackend([snapshotOf('ready')], {}, { 'log-out': unconfirmed }));
+    expect(plain).toEqual({ code: 0, stdout: `${unconfirmed.message}\n`, stderr: '' });
+    const json = await run(['--json', 'logout'], fakeBackend([snapshotOf('ready')], {}, { 'log-out': unconfirmed }));
+    expect(JSON.parse(json.stdout)).toEqual({ ok: true, confirmed: false, message: unconfirmed.message });
+  });
+
   it('accounts marks the selected one', async () => {
     const result = await run(['accounts'], fakeBackend([snapshotOf('ready')]));
     expect(result).toMatchObject({ code: 0, stdout: '* Main (DU1234567)\n  DU7654321\n' });

@@ -4,6 +4,7 @@
  * Each prints one line, or with --json the parsed answer minus anything secret.
  */
 import { maskToken } from '../../core/errors.js';
+import { isConfirmed } from '../../../shared/intents.js';
 import type { CommandContext, CommandResult } from '../context.js';
 import { CommandFailure, ExitCode, exitCodeForState } from '../exit-codes.js';
 import { stateWords } from '../../../shared/state-words.js';
@@ -26,8 +27,9 @@ export async function logout(ctx: CommandContext): Promise<CommandResult> {
   }
   const result = await backend.engine.dispatch({ type: 'log-out' });
   if (!result.ok) throw new CommandFailure(ExitCode.notReady, `cannot log out: ${result.reason}`);
-  const confirmed = result.message === undefined || result.message === 'Logged out.';
-  ctx.out.result(confirmed ? 'logged out' : result.message!, { ok: true, message: result.message ?? 'Logged out.' });
+  const confirmed = isConfirmed(result);
+  const message = result.message ?? 'Logged out.';
+  ctx.out.result(confirmed ? 'logged out' : message, { ok: true, confirmed, message });
   return ExitCode.ok;
 }
 

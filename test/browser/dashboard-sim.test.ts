@@ -172,11 +172,11 @@ describe('the dashboard against the simulator', () => {
     await sim.control.clearRequests();
     const cookie = (await context.cookies()).map((c) => `${c.name}=${c.value}`).join('; ');
     const host = `127.0.0.1:${dashboard.port}`;
-    expect(await call(WebRoutes.snapshot, { host, cookie })).toBe(200);
-    expect(await call(WebRoutes.snapshot, { host })).toBe(401);
-    expect(await call(WebRoutes.snapshot, { host: `rebound.example:${dashboard.port}`, cookie })).toBe(403);
+    expect(await call(WebRoutes.getSnapshot.path, { host, cookie })).toBe(200);
+    expect(await call(WebRoutes.getSnapshot.path, { host })).toBe(401);
+    expect(await call(WebRoutes.getSnapshot.path, { host: `rebound.example:${dashboard.port}`, cookie })).toBe(403);
     const logOut = JSON.stringify({ type: 'log-out' });
-    expect(await call(WebRoutes.intent, { host, cookie, origin: 'http://evil.example', 'content-type': 'application/json' }, 'POST', logOut)).toBe(403);
+    expect(await call(WebRoutes.send.path, { host, cookie, origin: 'http://evil.example', 'content-type': 'application/json' }, 'POST', logOut)).toBe(403);
 
     // A page on another origin of the same site gets the SameSite cookie sent along: the Origin check
     // is what stops it.
@@ -185,7 +185,7 @@ describe('the dashboard against the simulator', () => {
     await other.evaluate(async (target) => {
       await fetch(target, { method: 'POST', mode: 'no-cors', credentials: 'include', headers: { 'content-type': 'text/plain' }, body: JSON.stringify({ type: 'log-out' }) }).catch(() => undefined);
       await fetch(target, { method: 'POST', credentials: 'include', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ type: 'log-out' }) }).catch(() => undefined);
-    }, `http://${host}${WebRoutes.intent}`);
+    }, `http://${host}${WebRoutes.send.path}`);
     await other.close();
 
     // A browser without the cookie sees a refusal, not the page.

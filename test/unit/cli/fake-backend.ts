@@ -2,38 +2,7 @@
 import type { CliBackend, SeedAuthentication } from '../../../src/main/cli/backend.js';
 import type { EngineHandle } from '../../../src/main/core/engine.js';
 import type { Intent, IntentResult, IntentType } from '../../../src/shared/intents.js';
-import type { AppSnapshot, SessionKind } from '../../../src/shared/snapshot.js';
-
-export function snapshotOf(state: SessionKind, extra: Partial<AppSnapshot> = {}): AppSnapshot {
-  return {
-    seq: 1,
-    at: Date.UTC(2026, 0, 5, 9, 30),
-    state,
-    tone: 'ok',
-    reason: state === 'ready' ? 'Logged in.' : `The session is ${state}.`,
-    authenticated: state === 'ready',
-    connected: state === 'ready',
-    competing: state === 'competing',
-    accounts: [
-      { id: 'DU1234567', alias: 'Main' },
-      { id: 'DU7654321', alias: null },
-    ],
-    selectedAccount: 'DU1234567',
-    username: 'user123',
-    paper: true,
-    serverName: null,
-    lastTickleAt: null,
-    ssoExpiresAt: null,
-    nextResetAt: null,
-    keepaliveFailingSince: null,
-    rateLimitedUntil: null,
-    gateway: { url: 'https://localhost:5000', port: 5000, folder: null, running: true, pid: null, startedByUs: false, fingerprint: null },
-    actions: { logIn: false, cancelLogin: false, logOut: true, takeOver: false, retry: false, startGateway: false, stopGateway: false, selectAccount: true, refresh: true },
-    notices: [],
-    preferences: { startAtLogin: false, notifications: true, startGatewayWithApp: true, stopGatewayOnQuit: false },
-    ...extra,
-  };
-}
+import type { AppSnapshot } from '../../../src/shared/snapshot.js';
 
 export interface FakeBackend extends CliBackend {
   checks: number;

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import type { CliBackend } from '../../../src/main/cli/backend.js';
 import { runCli } from '../../../src/main/cli/run.js';
 import { GatewayError } from '../../../src/main/core/errors.js';
-import { fakeBackend, snapshotOf } from './fake-backend.js';
+import { snapshotOf } from '../../fixtures/snapshots.js';
+import { fakeBackend } from './fake-backend.js';
 
 function capture(isTTY = false) {
   const chunks: string[] = [];
@@ -29,7 +30,7 @@ describe('runCli with a scripted backend', () => {
   it('status prints one line and exits 0 when ready', async () => {
     const backend = fakeBackend([snapshotOf('ready')]);
     const result = await run(['status'], backend);
-    expect(result).toEqual({ code: 0, stdout: 'ready: user123, paper, account Main (DU1234567) — https://localhost:5000\n', stderr: '' });
+    expect(result).toEqual({ code: 0, stdout: 'ready: user123, paper, account Paper main (DU1234567) — https://localhost:5000\n', stderr: '' });
     expect(backend.disposed).toBe(1);
   });
 
@@ -40,10 +41,10 @@ describe('runCli with a scripted backend', () => {
   });
 
   it('status --json prints the snapshot with gatewayUrl as the only stdout', async () => {
-    const result = await run(['status', '--json'], fakeBackend([snapshotOf('login-required')]));
+    const snapshot = snapshotOf('login-required');
+    const result = await run(['status', '--json'], fakeBackend([snapshot]));
     expect(result.code).toBe(2);
-    const doc = JSON.parse(result.stdout) as Record<string, unknown>;
-    expect(doc).toMatchObject({ state: 'login-required', authenticated: false, gatewayUrl: 'https://localhost:5000', accounts: [{ id: 'DU1234567', alias: 'Main' }, { id: 'DU7654321', alias: null }] });
+    expect(JSON.parse(result.stdout)).toEqual({ ...snapshot, gatewayUrl: 'https://localhost:5000' });
   });
 
   it('a changed certificate exits 6 with one line and no stack; --json still gives one document', async () => {
@@ -114,7 +115,7 @@ describe('runCli with a scripted backend', () => {
 
   it('accounts marks the selected one', async () => {
     const result = await run(['accounts'], fakeBackend([snapshotOf('ready')]));
-    expect(result).toMatchObject({ code: 0, stdout: '* Main (DU1234567)\n  DU7654321\n' });
+    expect(result).toMatchObject({ code: 0, stdout: '* Paper main (DU1234567)\n  DU7654321\n' });
   });
 
   it('use switches to a known account (any case)', async () => {
@@ -128,7 +129,7 @@ describe('runCli with a scripted backend', () => {
     const backend = fakeBackend([snapshotOf('ready')]);
     const result = await run(['use', 'U9999999'], backend);
     expect(result.code).toBe(1);
-    expect(result.stderr).toBe('ibkr-tray: unknown account "U9999999": this login has Main (DU1234567), DU7654321\n');
+    expect(result.stderr).toBe('ibkr-tray: unknown account "U9999999": this login has Paper main (DU1234567), DU7654321\n');
     expect(backend.selected).toEqual([]);
   });
 

@@ -181,7 +181,7 @@ describe('startDashboard', () => {
           received.push(chunk);
           const text = received.join('');
           if (text.includes('event: snapshot') && engine.listenerCount().snapshot === 1 && !text.includes('"seq":99')) {
-            engine.push({ seq: 99, state: 'login-required' });
+            engine.show('login-required', { seq: 99 });
             engine.pushLog('Server listen failed');
           }
           if (text.includes('"seq":99') && text.includes('Server listen failed')) {

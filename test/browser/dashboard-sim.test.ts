@@ -14,7 +14,8 @@ import { createEngine, type EngineHandle } from '../../src/main/core/engine.js';
 import { startDashboard, type Dashboard } from '../../src/main/web/dashboard.js';
 import { WebRoutes } from '../../src/shared/routes.js';
 import { startSimulator, type Simulator } from '../sim/index.js';
-import { buildPage, eventually, launchChromium, screenshots } from './chromium.js';
+import { until } from '../sim/until.js';
+import { buildPage, launchChromium, screenshots } from './chromium.js';
 
 let sim: Simulator;
 let engine: EngineHandle;
@@ -131,7 +132,7 @@ describe('the dashboard against the simulator', () => {
     ]);
     await sim.control.clearRequests();
     await page.selectOption('#account', 'DU7654321');
-    await eventually(async () => (await sim.control.state()).selectedAccount === 'DU7654321', 10_000, 'the simulator to select DU7654321');
+    await until('the simulator to select DU7654321', async () => (await sim.control.state()).selectedAccount === 'DU7654321', 10_000);
     expect(sim.requests.some((r) => r.method === 'POST' && r.path === '/v1/api/iserver/account' && r.status === 200)).toBe(true);
     await page.waitForFunction(() => (document.querySelector('#account') as HTMLSelectElement | null)?.value === 'DU7654321');
   });
@@ -164,7 +165,7 @@ describe('the dashboard against the simulator', () => {
     // (reauthenticate) before the form is even filled: no waiting state to insist on here.
     await logInThroughSecondTab({ expectWaiting: false });
     await badge('Ready');
-    await eventually(async () => (await sim.control.state()).authenticated, 10_000, 'the simulator to be authenticated');
+    await until('the simulator to be authenticated', async () => (await sim.control.state()).authenticated, 10_000);
   });
 
   it('refuses calls without the token, under a foreign Host, or from a foreign Origin', async () => {

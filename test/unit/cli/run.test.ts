@@ -93,8 +93,15 @@ describe('runCli with a scripted backend', () => {
 
   it('Ctrl-C during a wait ends it with 130', async () => {
     const stop = new AbortController();
-    setTimeout(() => stop.abort(), 100);
-    const result = await run(['wait', '--interval', '0.05', '--timeout', '30'], fakeBackend([snapshotOf('login-required')]), { stop: stop.signal });
+    const backend = fakeBackend([snapshotOf('login-required')]);
+    const check = backend.check.bind(backend);
+    // The user presses Ctrl-C once the wait has begun (its first check), not after some sleep.
+    backend.check = () => {
+      const answer = check();
+      stop.abort();
+      return answer;
+    };
+    const result = await run(['wait', '--interval', '0.05', '--timeout', '30'], backend, { stop: stop.signal });
     expect(result.code).toBe(130);
   });
 

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDashboard, type Dashboard } from '../../../src/main/web/dashboard.js';
 import { WebEventsPath, WebRoutes } from '../../../src/shared/api.js';
+import { until } from '../../sim/until.js';
 import { createFakeEngine, type FakeEngine } from './fake-engine.js';
 
 interface Answer {
@@ -197,8 +198,7 @@ describe('startDashboard', () => {
     const text = received.join('');
     expect(text).toMatch(/event: snapshot\ndata: \{.*"state":"login-required"/);
     expect(text).toMatch(/event: log\ndata: \[.*Server listen failed/);
-    const deadline = Date.now() + 5000;
-    while (engine.listenerCount().snapshot !== 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    await until('the stream to unsubscribe', () => engine.listenerCount().snapshot === 0, 5000);
     expect(engine.listenerCount()).toEqual({ snapshot: 0, log: 0 });
   });
 });

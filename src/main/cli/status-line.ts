@@ -4,13 +4,15 @@
  */
 import type { AppSnapshot } from '../../shared/snapshot.js';
 import { accountLabel, accountLabelOf, stateWords } from '../../shared/state-words.js';
+import { tradingMode } from '../../shared/trading-mode.js';
 
 /** `ready: user123, paper, account Main (DU1234567) — https://localhost:5000` or `login required: <reason> — …`. */
 export function statusLine(snapshot: AppSnapshot): string {
   const parts: string[] = [];
   if (snapshot.state === 'ready') {
     if (snapshot.username) parts.push(snapshot.username);
-    if (snapshot.paper !== null) parts.push(snapshot.paper ? 'paper' : 'live');
+    const mode = tradingMode(snapshot.paper);
+    if (mode !== null) parts.push(mode);
     if (snapshot.selectedAccount) parts.push(`account ${accountLabelOf(snapshot.accounts, snapshot.selectedAccount)}`);
   }
   // A ready session needs no reason ("Ready: logged in." would only repeat the state).

@@ -3,8 +3,8 @@
  * by server-sent events. The access token rides in the HttpOnly cookie the server set on the first
  * visit, so this code never sees it; every request stays on the page's own origin (CSP connect-src 'self').
  */
-import type { LogLine, RendererApi } from '../shared/api.js';
-import { WebRoutes } from '../shared/routes.js';
+import type { LogLine, RendererApi, WebEventPayloads, WebRouteBody, WebRouteResult } from '../shared/api.js';
+import { WebEvents, WebEventsPath, WebRoutes, type WebEvent, type WebRoute } from '../shared/routes.js';
 import type { IntentResult } from '../shared/intents.js';
 import type { AppSnapshot } from '../shared/snapshot.js';
 
@@ -30,32 +30,47 @@ const REOPEN_FIRST_MS = 1_000;
 const REOPEN_MAX_MS = 30_000;
 const REOPEN_ATTEMPTS = 130;
 
-async function request<T>(path: string, init: RequestInit = {}): Promise<T> {
+/** The dashboard's words for a refusal ({ok:false, reason}), or its status when it gave none. */
+async function refusalReason(response: Response): Promise<string> {
+  const body: unknown = await response.json().catch(() => null);
+  const reason = typeof body === 'object' && body !== null && 'reason' in body ? body.reason : null;
+  return typeof reason === 'string' ? reason : `The dashboard answered ${response.status}.`;
+}
+
+/**
+ * Call one web route of the contract: method and path from WebRoutes, body and answer typed by
+ * api.ts. The answer is taken as typed without parsing it again, as the Electron page takes main's
+ * answers over IPC: the page trusts its own dashboard (same build, same origin), and the dashboard
+ * parses everything the page sends.
+ */
+async function call<R extends WebRoute>(route: R, ...body: WebRouteBody<R> extends undefined ? [] : [WebRouteBody<R>]): Promise<WebRouteResult<R>> {
+  const { method, path } = WebRoutes[route];
   const response = await fetch(path, {
-    ...init,
+    method,
     credentials: 'same-origin',
     cache: 'no-store',
     signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+    ...(body.length > 0 ? { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body[0]) } : {}),
   });
-  if (!response.ok) {
-    // The dashboard answers refusals as {ok:false, reason}; show its words when there are some.
-    const body = (await response.json().catch(() => null)) as { reason?: unknown } | null;
-    const reason = typeof body?.reason === 'string' ? body.reason : `The dashboard answered ${response.status}.`;
-    throw new Error(reason);
-  }
-  return (await response.json()) as T;
+  if (!response.ok) throw new Error(await refusalReason(response));
+  return response.json();
 }
 
-async function post(path: string, body: unknown): Promise<IntentResult> {
+/** A route answering an IntentResult: a failed request becomes a refusal the page shows, never a throw. */
+async function intentCall<R extends 'send' | 'chooseGatewayFolder'>(route: R, ...body: WebRouteBody<R> extends undefined ? [] : [WebRouteBody<R>]): Promise<IntentResult> {
   try {
-    return await request<IntentResult>(path, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-    });
+    return await call(route, ...body);
   } catch (error) {
     return { ok: false, reason: error instanceof Error ? error.message : String(error) };
   }
+}
+
+/** Follow one server-sent event of the contract; its data is the push channel's payload (JSON). */
+function follow<E extends WebEvent>(source: EventSource, event: E, deliver: (payload: WebEventPayloads[E]) => void): void {
+  source.addEventListener(event, (message) => {
+    // Same trust as `call`: the stream comes from the page's own dashboard.
+    if (message instanceof MessageEvent && typeof message.data === 'string') deliver(JSON.parse(message.data));
+  });
 }
 
 /** One listener set per push kind, fed by a single EventSource opened on first subscription. */
@@ -71,14 +86,12 @@ export function createWebBridge(): WebBridge {
 
   const ensureSource = (): void => {
     if (source !== null) return;
-    const opened = new EventSource(WebRoutes.events);
+    const opened = new EventSource(WebEventsPath);
     source = opened;
-    opened.addEventListener('snapshot', (event) => {
-      const snapshot = JSON.parse((event as MessageEvent<string>).data) as AppSnapshot;
+    follow(opened, WebEvents.snapshot, (snapshot) => {
       for (const listener of snapshotListeners) listener(snapshot);
     });
-    opened.addEventListener('log', (event) => {
-      const lines = JSON.parse((event as MessageEvent<string>).data) as LogLine[];
+    follow(opened, WebEvents.log, (lines) => {
       for (const listener of logListeners) listener(lines);
     });
     opened.addEventListener('open', () => {
@@ -98,7 +111,7 @@ export function createWebBridge(): WebBridge {
 
   /** After EventSource gave up: a refusal means a new dashboard (new token), else try again later. */
   const reopenOrGiveUp = async (): Promise<void> => {
-    const status = await fetch(WebRoutes.snapshot, { credentials: 'same-origin', cache: 'no-store', signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) }).then(
+    const status = await fetch(WebRoutes.getSnapshot.path, { credentials: 'same-origin', cache: 'no-store', signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) }).then(
       (response) => response.status,
       () => null,
     );
@@ -121,15 +134,15 @@ export function createWebBridge(): WebBridge {
   };
 
   return {
-    getSnapshot: () => request<AppSnapshot>(WebRoutes.snapshot),
+    getSnapshot: () => call('getSnapshot'),
     onSnapshot: (listener) => subscribe(snapshotListeners, listener),
-    send: (intent) => post(WebRoutes.intent, intent),
-    getLog: () => request<LogLine[]>(WebRoutes.log),
+    send: (intent) => intentCall('send', intent),
+    getLog: () => call('getLog'),
     onLog: (listener) => subscribe(logListeners, listener),
     chooseGatewayFolder: (typedPath) =>
       typedPath === undefined || typedPath.trim() === ''
         ? Promise.resolve({ ok: false, reason: 'Type the path of the gateway folder (the one that contains bin/ and root/).' })
-        : post(WebRoutes.folder, { folder: typedPath.trim() }),
+        : intentCall('chooseGatewayFolder', { folder: typedPath.trim() }),
     onConnection: (listener) => subscribe(connectionListeners, listener),
   };
 }

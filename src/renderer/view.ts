@@ -4,6 +4,7 @@
  */
 import type { AppSnapshot, Notice, Preferences, Tone } from '../shared/snapshot.js';
 import { accountLabel, stateTitle } from '../shared/state-words.js';
+import { tradingMode } from '../shared/trading-mode.js';
 
 /** IBKR's Web API documentation page, which links the Client Portal Gateway download (clientportal.gw.zip). */
 export const GATEWAY_DOWNLOAD_URL = 'https://www.interactivebrokers.com/campus/ibkr-api-page/cpapi-v1/';
@@ -144,7 +145,8 @@ const PREFERENCE_LABELS: ReadonlyArray<{ readonly key: keyof Preferences; readon
 /** Build the view model of one snapshot at time `now` (epoch ms; relative times depend on it). */
 export function viewOf(s: AppSnapshot, now: number, shell: Shell = 'web'): ViewModel {
   const options = s.accounts.map((a) => ({ value: a.id, label: accountLabel(a) }));
-  const paper = s.paper === null ? null : s.paper ? 'Paper' : 'Live';
+  const mode = tradingMode(s.paper);
+  const paper = mode === null ? null : mode === 'paper' ? 'Paper' : 'Live';
   const identity = s.username === null ? null : paper === null ? s.username : `${s.username} · ${paper}`;
   const keepaliveFailing = s.keepaliveFailingSince !== null;
   const keepalive = keepaliveFailing

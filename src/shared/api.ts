@@ -6,9 +6,9 @@
 import { z } from 'zod';
 import { IntentSchema, type Intent, type IntentResult } from './intents.js';
 import type { AppSnapshot } from './snapshot.js';
-import { Channels } from './routes.js';
+import { Channels, type WebEvent, type WebRoute } from './routes.js';
 
-export { Channels, WebRoutes, type Channel } from './routes.js';
+export { Channels, WebEvents, WebEventsPath, WebRoutes, type Channel, type WebEvent, type WebRoute } from './routes.js';
 
 /** One line of the gateway's own output (stdout/stderr of run.sh), as the supervisor kept it. */
 export interface LogLine {
@@ -57,3 +57,30 @@ export interface ChannelResults {
   [Channels.getLog]: readonly LogLine[];
   [Channels.chooseGatewayFolder]: IntentResult;
 }
+
+/**
+ * What each web route reads from its request body, parsed by the dashboard before any handler runs:
+ * nothing for a GET, an Intent for `send`, the typed folder for `chooseGatewayFolder` (in the browser
+ * there is no native dialog, so the path is required here).
+ */
+export const WebRouteBodies = {
+  getSnapshot: null,
+  getLog: null,
+  send: IntentSchema,
+  chooseGatewayFolder: z.object({ folder: z.string().trim().min(1, 'type the gateway folder').max(4096) }),
+} as const satisfies { readonly [R in WebRoute]: z.ZodType | null };
+
+/** The body a web route takes, as the page sends it (undefined for a GET). */
+export type WebRouteBody<R extends WebRoute> = (typeof WebRouteBodies)[R] extends z.ZodType ? z.input<(typeof WebRouteBodies)[R]> : undefined;
+/** The body after the dashboard parsed it, as its handler receives it. */
+export type ParsedWebRouteBody<R extends WebRoute> = (typeof WebRouteBodies)[R] extends z.ZodType ? z.output<(typeof WebRouteBodies)[R]> : undefined;
+/** What a web route answers: exactly what its IPC channel answers. */
+export type WebRouteResult<R extends WebRoute> = ChannelResults[(typeof Channels)[R]];
+/** What each server-sent event carries: exactly what its push channel carries. */
+export interface WebEventPayloads {
+  snapshot: AppSnapshot;
+  log: readonly LogLine[];
+}
+// Compile-time check: every web event has a payload type and nothing more.
+const _eventsMatch: [WebEvent] extends [keyof WebEventPayloads] ? ([keyof WebEventPayloads] extends [WebEvent] ? true : never) : never = true;
+void _eventsMatch;

@@ -33,5 +33,19 @@ export const IntentSchema = z.discriminatedUnion('type', [
 export type Intent = z.infer<typeof IntentSchema>;
 export type IntentType = Intent['type'];
 
+/**
+ * How a carried-out intent ended, for programs (exit codes, `--json`): `done` when it was carried out
+ * and confirmed; `unconfirmed` when it took effect here but the gateway did not confirm it (a logout
+ * whose request failed). Absent means `done`. `message` is for people only: never match on it.
+ */
+export type IntentOutcome = 'done' | 'unconfirmed';
+
 /** The answer to an intent: done, or refused with a reason the user can act on. */
-export type IntentResult = { readonly ok: true; readonly message?: string } | { readonly ok: false; readonly reason: string };
+export type IntentResult =
+  | { readonly ok: true; readonly outcome?: IntentOutcome; readonly message?: string }
+  | { readonly ok: false; readonly reason: string };
+
+/** Whether a successful intent was confirmed (an absent outcome is `done`). */
+export function isConfirmed(result: IntentResult & { readonly ok: true }): boolean {
+  return (result.outcome ?? 'done') === 'done';
+}

@@ -14,11 +14,20 @@ export const Channels = {
 } as const;
 export type Channel = (typeof Channels)[keyof typeof Channels];
 
-/** Web dashboard routes (same shapes as the channels; the token rides in a cookie or header). */
+/**
+ * The HTTP side of the same contract, for the web dashboard: one route per invoke channel (keyed by the
+ * channel's name, answering what the channel answers, see ChannelResults), and one server-sent event
+ * stream carrying the push channels. The body schemas are in api.ts (zod stays out of the page).
+ */
 export const WebRoutes = {
-  snapshot: '/api/snapshot',
-  events: '/api/events',
-  intent: '/api/intent',
-  log: '/api/log',
-  folder: '/api/folder',
-} as const;
+  getSnapshot: { method: 'GET', path: '/api/snapshot' },
+  getLog: { method: 'GET', path: '/api/log' },
+  send: { method: 'POST', path: '/api/intent' },
+  chooseGatewayFolder: { method: 'POST', path: '/api/folder' },
+} as const satisfies { readonly [K in keyof typeof Channels]?: { readonly method: 'GET' | 'POST'; readonly path: `/api/${string}` } };
+export type WebRoute = keyof typeof WebRoutes;
+
+/** The server-sent event stream; each event is named after the push channel it carries. */
+export const WebEventsPath = '/api/events';
+export const WebEvents = { snapshot: 'snapshot', log: 'log' } as const satisfies { readonly [K in keyof typeof Channels]?: K };
+export type WebEvent = keyof typeof WebEvents;

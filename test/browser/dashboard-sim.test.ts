@@ -14,7 +14,8 @@ import { createEngine, type EngineHandle } from '../../src/main/core/engine.js';
 import { startDashboard, type Dashboard } from '../../src/main/web/dashboard.js';
 import { WebRoutes } from '../../src/shared/routes.js';
 import { startSimulator, type Simulator } from '../sim/index.js';
-import { buildPage, eventually, launchChromium, screenshots } from './chromium.js';
+import { until } from '../sim/until.js';
+import { buildPage, launchChromium, screenshots } from './chromium.js';
 
 let sim: Simulator;
 let engine: EngineHandle;
@@ -131,7 +132,7 @@ describe('the dashboard against the simulator', () => {
     ]);
     await sim.control.clearRequests();
     await page.selectOption('#account', 'DU7654321');
-    await eventually(async () => (await sim.control.state()).selectedAccount === 'DU7654321', 10_000, 'the simulator to select DU7654321');
+    await until('the simulator to select DU7654321', async () => (await sim.control.state()).selectedAccount === 'DU7654321', 10_000);
     expect(sim.requests.some((r) => r.method === 'POST' && r.path === '/v1/api/iserver/account' && r.status === 200)).toBe(true);
     await page.waitForFunction(() => (document.querySelector('#account') as HTMLSelectElement | null)?.value === 'DU7654321');
   });
@@ -164,7 +165,7 @@ describe('the dashboard against the simulator', () => {
     // (reauthenticate) before the form is even filled: no waiting state to insist on here.
     await logInThroughSecondTab({ expectWaiting: false });
     await badge('Ready');
-    await eventually(async () => (await sim.control.state()).authenticated, 10_000, 'the simulator to be authenticated');
+    await until('the simulator to be authenticated', async () => (await sim.control.state()).authenticated, 10_000);
   });
 
   it('refuses calls without the token, under a foreign Host, or from a foreign Origin', async () => {
@@ -172,11 +173,11 @@ describe('the dashboard against the simulator', () => {
     await sim.control.clearRequests();
     const cookie = (await context.cookies()).map((c) => `${c.name}=${c.value}`).join('; ');
     const host = `127.0.0.1:${dashboard.port}`;
-    expect(await call(WebRoutes.snapshot, { host, cookie })).toBe(200);
-    expect(await call(WebRoutes.snapshot, { host })).toBe(401);
-    expect(await call(WebRoutes.snapshot, { host: `rebound.example:${dashboard.port}`, cookie })).toBe(403);
+    expect(await call(WebRoutes.getSnapshot.path, { host, cookie })).toBe(200);
+    expect(await call(WebRoutes.getSnapshot.path, { host })).toBe(401);
+    expect(await call(WebRoutes.getSnapshot.path, { host: `rebound.example:${dashboard.port}`, cookie })).toBe(403);
     const logOut = JSON.stringify({ type: 'log-out' });
-    expect(await call(WebRoutes.intent, { host, cookie, origin: 'http://evil.example', 'content-type': 'application/json' }, 'POST', logOut)).toBe(403);
+    expect(await call(WebRoutes.send.path, { host, cookie, origin: 'http://evil.example', 'content-type': 'application/json' }, 'POST', logOut)).toBe(403);
 
     // A page on another origin of the same site gets the SameSite cookie sent along: the Origin check
     // is what stops it.
@@ -185,7 +186,7 @@ describe('the dashboard against the simulator', () => {
     await other.evaluate(async (target) => {
       await fetch(target, { method: 'POST', mode: 'no-cors', credentials: 'include', headers: { 'content-type': 'text/plain' }, body: JSON.stringify({ type: 'log-out' }) }).catch(() => undefined);
       await fetch(target, { method: 'POST', credentials: 'include', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ type: 'log-out' }) }).catch(() => undefined);
-    }, `http://${host}${WebRoutes.intent}`);
+    }, `http://${host}${WebRoutes.send.path}`);
     await other.close();
 
     // A browser without the cookie sees a refusal, not the page.

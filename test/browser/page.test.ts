@@ -7,45 +7,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { startDashboard, type Dashboard } from '../../src/main/web/dashboard.js';
 import { SESSION_KINDS, type AppSnapshot, type SessionKind } from '../../src/shared/snapshot.js';
-import { createFakeEngine, snapshotOf, type FakeEngine } from '../unit/web/fake-engine.js';
+import { FIXTURE_PREFERENCES, snapshotOf, type FixtureOptions } from '../fixtures/snapshots.js';
+import { createFakeEngine, type FakeEngine } from '../unit/web/fake-engine.js';
 import { buildPage, launchChromium, screenshots } from './chromium.js';
 
-const none = { logIn: false, cancelLogin: false, logOut: false, takeOver: false, retry: false, startGateway: false, stopGateway: false, selectAccount: false, refresh: false };
-
-/** A believable snapshot for each state, as the engine would send it. */
-function sceneOf(state: SessionKind): Partial<AppSnapshot> {
-  const now = Date.now();
-  const stoppedGateway = { ...snapshotOf().gateway, running: false, pid: null };
-  const loggedOut = { username: null, paper: null, accounts: [], selectedAccount: null, lastTickleAt: null, ssoExpiresAt: null, nextResetAt: null };
-  switch (state) {
-    case 'stopped':
-      return { state, reason: 'The gateway is not running. Start it to log in.', gateway: stoppedGateway, ...loggedOut, actions: { ...none, startGateway: true } };
-    case 'starting':
-      return { state, reason: 'Starting the gateway (waiting for port 5000)…', ...loggedOut, actions: { ...none, stopGateway: true } };
-    case 'failed':
-      return {
-        state,
-        reason: 'Port 5000 is already in use by another program: stop it or choose another port.',
-        gateway: stoppedGateway,
-        ...loggedOut,
-        actions: { ...none, retry: true, startGateway: true },
-      };
-    case 'not-responding':
-      return { state, reason: 'The gateway does not answer (IBKR unreachable?). Retrying in 30 s.', keepaliveFailingSince: now - 95_000, actions: { ...none, retry: true, stopGateway: true } };
-    case 'login-required':
-      return { state, reason: 'Log in to IBKR in the browser to start the session.', ...loggedOut, actions: { ...none, logIn: true, stopGateway: true } };
-    case 'logging-in':
-      return { state, reason: 'Waiting for you to finish logging in on the gateway page…', ...loggedOut, actions: { ...none, cancelLogin: true, stopGateway: true } };
-    case 'brokerage-starting':
-      return { state, reason: 'Logged in; starting the brokerage session…', accounts: [], selectedAccount: null, actions: { ...none, logOut: true, stopGateway: true } };
-    case 'ready':
-      return { state, reason: 'Logged in; the session is kept alive.', actions: { ...none, logOut: true, stopGateway: true, selectAccount: true, refresh: true } };
-    case 'competing':
-      return { state, reason: 'Your session is in use elsewhere (TWS or IBKR Mobile). Take it over here?', actions: { ...none, takeOver: true, logOut: true, stopGateway: true } };
-    case 'rate-limited':
-      return { state, reason: 'IBKR asked us to slow down; nothing is sent for a while.', rateLimitedUntil: now + 9 * 60_000, actions: { ...none, stopGateway: true } };
-  }
-}
+/** Snapshots are the core's own (test/fixtures/snapshots.ts), for a session begun when this file started. */
+const sessionStart = Date.now();
 
 let browser: Browser;
 let context: BrowserContext;
@@ -55,10 +22,9 @@ let dashboard: Dashboard;
 let removePage: () => void;
 let rendererDir: string;
 
-async function showState(state: SessionKind, extra: Partial<AppSnapshot> = {}): Promise<AppSnapshot> {
+async function showState(state: SessionKind, extra: Partial<AppSnapshot> = {}, world: FixtureOptions['world'] = 'supervised'): Promise<AppSnapshot> {
   // A whole snapshot each time (not a change over the last one), with the engine's next seq.
-  const { seq: _seq, ...whole } = snapshotOf({ ...sceneOf(state), ...extra });
-  const snapshot = engine.push(whole);
+  const snapshot = engine.show(state, extra, { start: sessionStart, world });
   await page.waitForFunction((seq) => document.body.dataset['seq'] === String(seq), snapshot.seq);
   return snapshot;
 }
@@ -67,7 +33,7 @@ beforeAll(async () => {
   const built = await buildPage();
   removePage = built.remove;
   rendererDir = built.dir;
-  engine = createFakeEngine(snapshotOf({ seq: 1, ...sceneOf('login-required') }));
+  engine = createFakeEngine(snapshotOf('login-required', { seq: 1 }, { start: sessionStart }));
   dashboard = await startDashboard({ engine, rendererDir: built.dir });
   browser = await launchChromium();
   context = await browser.newContext({ viewport: { width: 380, height: 560 } });
@@ -119,7 +85,7 @@ describe('the page in a browser', () => {
       const label = document.querySelector('#state-label');
       new MutationObserver(() => seen.push(label?.textContent ?? '')).observe(label as Node, { childList: true, characterData: true, subtree: true });
     });
-    engine.push({ ...sceneOf('stopped'), seq: shown.seq - 1 });
+    engine.push({ ...snapshotOf('stopped', {}, { start: sessionStart }), seq: shown.seq - 1 });
     // Pushes arrive in order on one stream: once this newer one is drawn, the stale one was handled.
     await showState('competing');
     expect(await page.evaluate(() => (window as unknown as { seenLabels: string[] }).seenLabels)).toEqual(['Session in use elsewhere']);
@@ -135,7 +101,7 @@ describe('the page in a browser', () => {
   });
 
   it('changes a setting from its checkbox', async () => {
-    await showState('ready');
+    await showState('ready', { preferences: { ...FIXTURE_PREFERENCES, stopGatewayOnQuit: false } });
     engine.intents.length = 0;
     expect(await page.isChecked('#pref-stopGatewayOnQuit')).toBe(false);
     // Like the engine: the setting changes, and a snapshot says so (the page draws the snapshot).
@@ -160,7 +126,7 @@ describe('the page in a browser', () => {
 
   it('opens the gateway login page in a new tab on Log in (a headless engine cannot)', async () => {
     const loginUrl = `http://127.0.0.1:${dashboard.port}/stand-in-for-the-gateway-login`;
-    await showState('login-required', { gateway: { ...snapshotOf().gateway, url: loginUrl } });
+    await showState('login-required', { gateway: { ...snapshotOf('login-required').gateway, url: loginUrl } });
     engine.intents.length = 0;
     const [popup] = await Promise.all([context.waitForEvent('page'), page.click('#log-in')]);
     await popup.waitForLoadState();
@@ -170,7 +136,7 @@ describe('the page in a browser', () => {
   });
 
   it('walks a first run through setup: where to get the gateway, Java, and the folder', async () => {
-    await showState('stopped', { gateway: { ...snapshotOf().gateway, folder: null, running: false, pid: null } });
+    await showState('stopped', {}, 'no-folder');
     expect(await page.isVisible('#setup')).toBe(true);
     const text = await page.textContent('#setup');
     expect(text).toMatch(/Java 8/);

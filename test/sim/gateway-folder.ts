@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import type { SimControl } from './api.js';
 import { controlClient } from './control-http.js';
 import { loadCertificate } from './tls.js';
+import { until } from './until.js';
 
 const simDir = fileURLToPath(new URL('.', import.meta.url)).replace(/\/$/, '');
 const sourceFolder = join(simDir, 'clientportal.gw');
@@ -116,21 +117,30 @@ export async function startGatewayFolder(options: StartGatewayFolderOptions = {}
     const killer = setTimeout(() => signal('SIGKILL'), 3000);
     await exited;
     // bash may be gone before its child: wait for the group to empty (bounded).
-    for (let i = 0; i < 50 && groupAlive(pid); i++) await new Promise((r) => setTimeout(r, 100));
+    await until('the process group to empty', () => !groupAlive(pid), 5_000, 100).catch(() => undefined); // SIGKILL follows
     clearTimeout(killer);
     signal('SIGKILL');
     await copy?.cleanup();
   };
-  const deadline = Date.now() + (options.timeoutMs ?? 20_000);
-  let controlUrl: string | null = null;
-  while (!controlUrl) {
-    controlUrl = /^control: (http:\/\/127\.0\.0\.1:\d+)$/m.exec(out)?.[1] ?? null;
-    if (controlUrl) break;
-    if (Date.now() > deadline || child.exitCode !== null) {
-      await stop();
-      throw new Error(`fake gateway did not start: ${out}\n${err}`);
-    }
-    await new Promise((r) => setTimeout(r, 25));
+  // Wait for the control line itself (a stdout event), for the process to end, or for the limit.
+  const controlUrl = await new Promise<string | null>((resolve) => {
+    const look = (): void => {
+      const found = /^control: (http:\/\/127\.0\.0\.1:\d+)$/m.exec(out)?.[1];
+      if (found !== undefined) finish(found);
+    };
+    const timer = setTimeout(() => finish(null), options.timeoutMs ?? 20_000);
+    const finish = (url: string | null): void => {
+      clearTimeout(timer);
+      child.stdout.off('data', look);
+      resolve(url);
+    };
+    child.stdout.on('data', look);
+    void exited.then(() => finish(null));
+    look();
+  });
+  if (controlUrl === null) {
+    await stop();
+    throw new Error(`fake gateway did not start: ${out}\n${err}`);
   }
   return {
     dir,

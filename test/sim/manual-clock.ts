@@ -1,8 +1,15 @@
 import type { SimClock } from './api.js';
 
 /**
- * A clock that moves only when told: for simulated hours in milliseconds (ssoExpires countdown, idle
- * timeout, penalty box). Timers due by the new time run in order of their due time.
+ * The one manual clock of the tests: time moves only when told, for simulated hours in milliseconds
+ * (ssoExpires countdown, idle timeout, penalty box, pacing, restart budgets). It fits both the
+ * simulator's SimClock and the core's Clock. Timers due by the new time run in order of their due
+ * time (first armed first among equals).
+ *
+ * Two ways to move it: `advance(ms)` runs the due timers at once, synchronously; `run(ms)` lets
+ * promise callbacks settle before each timer and after the last, for code whose timers arm the next
+ * ones from an async continuation (the pacing queue, the supervisor's restarts).
+ * test/fault/simulated-time.ts builds on this clock for real I/O.
  */
 export class ManualClock implements SimClock {
   private current: number;
@@ -42,14 +49,34 @@ export class ManualClock implements SimClock {
   /** Move time forward by `ms`, running every timer that falls due on the way. */
   advance(ms: number): void {
     const end = this.current + ms;
-    for (let budget = 100_000; budget > 0; budget--) {
-      let next: [number, { due: number; fn: () => void }] | null = null;
-      for (const entry of this.timers) if (entry[1].due <= end && (!next || entry[1].due < next[1].due)) next = entry;
-      if (!next) break;
-      this.timers.delete(next[0]);
-      this.current = Math.max(this.current, next[1].due);
-      next[1].fn();
-    }
+    for (let budget = 100_000; budget > 0 && this.fireNext(end); budget--);
     this.current = end;
   }
+
+  /** Like `advance`, but lets promise callbacks settle before each timer and after the last. */
+  async run(ms: number): Promise<void> {
+    const end = this.current + ms;
+    for (let budget = 100_000; budget > 0; budget--) {
+      await flush();
+      if (!this.fireNext(end)) break;
+    }
+    this.current = end;
+    await flush();
+  }
+
+  /** Run the earliest timer due by `end`, moving time to it; false when none is due. */
+  private fireNext(end: number): boolean {
+    let next: [number, { due: number; fn: () => void }] | null = null;
+    for (const entry of this.timers) if (entry[1].due <= end && (!next || entry[1].due < next[1].due)) next = entry;
+    if (!next) return false;
+    this.timers.delete(next[0]);
+    this.current = Math.max(this.current, next[1].due);
+    next[1].fn();
+    return true;
+  }
+}
+
+/** Let pending promise callbacks (and the I/O callbacks they wait for) run: a few turns of the event loop. */
+export async function flush(): Promise<void> {
+  for (let i = 0; i < 3; i++) await new Promise<void>((resolve) => setImmediate(resolve));
 }

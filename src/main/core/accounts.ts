@@ -5,6 +5,7 @@
  */
 import type { IntentResult } from '../../shared/intents.js';
 import type { SessionAccount } from '../../shared/session.js';
+import { distinctAlias } from '../../shared/state-words.js';
 import type { Notice } from '../../shared/snapshot.js';
 import { maskAccount } from './errors.js';
 import { sleep, type Clock } from './gateway/clock.js';
@@ -19,10 +20,7 @@ export function accountsFrom(answer: IserverAccounts): {
   paper: boolean | null;
 } {
   const aliases = answer.aliases ?? {};
-  const accounts = (answer.accounts ?? []).map((id) => {
-    const alias = aliases[id];
-    return { id, alias: alias && alias !== id ? alias : null };
-  });
+  const accounts = (answer.accounts ?? []).map((id) => ({ id, alias: distinctAlias(id, aliases[id]) }));
   return { accounts, selectedAccount: answer.selectedAccount ?? null, paper: answer.isPaper ?? null };
 }
 

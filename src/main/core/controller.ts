@@ -259,7 +259,7 @@ export class SessionController implements Engine {
       await monitor.api.logout();
       return { ok: true, message: 'Logged out.' };
     } catch (error) {
-      return { ok: true, message: `Logged out here; the gateway did not confirm (${asGatewayError(error, '/v1/api/logout').message}).` };
+      return { ok: true, outcome: 'unconfirmed', message: `Logged out here; the gateway did not confirm (${asGatewayError(error, '/v1/api/logout').message}).` };
     }
   }
 

@@ -15,6 +15,7 @@ import {
   type SessionState,
   type UserHold,
 } from '../../shared/session.js';
+import { isPaperLogin } from '../../shared/trading-mode.js';
 import { GatewayError } from './errors.js';
 import type { Clock } from './gateway/clock.js';
 import { WsAccountsSchema, WsStatusSchema, WsSystemSchema, type AuthStatus, type SsodhInit, type WsMessage } from './gateway/schemas.js';
@@ -327,7 +328,7 @@ export class SessionMonitor {
         at: now,
         valid: sso.RESULT,
         username: sso.USER_NAME,
-        paper: sso.LOGIN_TYPE == null ? null : sso.LOGIN_TYPE === 2,
+        paper: isPaperLogin(sso.LOGIN_TYPE),
         region: sso.region ?? null,
       });
     } catch (error) {

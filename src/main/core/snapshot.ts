@@ -4,6 +4,7 @@
  */
 import { nextNightlyReset } from '../../shared/nightly-reset.js';
 import { MAX_BROKERAGE_INIT_ATTEMPTS, type SessionState } from '../../shared/session.js';
+import { distinctAlias } from '../../shared/state-words.js';
 import { toneOf, type AppSnapshot, type AvailableActions, type GatewayView, type Notice, type Preferences } from '../../shared/snapshot.js';
 
 /** Keepalive tickles failing for longer than this is shown to the user (issue: "more than 2 minutes"). */
@@ -102,7 +103,7 @@ export function deriveSnapshot(state: SessionState, ctx: SnapshotContext): Omit<
   if (failingLong && f.keepaliveFailingSince !== null) {
     reason += ` Keep-alive requests have been failing since ${clockTime(f.keepaliveFailingSince)}.`;
   }
-  const aliases = f.accounts.map((a) => ({ id: a.id, alias: a.alias && a.alias !== a.id ? a.alias : null }));
+  const aliases = f.accounts.map((a) => ({ id: a.id, alias: distinctAlias(a.id, a.alias) }));
   return {
     at: ctx.now,
     state: state.kind,

@@ -3,7 +3,7 @@
  * nativeImage, and the unit tests check every state without loading Electron.
  */
 import { toneOf, type AppSnapshot, type Tone } from '../../shared/snapshot.js';
-import { accountLabel, stateTitle } from './tray-words.js';
+import { accountLabelOf, stateTitle } from './tray-words.js';
 
 /** The colour of the tray icon, one per tone; also the icon's file name stem under assets/tray/. */
 export type IconColor = 'green' | 'amber' | 'red' | 'grey';
@@ -51,9 +51,7 @@ export const TOOLTIP_MAX = 127;
  */
 export function trayTooltip(snapshot: AppSnapshot): string {
   const lines = [`IBKR Tray: ${stateTitle(snapshot.state)}`];
-  const selected = snapshot.accounts.find((a) => a.id === snapshot.selectedAccount);
-  if (selected) lines.push(`Account: ${accountLabel(selected)}`);
-  else if (snapshot.selectedAccount) lines.push(`Account: ${snapshot.selectedAccount}`);
+  if (snapshot.selectedAccount) lines.push(`Account: ${accountLabelOf(snapshot.accounts, snapshot.selectedAccount)}`);
   if (snapshot.reason) lines.push(snapshot.reason);
   const text = lines.join('\n');
   return text.length <= TOOLTIP_MAX ? text : `${text.slice(0, TOOLTIP_MAX - 1)}…`;

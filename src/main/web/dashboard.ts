@@ -1,18 +1,19 @@
 /**
  * The local web dashboard behind `ibkr-tray serve`: the same built page the Electron window shows,
- * plus the RendererApi as HTTP routes (WebRoutes) and server-sent events, for machines without a
+ * plus the RendererApi as HTTP routes (WebRoutes, served through web-api.ts) and server-sent events, for machines without a
  * desktop. Guarded by an access token, a Host check (DNS rebinding) and an Origin check (CSRF).
  */
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { networkInterfaces } from 'node:os';
 import type { AddressInfo } from 'node:net';
-import { WebRoutes } from '../../shared/routes.js';
+import { WebEvents, WebEventsPath } from '../../shared/routes.js';
 import type { Engine } from '../../shared/engine.js';
-import { IntentSchema, type IntentResult } from '../../shared/intents.js';
+import type { Intent, IntentResult } from '../../shared/intents.js';
 import { openEventStream, type EventStream } from './event-stream.js';
 import { allowedHostHeaders, checkHost, checkRequest, hostHeaderOf, isLoopback, tokenCookieName, tokensMatch } from './request-guard.js';
 import { readStaticFile } from './static-files.js';
+import { webApi } from './web-api.js';
 
 export interface DashboardOptions {
   readonly engine: Engine;
@@ -134,21 +135,21 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
   let allowedHosts: ReadonlySet<string> = new Set();
   let cookieName = '';
 
-  async function dispatch(response: ServerResponse, candidate: unknown): Promise<void> {
-    const parsed = IntentSchema.safeParse(candidate);
-    if (!parsed.success) {
-      const first = parsed.error.issues[0];
-      sendJson(response, 400, { ok: false, reason: `Not a valid request: ${first?.message ?? 'unknown shape'}.` } satisfies IntentResult);
-      return;
-    }
-    let result: IntentResult;
+  /** The engine's answer to an intent; an engine that throws is a refusal naming why, not a crash. */
+  async function dispatch(intent: Intent): Promise<IntentResult> {
     try {
-      result = await engine.dispatch(parsed.data);
+      return await engine.dispatch(intent);
     } catch (error) {
-      result = { ok: false, reason: `The engine failed: ${error instanceof Error ? error.message : String(error)}` };
+      return { ok: false, reason: `The engine failed: ${error instanceof Error ? error.message : String(error)}` };
     }
-    sendJson(response, 200, result);
   }
+
+  const api = webApi({
+    getSnapshot: () => engine.snapshot(),
+    getLog: () => engine.log(),
+    send: (intent) => dispatch(intent),
+    chooseGatewayFolder: ({ folder }) => dispatch({ type: 'set-gateway-folder', folder }),
+  });
 
   function openEvents(response: ServerResponse): void {
     const unsubscribers: Array<() => void> = [];
@@ -157,10 +158,10 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
       for (const unsubscribe of unsubscribers) unsubscribe();
     });
     streams.add(stream);
-    unsubscribers.push(engine.subscribe((snapshot) => stream.send('snapshot', snapshot)));
-    unsubscribers.push(engine.onLog((lines) => stream.send('log', lines)));
+    unsubscribers.push(engine.subscribe((snapshot) => stream.send(WebEvents.snapshot, snapshot)));
+    unsubscribers.push(engine.onLog((lines) => stream.send(WebEvents.log, lines)));
     // What changed between the page's first pull and this subscription is covered by this one.
-    stream.send('snapshot', engine.snapshot());
+    stream.send(WebEvents.snapshot, engine.snapshot());
   }
 
   async function route(request: IncomingMessage, response: ServerResponse): Promise<void> {
@@ -200,20 +201,11 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
       return sendText(response, verdict.status, verdict.reason);
     }
 
-    switch (`${method} ${url.pathname}`) {
-      case `GET ${WebRoutes.snapshot}`:
-        return sendJson(response, 200, engine.snapshot());
-      case `GET ${WebRoutes.log}`:
-        return sendJson(response, 200, engine.log());
-      case `GET ${WebRoutes.events}`:
-        return openEvents(response);
-      case `POST ${WebRoutes.intent}`:
-        return dispatch(response, await readJson(request));
-      case `POST ${WebRoutes.folder}`: {
-        const body = await readJson(request);
-        const folder = typeof body === 'object' && body !== null && 'folder' in body ? body.folder : undefined;
-        return dispatch(response, { type: 'set-gateway-folder', folder });
-      }
+    if (method === 'GET' && url.pathname === WebEventsPath) return openEvents(response);
+    const call = api(method, url.pathname);
+    if (call !== null) {
+      const answer = await call(() => readJson(request));
+      return sendJson(response, answer.status, answer.body);
     }
     if (url.pathname.startsWith('/api/')) return sendJson(response, 404, { ok: false, reason: 'No such route.' });
     if (method !== 'GET' && method !== 'HEAD') return sendText(response, 405, 'Method not allowed.');

@@ -3,6 +3,7 @@
  * and idle timers do not close a quiet stream, and a clean end.
  */
 import type { ServerResponse } from 'node:http';
+import type { WebEvent, WebEventPayloads } from '../../shared/api.js';
 
 /** Seconds of silence before a keep-alive comment. */
 const HEARTBEAT_MS = 15_000;
@@ -10,7 +11,8 @@ const HEARTBEAT_MS = 15_000;
 const RETRY_MS = 2_000;
 
 export interface EventStream {
-  send(event: string, data: unknown): void;
+  /** Send one event; its payload type is the one the contract gives its push channel. */
+  send<E extends WebEvent>(event: E, data: WebEventPayloads[E]): void;
   close(): void;
 }
 

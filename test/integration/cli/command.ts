@@ -74,8 +74,8 @@ export interface RunningCommand {
   /** Everything printed so far. */
   stdout(): string;
   stderr(): string;
-  /** Resolve once stdout matches, or reject after `ms` with what was printed. */
-  waitForOutput(pattern: RegExp, ms?: number): Promise<RegExpMatchArray>;
+  /** Resolve once stdout (or `stream`) matches, or reject after `ms` with what was printed. */
+  waitForOutput(pattern: RegExp, ms?: number, stream?: 'stdout' | 'stderr'): Promise<RegExpMatchArray>;
   signal(name: NodeJS.Signals): void;
   readonly done: Promise<CommandResult>;
 }
@@ -117,10 +117,10 @@ export function start(args: readonly string[], options: RunOptions): RunningComm
     stderr: () => err,
     signal: (name) => child.kill(name),
     done,
-    waitForOutput(pattern, ms = 15_000) {
+    waitForOutput(pattern, ms = 15_000, stream = 'stdout') {
       return new Promise((resolve, reject) => {
         const check = (): void => {
-          const match = pattern.exec(out);
+          const match = pattern.exec(stream === 'stdout' ? out : err);
           if (match) {
             cleanup();
             resolve(match);
@@ -131,7 +131,7 @@ export function start(args: readonly string[], options: RunOptions): RunningComm
         };
         const timer = setTimeout(() => {
           cleanup();
-          reject(new Error(`no ${pattern} within ${ms} ms; stdout: ${out}; stderr: ${err}`));
+          reject(new Error(`no ${pattern} on ${stream} within ${ms} ms; stdout: ${out}; stderr: ${err}`));
         }, ms);
         const cleanup = (): void => {
           clearTimeout(timer);

@@ -5,6 +5,7 @@
 import { rmSync } from 'node:fs';
 import { afterEach, beforeAll } from 'vitest';
 import { startSimulator, type SimOptions, type Simulator } from '../../sim/index.js';
+import { until } from '../../sim/until.js';
 import { ensureBuilt, start, tempConfigDir, type RunningCommand, type RunOptions } from './command.js';
 
 export interface CliFixtures {
@@ -54,9 +55,5 @@ export function cliFixtures(): CliFixtures {
 /** Log in through the simulator and wait (in the simulated IBKR) until the brokerage session is up. */
 export async function logIn(sim: Simulator): Promise<void> {
   await sim.control.login();
-  const deadline = Date.now() + 5_000;
-  while (!(await sim.control.state()).authenticated) {
-    if (Date.now() > deadline) throw new Error('simulator never authenticated');
-    await new Promise((r) => setTimeout(r, 20));
-  }
+  await until('the simulated IBKR to be authenticated', async () => (await sim.control.state()).authenticated, 5_000);
 }

@@ -3,7 +3,9 @@
  * keepalive (one line per change of state) and serve (the web dashboard).
  */
 import { describe, expect, it } from 'vitest';
+import { WebRoutes } from '../../../src/shared/routes.js';
 import type { Simulator } from '../../sim/index.js';
+import { until } from '../../sim/until.js';
 import type { RunningCommand } from './command.js';
 import { cliFixtures, logIn } from './fixtures.js';
 
@@ -40,11 +42,7 @@ describe('keepalive', () => {
   it('with --json writes one document to stdout at the end and the changes as JSON lines to stderr', async () => {
     const sim = await loggedInSimulator();
     const keepalive = command(['--gateway', sim.url, '--json', 'keepalive']);
-    const deadline = Date.now() + 10_000;
-    while (!/"state": ?"ready"/.test(keepalive.stderr())) {
-      if (Date.now() > deadline) throw new Error(`no ready line: ${keepalive.stderr()}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    await keepalive.waitForOutput(/"state": ?"ready"/, 10_000, 'stderr');
     keepalive.signal('SIGTERM');
     const result = await keepalive.done;
     expect(result.code).toBe(0);
@@ -65,13 +63,9 @@ describe('serve', () => {
     const page = await fetch(new URL('/', url), { headers: { authorization: `Bearer ${token}` } });
     expect(page.status).toBe(200);
     expect(await page.text()).toMatch(/<html/i);
-    const deadline = Date.now() + 10_000;
-    for (;;) {
-      const snapshot = (await (await fetch(new URL('/api/snapshot', url), { headers: { authorization: `Bearer ${token}` } })).json()) as { state?: string };
-      if (snapshot.state === 'ready') break;
-      if (Date.now() > deadline) throw new Error(`dashboard snapshot never ready: ${JSON.stringify(snapshot)}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    const snapshotUrl = new URL(WebRoutes.getSnapshot.path, url);
+    const readState = async (): Promise<unknown> => ((await (await fetch(snapshotUrl, { headers: { authorization: `Bearer ${token}` } })).json()) as { state?: unknown }).state;
+    await until('the dashboard snapshot to be ready', async () => (await readState()) === 'ready', 10_000, 100);
     serve.signal('SIGINT');
     const result = await serve.done;
     expect(result.code).toBe(0);

@@ -40,7 +40,7 @@ describe('status', () => {
     const dir = configDir();
     const plain = await cli(sim, dir, 'status');
     expect(plain.code).toBe(0);
-    expect(plain.stdout).toMatch(/^ready: live, account U1111111 \(Main\) — https:\/\/localhost:\d+\n$/);
+    expect(plain.stdout).toMatch(/^ready: live, account Main \(U1111111\) — https:\/\/localhost:\d+\n$/);
     const json = await cli(sim, dir, 'status', '--json');
     expect(json.code).toBe(0);
     const doc = onlyJson(json);
@@ -217,11 +217,11 @@ describe('accounts and use', () => {
     const dir = configDir();
     const listed = await cli(sim, dir, 'accounts');
     expect(listed.code).toBe(0);
-    expect(listed.stdout).toBe('* U1111111 (Main)\n  U2222222 (Hedge)\n');
+    expect(listed.stdout).toBe('* Main (U1111111)\n  Hedge (U2222222)\n');
 
     const used = await cli(sim, dir, 'use', 'U2222222');
     expect(used.code).toBe(0);
-    expect(used.stdout).toBe('using account U2222222 (Hedge)\n');
+    expect(used.stdout).toBe('using account Hedge (U2222222)\n');
     expect((await sim.control.state()).selectedAccount).toBe('U2222222');
     // Remembered, so the tray app re-applies this account after the next login.
     expect(JSON.parse(readFileSync(path.join(dir, 'config.json'), 'utf8'))).toMatchObject({ account: 'U2222222' });
@@ -235,7 +235,7 @@ describe('accounts and use', () => {
     await loggedIn(sim);
     const result = await cli(sim, configDir(), 'use', 'U9999999');
     expect(result.code).toBe(1);
-    expect(result.stderr).toBe('ibkr-tray: unknown account "U9999999": this login has U1111111 (Main), U2222222 (Hedge)\n');
+    expect(result.stderr).toBe('ibkr-tray: unknown account "U9999999": this login has Main (U1111111), Hedge (U2222222)\n');
     expect(sim.requests.some((r) => r.path === '/v1/api/iserver/account')).toBe(false);
   });
 

@@ -52,11 +52,5 @@ export function childPids(pid: number): number[] {
   return livePids((s) => s.ppid === pid);
 }
 
-/** Poll `condition` until true or the limit passes (then throw, naming what was awaited). */
-export async function until(what: string, condition: () => boolean | Promise<boolean>, limitMs = 10_000): Promise<void> {
-  const deadline = Date.now() + limitMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
+/** The shared poll-until (test/sim/until.ts), re-exported for the tests that import it from here. */
+export { until } from '../../sim/until.js';

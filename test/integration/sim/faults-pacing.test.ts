@@ -7,6 +7,7 @@ import { AuthStatusSchema, TickleSchema } from '../../../src/main/core/gateway/s
 import type { SimOptions, Simulator } from '../../sim/index.js';
 import { startAuthenticated } from './authenticated-simulator.js';
 import { ManualClock } from '../../sim/manual-clock.js';
+import { until } from '../../sim/until.js';
 import { call, callJson } from './pinned-client.js';
 
 let sim: Simulator | null = null;
@@ -37,7 +38,7 @@ describe('IBKR unreachable (facts §4)', () => {
     const s = await loggedIn();
     await s.control.setUnreachable(true);
     const hanging = call(s, '/v1/api/tickle', { timeoutMs: 10_000 }).catch(() => 'closed');
-    await new Promise((r) => setTimeout(r, 100));
+    await until('the tickle to hang at the simulator', () => s.requests.some((r) => r.path === '/v1/api/tickle' && r.status === null), 5_000);
     await s.stop();
     expect(await hanging).toBe('closed');
   });

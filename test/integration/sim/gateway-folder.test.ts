@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TickleSchema } from '../../../src/main/core/gateway/schemas.js';
 import { freePort, makeGatewayFolder, startGatewayFolder, writeConf, type GatewayFolder } from '../../sim/gateway-folder.js';
-import { until } from './eventually.js';
+import { until } from '../../sim/until.js';
 import { call, callJson } from './pinned-client.js';
 import { isProcessAlive as alive } from '../../../src/main/core/gateway/process-tree.js';
 
@@ -39,7 +39,7 @@ describe('started the documented way', () => {
       expect((await call(gw, '/'))?.status).toBe(302);
       expect((await call(gw, '/v1/api/tickle', { method: 'POST' }))?.status).toBe(401);
       await gw.control.login();
-      await until(async () => (await gw.control.state()).authenticated, 3000);
+      await until('the simulated IBKR to be authenticated', async () => (await gw.control.state()).authenticated, 3000);
       const tickle = TickleSchema.parse((await callJson(gw, '/v1/api/tickle', { method: 'POST' })).json);
       expect(tickle.iserver?.authStatus?.authenticated).toBe(true);
       expect((await gw.control.requests()).some((r) => r.path === '/v1/api/tickle' && r.status === 200)).toBe(true);
@@ -57,11 +57,11 @@ describe('started the documented way', () => {
       const [child] = childrenOf(gw.pid);
       expect(child).toBeGreaterThan(0);
       process.kill(gw.pid, 'SIGTERM');
-      await until(() => !alive(gw.pid), 10_000);
+      await until('run.sh to exit', () => !alive(gw.pid), 10_000);
       expect(alive(child!)).toBe(true);
       expect((await call(gw, '/'))?.status).toBe(302);
       process.kill(child!, 'SIGTERM');
-      await until(() => !alive(child!), 6000);
+      await until('java to exit', () => !alive(child!), 6000);
     } finally {
       await gw.stop();
     }
@@ -78,7 +78,7 @@ describe('started the documented way', () => {
     child.stdout.on('data', (c: Buffer) => (out += c.toString()));
     child.stderr.on('data', (c: Buffer) => (err += c.toString()));
     try {
-      await until(() => err.includes('Server listen failed Address already in use'), 10_000);
+      await until('the listen failure on stderr', () => err.includes('Server listen failed Address already in use'), 10_000);
       expect(out).toContain(`Open https://localhost:${port} to login`);
       await new Promise((r) => setTimeout(r, 500));
       expect(child.exitCode).toBeNull();

@@ -4,7 +4,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { AuthStatusSchema } from '../../../src/main/core/gateway/schemas.js';
 import { startSimulator, type SimOptions, type Simulator } from '../../sim/index.js';
-import { until } from './eventually.js';
+import { until } from '../../sim/until.js';
 import { call, callJson } from './pinned-client.js';
 
 let sim: Simulator | null = null;
@@ -61,7 +61,7 @@ describe('login page (facts §6)', () => {
     expect(done?.headers['content-type']).toBeUndefined();
     // The success page alone proves nothing: the API is not authenticated yet.
     expect(AuthStatusSchema.parse((await callJson(s, '/v1/api/iserver/auth/status')).json).authenticated).toBe(false);
-    await until(async () => AuthStatusSchema.parse((await callJson(s, '/v1/api/iserver/auth/status')).json).authenticated);
+    await until('auth/status to say authenticated', async () => AuthStatusSchema.parse((await callJson(s, '/v1/api/iserver/auth/status')).json).authenticated, 3000);
   });
 
   it('asks for the second-factor code when configured; a wrong code is refused and counted', async () => {

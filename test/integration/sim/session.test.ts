@@ -17,7 +17,7 @@ import {
 } from '../../../src/main/core/gateway/schemas.js';
 import { startSimulator, type SimOptions, type Simulator } from '../../sim/index.js';
 import { ManualClock } from '../../sim/manual-clock.js';
-import { until } from './eventually.js';
+import { until } from '../../sim/until.js';
 import { call, callJson } from './pinned-client.js';
 
 let sim: Simulator | null = null;
@@ -56,7 +56,7 @@ describe('a login (facts §6)', () => {
     const early = await authStatus(s);
     expect(early.status).toBe(200);
     expect(AuthStatusSchema.parse(early.json)).toMatchObject({ authenticated: false, connected: false, competing: false });
-    await until(async () => AuthStatusSchema.parse((await authStatus(s)).json).authenticated);
+    await until('auth/status to say authenticated', async () => AuthStatusSchema.parse((await authStatus(s)).json).authenticated, 3000);
     const ready = AuthStatusSchema.parse((await authStatus(s)).json);
     expect(ready).toMatchObject({ authenticated: true, connected: true, competing: false, fail: '' });
     const reauth = await callJson(s, '/v1/api/iserver/reauthenticate', { method: 'POST' });
@@ -64,9 +64,10 @@ describe('a login (facts §6)', () => {
   });
 
   it('keeps the brokerage down after loginWithoutBrokerage until ssodh/init', async () => {
-    const s = await start({ authDelayMs: 50 });
+    const clock = new ManualClock();
+    const s = await start({ clock, authDelayMs: 50 });
     await s.control.loginWithoutBrokerage();
-    await new Promise((r) => setTimeout(r, 200));
+    clock.advance(60_000); // far past authDelay: a brokerage that came up by itself would show now
     expect(AuthStatusSchema.parse((await authStatus(s)).json).authenticated).toBe(false);
     const accounts = await callJson(s, '/v1/api/iserver/accounts');
     expect(accounts.status).toBe(400);
@@ -134,7 +135,7 @@ describe('logout (facts §5, §6.5)', () => {
   it('answers {"status":true}; tickle then shows a new token with authenticated:false', async () => {
     const s = await start({ authDelayMs: 10 });
     await s.control.login();
-    await until(async () => (await s.control.state()).authenticated);
+    await until('the simulated IBKR to be authenticated', async () => (await s.control.state()).authenticated, 3000);
     const before = TickleSchema.parse((await callJson(s, '/v1/api/tickle')).json);
     const logout = await callJson(s, '/v1/api/logout', { method: 'POST' });
     expect(LogoutSchema.parse(logout.json)).toEqual({ status: true });
@@ -155,7 +156,7 @@ describe('accounts (facts §5)', () => {
   it('answers {} right after brokerage init, then the full list', async () => {
     const s = await start({ authDelayMs: 10, accounts: advisor, paper: false });
     await s.control.login();
-    await until(async () => (await s.control.state()).authenticated);
+    await until('the simulated IBKR to be authenticated', async () => (await s.control.state()).authenticated, 3000);
     expect(IserverAccountsSchema.parse((await callJson(s, '/v1/api/iserver/accounts')).json)).toEqual({});
     const full = IserverAccountsSchema.parse((await callJson(s, '/v1/api/iserver/accounts')).json);
     expect(full.accounts).toEqual(['U1111111', 'U2222222']);
@@ -172,7 +173,7 @@ describe('accounts (facts §5)', () => {
   it('switches the selected account, and refuses an id that is not the user’s', async () => {
     const s = await start({ authDelayMs: 10, accounts: advisor, emptyAccountsAnswers: 0 });
     await s.control.login();
-    await until(async () => (await s.control.state()).authenticated);
+    await until('the simulated IBKR to be authenticated', async () => (await s.control.state()).authenticated, 3000);
     const set = await callJson(s, '/v1/api/iserver/account', { method: 'POST', body: { acctId: 'U2222222' } });
     expect(AccountSetSchema.parse(set.json)).toEqual({ set: true, acctId: 'U2222222' });
     expect(IserverAccountsSchema.parse((await callJson(s, '/v1/api/iserver/accounts')).json).selectedAccount).toBe('U2222222');
@@ -187,7 +188,7 @@ describe('scripted situations (facts §6-§7)', () => {
   it('competing: competing:true, accounts {}; ssodh/init compete:false does not take it back, compete:true does', async () => {
     const s = await start({ authDelayMs: 10, emptyAccountsAnswers: 0 });
     await s.control.login();
-    await until(async () => (await s.control.state()).authenticated);
+    await until('the simulated IBKR to be authenticated', async () => (await s.control.state()).authenticated, 3000);
     await s.control.competeFromElsewhere();
     expect(AuthStatusSchema.parse((await authStatus(s)).json)).toMatchObject({ competing: true });
     expect((await callJson(s, '/v1/api/iserver/accounts')).json).toEqual({});
@@ -201,13 +202,13 @@ describe('scripted situations (facts §6-§7)', () => {
   it('brokerage drop: authenticated:false while connected, then the gateway logs itself out (new token)', async () => {
     const s = await start({ authDelayMs: 10, autoLogoutDelayMs: 200 });
     await s.control.login();
-    await until(async () => (await s.control.state()).authenticated);
+    await until('the simulated IBKR to be authenticated', async () => (await s.control.state()).authenticated, 3000);
     const token = (await s.control.state()).session;
     await s.control.dropBrokerage();
     const dropped = TickleSchema.parse((await callJson(s, '/v1/api/tickle')).json);
     expect(dropped.iserver?.authStatus).toMatchObject({ authenticated: false, connected: true });
     expect(dropped.session).toBe(token);
-    await until(async () => (await s.control.state()).session !== token);
+    await until('a new session token', async () => (await s.control.state()).session !== token, 3000);
     const after = TickleSchema.parse((await callJson(s, '/v1/api/tickle')).json);
     expect(after.iserver?.authStatus).toMatchObject({ authenticated: false, connected: false });
     // ssodh/init brings it back without a new browser login (facts §6.5).
@@ -218,11 +219,11 @@ describe('scripted situations (facts §6-§7)', () => {
   it('nightly reset: brokerage gone, SSO remains; reauthenticate brings it back authDelay later', async () => {
     const s = await start({ authDelayMs: 100 });
     await s.control.login();
-    await until(async () => (await s.control.state()).authenticated);
+    await until('the simulated IBKR to be authenticated', async () => (await s.control.state()).authenticated, 3000);
     await s.control.nightlyReset();
     expect(AuthStatusSchema.parse((await authStatus(s)).json)).toMatchObject({ authenticated: false, connected: false });
     expect((await call(s, '/v1/api/sso/validate'))?.status).toBe(200);
     expect(ReauthenticateSchema.parse((await callJson(s, '/v1/api/iserver/reauthenticate', { method: 'POST' })).json)).toEqual({ message: 'triggered' });
-    await until(async () => (await s.control.state()).authenticated);
+    await until('the simulated IBKR to be authenticated', async () => (await s.control.state()).authenticated, 3000);
   });
 });

@@ -1,54 +1,33 @@
 /** A CliBackend made of plain data, for testing the commands' logic without a gateway. */
 import type { CliBackend, SeedAuthentication } from '../../../src/main/cli/backend.js';
 import type { EngineHandle } from '../../../src/main/core/engine.js';
-import type { Intent } from '../../../src/shared/intents.js';
-import type { AppSnapshot, SessionKind } from '../../../src/shared/snapshot.js';
-
-export function snapshotOf(state: SessionKind, extra: Partial<AppSnapshot> = {}): AppSnapshot {
-  return {
-    seq: 1,
-    at: Date.UTC(2026, 0, 5, 9, 30),
-    state,
-    tone: 'ok',
-    reason: state === 'ready' ? 'Logged in.' : `The session is ${state}.`,
-    authenticated: state === 'ready',
-    connected: state === 'ready',
-    competing: state === 'competing',
-    accounts: [
-      { id: 'DU1234567', alias: 'Main' },
-      { id: 'DU7654321', alias: null },
-    ],
-    selectedAccount: 'DU1234567',
-    username: 'user123',
-    paper: true,
-    serverName: null,
-    lastTickleAt: null,
-    ssoExpiresAt: null,
-    nextResetAt: null,
-    keepaliveFailingSince: null,
-    rateLimitedUntil: null,
-    gateway: { url: 'https://localhost:5000', port: 5000, folder: null, running: true, pid: null, startedByUs: false, fingerprint: null },
-    actions: { logIn: false, cancelLogin: false, logOut: true, takeOver: false, retry: false, startGateway: false, stopGateway: false, selectAccount: true, refresh: true },
-    notices: [],
-    preferences: { startAtLogin: false, notifications: true, startGatewayWithApp: true, stopGatewayOnQuit: false },
-    ...extra,
-  };
-}
+import type { Intent, IntentResult, IntentType } from '../../../src/shared/intents.js';
+import type { AppSnapshot } from '../../../src/shared/snapshot.js';
 
 export interface FakeBackend extends CliBackend {
   checks: number;
   selected: string[];
+  /** Every intent the command sent to the engine, in order. */
+  dispatched: Intent[];
   disposed: number;
 }
 
-/** `states` are returned by successive check() calls (the last one repeats); an Error is thrown. */
-export function fakeBackend(states: (AppSnapshot | Error)[], auth: Partial<SeedAuthentication> = {}): FakeBackend {
+/**
+ * `states` are returned by successive check() calls (the last one repeats); an Error is thrown.
+ * `answers` are what the engine answers to intents other than select-account (refused if missing).
+ */
+export function fakeBackend(
+  states: (AppSnapshot | Error)[],
+  auth: Partial<SeedAuthentication> = {},
+  answers: Partial<Record<IntentType, IntentResult>> = {},
+): FakeBackend {
   const fake: FakeBackend = {
     gatewayUrl: 'https://localhost:5000',
     gatewayFolder: null,
     configDir: '/nonexistent',
     checks: 0,
     selected: [],
+    dispatched: [],
     disposed: 0,
     auth: {
       login: () => Promise.reject(new Error('login not scripted')),
@@ -69,10 +48,15 @@ export function fakeBackend(states: (AppSnapshot | Error)[], auth: Partial<SeedA
     // Only what the commands dispatch through the engine: choosing an account.
     engine: {
       dispatch: (intent: Intent) => {
-        if (intent.type !== 'select-account') return Promise.reject(new Error(`${intent.type} not scripted`));
+        fake.dispatched.push(intent);
+        if (intent.type !== 'select-account') {
+          const answer = answers[intent.type];
+          return answer ? Promise.resolve(answer) : Promise.reject(new Error(`${intent.type} not scripted`));
+        }
         fake.selected.push(intent.accountId);
         return Promise.resolve({ ok: true });
       },
+      settings: { update: () => undefined },
     } as unknown as EngineHandle,
     check: () => {
       const next = states[Math.min(fake.checks, states.length - 1)];

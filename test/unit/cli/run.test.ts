@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import type { CliBackend } from '../../../src/main/cli/backend.js';
 import { runCli } from '../../../src/main/cli/run.js';
 import { GatewayError } from '../../../src/main/core/errors.js';
-import { fakeBackend, snapshotOf } from './fake-backend.js';
+import { snapshotOf } from '../../fixtures/snapshots.js';
+import { fakeBackend } from './fake-backend.js';
 
 function capture(isTTY = false) {
   const chunks: string[] = [];
@@ -29,7 +30,7 @@ describe('runCli with a scripted backend', () => {
   it('status prints one line and exits 0 when ready', async () => {
     const backend = fakeBackend([snapshotOf('ready')]);
     const result = await run(['status'], backend);
-    expect(result).toEqual({ code: 0, stdout: 'ready: user123, paper, account DU1234567 (Main) — https://localhost:5000\n', stderr: '' });
+    expect(result).toEqual({ code: 0, stdout: 'ready: user123, paper, account Paper main (DU1234567) — https://localhost:5000\n', stderr: '' });
     expect(backend.disposed).toBe(1);
   });
 
@@ -40,10 +41,10 @@ describe('runCli with a scripted backend', () => {
   });
 
   it('status --json prints the snapshot with gatewayUrl as the only stdout', async () => {
-    const result = await run(['status', '--json'], fakeBackend([snapshotOf('login-required')]));
+    const snapshot = snapshotOf('login-required');
+    const result = await run(['status', '--json'], fakeBackend([snapshot]));
     expect(result.code).toBe(2);
-    const doc = JSON.parse(result.stdout) as Record<string, unknown>;
-    expect(doc).toMatchObject({ state: 'login-required', authenticated: false, gatewayUrl: 'https://localhost:5000', accounts: [{ id: 'DU1234567', alias: 'Main' }, { id: 'DU7654321', alias: null }] });
+    expect(JSON.parse(result.stdout)).toEqual({ ...snapshot, gatewayUrl: 'https://localhost:5000' });
   });
 
   it('a changed certificate exits 6 with one line and no stack; --json still gives one document', async () => {
@@ -92,14 +93,36 @@ describe('runCli with a scripted backend', () => {
 
   it('Ctrl-C during a wait ends it with 130', async () => {
     const stop = new AbortController();
-    setTimeout(() => stop.abort(), 100);
-    const result = await run(['wait', '--interval', '0.05', '--timeout', '30'], fakeBackend([snapshotOf('login-required')]), { stop: stop.signal });
+    const backend = fakeBackend([snapshotOf('login-required')]);
+    const check = backend.check.bind(backend);
+    // The user presses Ctrl-C once the wait has begun (its first check), not after some sleep.
+    backend.check = () => {
+      const answer = check();
+      stop.abort();
+      return answer;
+    };
+    const result = await run(['wait', '--interval', '0.05', '--timeout', '30'], backend, { stop: stop.signal });
     expect(result.code).toBe(130);
+  });
+
+  it('logout prints "logged out" for a confirmed logout, whatever words the engine chose', async () => {
+    const backend = fakeBackend([snapshotOf('ready')], {}, { 'log-out': { ok: true, message: 'You are now logged out.' } });
+    const result = await run(['logout'], backend);
+    expect(result).toEqual({ code: 0, stdout: 'logged out\n', stderr: '' });
+    expect(backend.dispatched).toEqual([{ type: 'log-out' }]);
+  });
+
+  it('logout says so when the gateway did not confirm, and --json carries confirmed:false', async () => {
+    const unconfirmed = { ok: true, outcome: 'unconfirmed', message: 'Logged out here; the gateway did not confirm (timed out).' } as const;
+    const plain = await run(['logout'], fakeBackend([snapshotOf('ready')], {}, { 'log-out': unconfirmed }));
+    expect(plain).toEqual({ code: 0, stdout: `${unconfirmed.message}\n`, stderr: '' });
+    const json = await run(['--json', 'logout'], fakeBackend([snapshotOf('ready')], {}, { 'log-out': unconfirmed }));
+    expect(JSON.parse(json.stdout)).toEqual({ ok: true, confirmed: false, message: unconfirmed.message });
   });
 
   it('accounts marks the selected one', async () => {
     const result = await run(['accounts'], fakeBackend([snapshotOf('ready')]));
-    expect(result).toMatchObject({ code: 0, stdout: '* DU1234567 (Main)\n  DU7654321\n' });
+    expect(result).toMatchObject({ code: 0, stdout: '* Paper main (DU1234567)\n  DU7654321\n' });
   });
 
   it('use switches to a known account (any case)', async () => {
@@ -113,7 +136,7 @@ describe('runCli with a scripted backend', () => {
     const backend = fakeBackend([snapshotOf('ready')]);
     const result = await run(['use', 'U9999999'], backend);
     expect(result.code).toBe(1);
-    expect(result.stderr).toBe('ibkr-tray: unknown account "U9999999": this login has DU1234567 (Main), DU7654321\n');
+    expect(result.stderr).toBe('ibkr-tray: unknown account "U9999999": this login has Paper main (DU1234567), DU7654321\n');
     expect(backend.selected).toEqual([]);
   });
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { GatewayError } from '../../../src/main/core/errors.js';
 import { Pacer } from '../../../src/main/core/gateway/pacing.js';
-import { FakeClock, flush } from './fake-clock.js';
+import { flush, ManualClock } from '../../sim/manual-clock.js';
 
 const TICKLE = '/v1/api/tickle';
 const VALIDATE = '/v1/api/sso/validate';
@@ -9,7 +9,7 @@ const PORTFOLIO = '/v1/api/portfolio/accounts';
 const STATUS = '/v1/api/iserver/auth/status';
 
 function setup(rules: ConstructorParameters<typeof Pacer>[0] = {}) {
-  const clock = new FakeClock();
+  const clock = new ManualClock();
   const pacer = new Pacer({ clock, ...rules });
   const sent: { at: number; endpoint: string; key: string }[] = [];
   const call = (endpoint: string, key = endpoint, maxWaitMs = 5000, answer: () => Promise<unknown> = () => Promise.resolve(`${key}@${clock.now()}`)) =>
@@ -31,7 +31,7 @@ describe('Pacer', () => {
     const results = Array.from({ length: 25 }, (_, i) => call(STATUS, `GET status ${i}`, 10_000));
     await flush();
     expect(sent).toHaveLength(10);
-    await clock.advance(10_000);
+    await clock.run(10_000);
     await Promise.all(results);
     expect(sent.map((s) => s.key)).toEqual(Array.from({ length: 25 }, (_, i) => `GET status ${i}`));
     expect(maxInWindow(sent.map((s) => s.at), 1200)).toBeLessThanOrEqual(10);
@@ -49,7 +49,7 @@ describe('Pacer', () => {
     await expect(second).resolves.toBe('one answer');
     // Once settled, the next identical call is a new request.
     const third = call(STATUS, 'same');
-    await clock.advance(0);
+    await clock.run(0);
     await third;
     expect(sent).toHaveLength(2);
   });
@@ -58,9 +58,9 @@ describe('Pacer', () => {
     const { clock, sent, call } = setup();
     await call(TICKLE, 'tickle');
     const second = call(TICKLE, 'tickle');
-    await clock.advance(1100);
+    await clock.run(1100);
     expect(sent).toHaveLength(1);
-    await clock.advance(200);
+    await clock.run(200);
     await second;
     expect(sent).toHaveLength(2);
     expect(sent[1]!.at - sent[0]!.at).toBeGreaterThanOrEqual(1000);
@@ -69,10 +69,10 @@ describe('Pacer', () => {
   it('reuses a recent sso/validate answer within the minute instead of sending again', async () => {
     const { clock, sent, call } = setup();
     const first = await call(VALIDATE);
-    await clock.advance(30_000);
+    await clock.run(30_000);
     await expect(call(VALIDATE)).resolves.toBe(first);
     expect(sent).toHaveLength(1);
-    await clock.advance(31_000);
+    await clock.run(31_000);
     await expect(call(VALIDATE)).resolves.not.toBe(first);
     expect(sent).toHaveLength(2);
   });
@@ -81,7 +81,7 @@ describe('Pacer', () => {
     const { clock, pacer, sent, call } = setup();
     await call(PORTFOLIO);
     pacer.forgetAnswers();
-    await clock.advance(100);
+    await clock.run(100);
     // Not reusable any more, and 5 s have not passed: a 1 s caller is refused with a retry time.
     const refused = call(PORTFOLIO, PORTFOLIO, 1000);
     await expect(refused).rejects.toMatchObject({ kind: 'rate-limited' });
@@ -94,7 +94,7 @@ describe('Pacer', () => {
     const { clock, sent, call } = setup();
     await expect(call(PORTFOLIO, PORTFOLIO, 5000, () => Promise.reject(new Error('401')))).rejects.toThrow('401');
     const retry = call(PORTFOLIO, PORTFOLIO, 6000);
-    await clock.advance(5300);
+    await clock.run(5300);
     await expect(retry).resolves.toContain(PORTFOLIO);
     expect(sent).toHaveLength(2);
   });
@@ -103,7 +103,7 @@ describe('Pacer', () => {
     const { clock, sent, call } = setup();
     const many = Array.from({ length: 30 }, (_, i) => call(STATUS, `k${i}`, 500));
     const outcomes = Promise.allSettled(many);
-    await clock.advance(2000);
+    await clock.run(2000);
     const settled = await outcomes;
     expect(settled.filter((o) => o.status === 'fulfilled')).toHaveLength(10);
     const rejected = settled.filter((o): o is PromiseRejectedResult => o.status === 'rejected');
@@ -131,9 +131,9 @@ describe('Pacer', () => {
     await expect(waiting).rejects.toMatchObject({ kind: 'rate-limited', details: { retryAt: until } });
     await expect(call(TICKLE)).rejects.toMatchObject({ kind: 'rate-limited', details: { retryAt: until } });
     expect(pacer.penaltyUntil()).toBe(until);
-    await clock.advance(10 * 60_000 - 1);
+    await clock.run(10 * 60_000 - 1);
     await expect(call(TICKLE)).rejects.toMatchObject({ kind: 'rate-limited' });
-    await clock.advance(1);
+    await clock.run(1);
     expect(pacer.penaltyUntil()).toBeNull();
     await expect(call(TICKLE)).resolves.toBeDefined();
     expect(sent.map((s) => s.key)).toEqual(['queued', TICKLE]);

@@ -3,7 +3,7 @@ import { Channels, type LogLine } from '../../../src/shared/api.js';
 import type { AppSnapshot } from '../../../src/shared/snapshot.js';
 import { forwardEngineEvents, registerInvokeHandlers, type InvokeEvent, type InvokeHandlers, type InvokeRegistrar } from '../../../src/main/electron/ipc.js';
 import { APP_PAGE_URL } from '../../../src/main/electron/security.js';
-import { snapshotOf } from './snapshot-factory.js';
+import { snapshotOf } from '../../fixtures/snapshots.js';
 
 type Listener = (event: InvokeEvent, ...args: unknown[]) => unknown;
 

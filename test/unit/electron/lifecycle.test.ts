@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { stopGatewayOnQuit } from '../../../src/main/electron/lifecycle.js';
-import { snapshotOf } from './snapshot-factory.js';
+import { snapshotOf } from '../../fixtures/snapshots.js';
 
 describe('stopGatewayOnQuit', () => {
   const prefs = (stop: boolean) => ({ startAtLogin: false, notifications: true, startGatewayWithApp: true, stopGatewayOnQuit: stop });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { SessionKind } from '../../../src/shared/snapshot.js';
 import { EXPECTED_CHANGE_MS, NotificationFilter, type Alert } from '../../../src/main/electron/notifications.js';
-import { snapshotOf } from './snapshot-factory.js';
+import { snapshotOf } from '../../fixtures/snapshots.js';
 
 /** Feed states in order (one snapshot each, as polls would) and collect the alert kinds. */
 function alertsFor(states: readonly SessionKind[], filter = new NotificationFilter()): (Alert['kind'] | null)[] {
@@ -58,7 +58,7 @@ describe('NotificationFilter', () => {
     const notRunning = (state: SessionKind) => snapshotOf(state, { gateway: { ...snapshotOf(state).gateway, running: false, pid: null } });
     expect(filter.next(notRunning('starting'))).toBeNull();
     expect(filter.next(notRunning('stopped'))).toBeNull();
-    expect(filter.next(snapshotOf('starting'))).toBeNull();
+    expect(filter.next(snapshotOf('login-required'))).toBeNull();
     // …but a gateway that was running and stops is news.
     expect(filter.next(snapshotOf('stopped'))?.kind).toBe('gateway-stopped');
   });

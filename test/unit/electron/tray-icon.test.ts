@@ -3,7 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { SESSION_KINDS, type SessionKind } from '../../../src/shared/snapshot.js';
 import { TOOLTIP_MAX, trayIconFile, trayTooltip, type IconColor } from '../../../src/main/electron/tray-icon.js';
-import { snapshotOf } from './snapshot-factory.js';
+import { snapshotOf } from '../../fixtures/snapshots.js';
 
 const assets = path.resolve(import.meta.dirname, '../../../assets');
 
@@ -58,14 +58,16 @@ describe('tray icon per state', () => {
 
 describe('trayTooltip', () => {
   it.each(SESSION_KINDS)('%s: names the state and gives the reason, within the Windows limit', (kind) => {
-    const tooltip = trayTooltip(snapshotOf(kind));
-    expect(tooltip).toContain(`reason for ${kind}`);
+    const snapshot = snapshotOf(kind);
+    const tooltip = trayTooltip(snapshot);
+    expect(tooltip).toContain(snapshot.reason.slice(0, 40));
     expect(tooltip.split('\n')[0]).toMatch(/^IBKR Tray: \S/);
     expect(tooltip.length).toBeLessThanOrEqual(TOOLTIP_MAX);
   });
 
   it('shows the selected account by alias and id', () => {
-    expect(trayTooltip(snapshotOf('ready'))).toBe('IBKR Tray: Ready\nAccount: Paper main (DU1234567)\nreason for ready');
+    const ready = snapshotOf('ready');
+    expect(trayTooltip(ready)).toBe(`IBKR Tray: Ready\nAccount: Paper main (DU1234567)\n${ready.reason}`);
   });
 
   it('shows the id alone when the account has no alias', () => {
@@ -73,7 +75,7 @@ describe('trayTooltip', () => {
   });
 
   it('says nothing about accounts when none is selected', () => {
-    expect(trayTooltip(snapshotOf('login-required'))).toBe('IBKR Tray: Logged out\nreason for login-required');
+    expect(trayTooltip(snapshotOf('login-required'))).toBe('IBKR Tray: Logged out\nNot logged in. Log in to IBKR.');
   });
 
   it('cuts a long reason at the limit with an ellipsis', () => {

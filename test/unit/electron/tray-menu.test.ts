@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { SESSION_KINDS, type SessionKind } from '../../../src/shared/snapshot.js';
 import { trayClickCommand, trayMenu, type TrayMenuItem } from '../../../src/main/electron/tray-menu.js';
-import { snapshotOf } from './snapshot-factory.js';
+import { snapshotOf } from '../../fixtures/snapshots.js';
 
 /** One line per item: label, then "off" when disabled and "[x]" / "[ ]" for check marks. */
 function rows(items: readonly TrayMenuItem[]): string[] {
@@ -20,17 +20,18 @@ const ACCOUNTS_OFF_ITEMS = 'Accounts ▸ Paper main (DU1234567) (off) [x] | DU76
 const NO_ACCOUNTS = 'Accounts (off) ▸ No accounts yet (off)';
 const TAIL = ['---', 'Open IBKR Tray', 'Start at login [ ]', 'Notifications [x]', '---', 'Quit IBKR Tray'];
 
+/** What the tray draws for the snapshot the core derives in each state (see test/fixtures/snapshots.ts). */
 const EXPECTED: Record<SessionKind, string[]> = {
-  stopped: ['Gateway stopped (off)', '---', 'Log in… (off)', 'Log out (off)', NO_ACCOUNTS, '---', 'Start gateway', 'Stop gateway (off)', ...TAIL],
+  stopped: ['Gateway stopped (off)', '---', 'Log in…', 'Log out (off)', NO_ACCOUNTS, 'Try again', '---', 'Start gateway', 'Stop gateway (off)', ...TAIL],
   starting: ['Gateway starting… (off)', '---', 'Log in… (off)', 'Log out (off)', NO_ACCOUNTS, '---', 'Start gateway (off)', 'Stop gateway', ...TAIL],
-  failed: ['Gateway failed (off)', '---', 'Log in… (off)', 'Log out (off)', NO_ACCOUNTS, 'Try again', '---', 'Start gateway', 'Stop gateway (off)', ...TAIL],
+  failed: ['Gateway failed (off)', '---', 'Log in…', 'Log out (off)', NO_ACCOUNTS, 'Try again', '---', 'Start gateway', 'Stop gateway (off)', ...TAIL],
   'not-responding': ['Gateway not responding (off)', '---', 'Log in… (off)', 'Log out (off)', NO_ACCOUNTS, 'Try again', '---', 'Start gateway (off)', 'Stop gateway', ...TAIL],
   'login-required': ['Logged out (off)', '---', 'Log in…', 'Log out (off)', NO_ACCOUNTS, '---', 'Start gateway (off)', 'Stop gateway', ...TAIL],
   'logging-in': ['Logging in… (off)', '---', 'Log in… (off)', 'Cancel login', 'Log out (off)', NO_ACCOUNTS, '---', 'Start gateway (off)', 'Stop gateway', ...TAIL],
-  'brokerage-starting': ['Brokerage session starting… (off)', '---', 'Log in… (off)', 'Log out', ACCOUNTS_OFF_ITEMS, '---', 'Start gateway (off)', 'Stop gateway', ...TAIL],
+  'brokerage-starting': ['Brokerage session starting… (off)', '---', 'Log in… (off)', 'Log out', NO_ACCOUNTS, '---', 'Start gateway (off)', 'Stop gateway', ...TAIL],
   ready: ['Ready (off)', '---', 'Log in… (off)', 'Log out', ACCOUNTS_ON, '---', 'Start gateway (off)', 'Stop gateway', ...TAIL],
   competing: ['Session in use elsewhere (off)', '---', 'Log in… (off)', 'Log out', ACCOUNTS_OFF_ITEMS, 'Take over session', '---', 'Start gateway (off)', 'Stop gateway', ...TAIL],
-  'rate-limited': ['Rate limited by IBKR (off)', '---', 'Log in… (off)', 'Log out (off)', NO_ACCOUNTS, '---', 'Start gateway (off)', 'Stop gateway', ...TAIL],
+  'rate-limited': ['Rate limited by IBKR (off)', '---', 'Log in… (off)', 'Log out (off)', ACCOUNTS_OFF_ITEMS, '---', 'Start gateway (off)', 'Stop gateway', ...TAIL],
 };
 
 describe('trayMenu', () => {

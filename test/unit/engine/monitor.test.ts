@@ -7,7 +7,7 @@ import type { GatewayApi } from '../../../src/main/core/gateway/types.js';
 import { SessionMonitor } from '../../../src/main/core/monitor.js';
 import { memorySettingsBackend, SettingsStore } from '../../../src/main/core/settings.js';
 import { KEEPALIVE_ALARM_MS } from '../../../src/main/core/snapshot.js';
-import { ManualClock } from '../../sim/manual-clock.js';
+import { flush, ManualClock } from '../../sim/manual-clock.js';
 
 const READY: AuthStatus = { authenticated: true, connected: true, competing: false, fail: '' };
 const SSO_ONLY: AuthStatus = { authenticated: false, connected: true, competing: false, fail: '' };
@@ -38,18 +38,6 @@ class FakeApi implements GatewayApi {
   penaltyUntil = () => null;
 }
 
-/** Let promise callbacks run (the fake API answers at once). */
-const settle = async (): Promise<void> => {
-  for (let i = 0; i < 20; i++) await Promise.resolve();
-};
-
-async function advance(clock: ManualClock, ms: number, step = 1_000): Promise<void> {
-  for (let done = 0; done < ms; done += step) {
-    clock.advance(Math.min(step, ms - done));
-    await settle();
-  }
-}
-
 function setup(api = new FakeApi()) {
   const clock = new ManualClock();
   const settings = SettingsStore.open(memorySettingsBackend(), clock);
@@ -78,20 +66,20 @@ describe('SessionMonitor with a scripted gateway', () => {
   it('a remembered "logged out" that ends by a login elsewhere is cleared from the settings too', async () => {
     const { api, clock, settings, monitor, controller } = setup();
     monitor.start();
-    await settle();
+    await flush();
     expect((await controller.dispatch({ type: 'log-out' })).ok).toBe(true);
     expect(settings.get().userIntent).toBe('logged-out');
     // While the session stays down the intent is kept, whatever else is observed.
     api.status = SSO_ONLY;
     api.tickleAnswer = { ...TICKLE, iserver: { authStatus: SSO_ONLY } };
-    await advance(clock, 30_000);
+    await clock.run(30_000);
     expect(settings.get().userIntent).toBe('logged-out');
     expect(api.calls.some((c) => c.startsWith('ssodh/init'))).toBe(false);
     // The user logs in from a browser: ready again, and the next start must not hold back.
     api.status = READY;
     api.tickleAnswer = TICKLE;
     await controller.dispatch({ type: 'refresh' });
-    await settle();
+    await flush();
     expect(controller.snapshot().state).toBe('ready');
     expect(settings.get().userIntent).toBeNull();
     monitor.stop();
@@ -104,12 +92,12 @@ describe('SessionMonitor with a scripted gateway', () => {
     api.ssoAnswer = new GatewayError('unexpected-answer', problem, { endpoint: '/v1/api/sso/validate' });
     const { clock, monitor, notices } = setup(api);
     monitor.start();
-    await settle();
+    await flush();
     expect(monitor.state().kind).toBe('login-required');
     expect(api.calls).toContain('sso/validate');
     expect(notices).toEqual([`warning: ${problem}`]);
     // Later checks of the same login-required spell do not repeat it.
-    await advance(clock, 120_000);
+    await clock.run(120_000);
     expect(notices).toHaveLength(1);
     monitor.stop();
   });
@@ -117,10 +105,10 @@ describe('SessionMonitor with a scripted gateway', () => {
   it('REST only and ready: one tickle a minute plus slow auth/status polls, nothing else', async () => {
     const { api, clock, monitor, controller } = setup();
     monitor.start();
-    await settle();
+    await flush();
     expect(controller.snapshot().state).toBe('ready');
     api.calls = [];
-    await advance(clock, 120_000);
+    await clock.run(120_000);
     const tickles = api.calls.filter((c) => c === 'tickle').length;
     expect(tickles).toBe(2);
     // Without a socket auth/status is polled every 12 s: 10 in two minutes.
@@ -132,19 +120,19 @@ describe('SessionMonitor with a scripted gateway', () => {
   it('an error never stops the keepalive, and after 2 minutes of failing tickles the snapshot says so', async () => {
     const { api, clock, monitor, controller } = setup();
     monitor.start();
-    await settle();
+    await flush();
     api.tickleAnswer = new GatewayError('not-responding', 'The gateway did not answer /v1/api/tickle within 5000 ms.');
-    await advance(clock, 61_000);
+    await clock.run(61_000);
     const failingSince = monitor.state().facts.keepaliveFailingSince;
     expect(failingSince).not.toBeNull();
     expect(controller.snapshot().keepaliveFailingSince).toBeNull(); // not yet 2 minutes
-    await advance(clock, KEEPALIVE_ALARM_MS + 60_000);
+    await clock.run(KEEPALIVE_ALARM_MS + 60_000);
     const s = controller.snapshot();
     expect(s.keepaliveFailingSince).toBe(failingSince);
     expect(s.reason).toMatch(/Keep-alive requests have been failing/);
     const before = api.calls.filter((c) => c === 'tickle').length;
     api.tickleAnswer = TICKLE;
-    await advance(clock, 61_000);
+    await clock.run(61_000);
     expect(api.calls.filter((c) => c === 'tickle').length).toBeGreaterThan(before);
     expect(controller.snapshot().keepaliveFailingSince).toBeNull();
     monitor.stop();
@@ -156,7 +144,7 @@ describe('SessionMonitor with a scripted gateway', () => {
     api.tickleAnswer = { ...TICKLE, iserver: { authStatus: SSO_ONLY } };
     const { clock, monitor, controller } = setup(api);
     monitor.start();
-    await advance(clock, 60_000);
+    await clock.run(60_000);
     const inits = api.calls.filter((c) => c.startsWith('ssodh/init'));
     expect(inits).toEqual(['ssodh/init compete:false', 'ssodh/init compete:false', 'ssodh/init compete:false']);
     const s = controller.snapshot();
@@ -176,7 +164,7 @@ describe('SessionMonitor with a scripted gateway', () => {
     api.tickleAnswer = { ...TICKLE, iserver: { authStatus: { ...READY, competing: true } } };
     const { clock, monitor, controller } = setup(api);
     monitor.start();
-    await advance(clock, 120_000);
+    await clock.run(120_000);
     expect(controller.snapshot().state).toBe('competing');
     expect(api.calls.some((c) => c.startsWith('ssodh/init'))).toBe(false);
     api.initAnswer = { authenticated: true, connected: true, competing: false };
@@ -192,7 +180,7 @@ describe('SessionMonitor with a scripted gateway', () => {
     api.tickleAnswer = new GatewayError('not-authenticated', '401');
     const { clock, monitor, controller } = setup(api);
     monitor.start();
-    await advance(clock, 180_000);
+    await clock.run(180_000);
     expect(controller.snapshot().state).toBe('login-required');
     expect(api.calls.filter((c) => c === 'sso/validate')).toHaveLength(1);
     monitor.stop();
@@ -201,10 +189,10 @@ describe('SessionMonitor with a scripted gateway', () => {
   it('a timer firing long after it was due (sleep) checks at once', async () => {
     const { api, clock, monitor } = setup();
     monitor.start();
-    await settle();
+    await flush();
     api.calls = [];
     clock.advance(15 * 60_000); // the laptop slept through every timer
-    await settle();
+    await flush();
     expect(api.calls).toContain('auth/status');
     monitor.stop();
   });
@@ -212,7 +200,7 @@ describe('SessionMonitor with a scripted gateway', () => {
   it('refuses intents the state does not allow, with the reason', async () => {
     const { monitor, controller } = setup();
     monitor.start();
-    await settle();
+    await flush();
     const refused = await controller.dispatch({ type: 'cancel-login' });
     expect(refused).toEqual({ ok: false, reason: expect.stringMatching(/^Cancel login is not possible now\. Ready/) });
     const snapshots: number[] = [];

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { formatDuration, formatRelative, isNewer, viewOf } from '../../../src/renderer/view.js';
 import { SESSION_KINDS } from '../../../src/shared/snapshot.js';
 import { stateTitle } from '../../../src/shared/state-words.js';
-import { snapshotOf } from '../web/fake-engine.js';
+import { snapshotOf } from '../../fixtures/snapshots.js';
 
 const NOW = Date.UTC(2026, 0, 15, 12, 0, 0);
 
@@ -31,12 +31,13 @@ describe('formatDuration / formatRelative', () => {
 
 describe('viewOf', () => {
   it('draws a ready paper session: green, identity, aliases, times', () => {
-    const vm = viewOf(snapshotOf({ at: NOW }), NOW);
+    const times = { lastTickleAt: NOW - 12_000, ssoExpiresAt: NOW + 8 * 60_000, nextResetAt: NOW + 5 * 3_600_000 + 3 * 60_000 };
+    const vm = viewOf(snapshotOf('ready', { at: NOW, ...times }), NOW);
     expect(vm.tone).toBe('ok');
     expect(vm.stateLabel).toBe('Ready');
     expect(vm.identity).toBe('user123 · Paper');
     expect(vm.accounts.options).toEqual([
-      { value: 'DU1234567', label: 'Main paper (DU1234567)' },
+      { value: 'DU1234567', label: 'Paper main (DU1234567)' },
       { value: 'DU7654321', label: 'DU7654321' },
     ]);
     expect(vm.accounts.selected).toBe('DU1234567');
@@ -47,13 +48,13 @@ describe('viewOf', () => {
   });
 
   it('says Live for a live account and shows no identity before login', () => {
-    expect(viewOf(snapshotOf({ paper: false }), NOW).identity).toBe('user123 · Live');
-    expect(viewOf(snapshotOf({ username: null, paper: null }), NOW).identity).toBeNull();
+    expect(viewOf(snapshotOf('ready', { paper: false }), NOW).identity).toBe('user123 · Live');
+    expect(viewOf(snapshotOf('ready', { username: null, paper: null }), NOW).identity).toBeNull();
   });
 
   it('enables exactly the buttons the snapshot allows', () => {
-    const actions = { ...snapshotOf().actions, logIn: true, logOut: false, takeOver: true, retry: false, stopGateway: false };
-    const vm = viewOf(snapshotOf({ state: 'competing', actions }), NOW);
+    const actions = { ...snapshotOf('competing').actions, logIn: true, logOut: false, takeOver: true, retry: false, stopGateway: false };
+    const vm = viewOf(snapshotOf('competing', { actions }), NOW);
     expect(vm.buttons.logIn.enabled).toBe(true);
     expect(vm.buttons.logOut.enabled).toBe(false);
     expect(vm.buttons.takeOver.enabled).toBe(true);
@@ -63,19 +64,18 @@ describe('viewOf', () => {
   });
 
   it('shows Cancel login only during a login', () => {
-    const vm = viewOf(snapshotOf({ state: 'logging-in', actions: { ...snapshotOf().actions, cancelLogin: true } }), NOW);
+    const vm = viewOf(snapshotOf('logging-in'), NOW);
     expect(vm.buttons.cancelLogin).toEqual({ visible: true, enabled: true });
     expect(vm.buttons.logIn.visible).toBe(false);
   });
 
   it('disables the picker with fewer than two accounts or when the engine says so', () => {
-    expect(viewOf(snapshotOf({ accounts: [{ id: 'U1', alias: null }] }), NOW).accounts.enabled).toBe(false);
-    expect(viewOf(snapshotOf({ actions: { ...snapshotOf().actions, selectAccount: false } }), NOW).accounts.enabled).toBe(false);
+    expect(viewOf(snapshotOf('ready', { accounts: [{ id: 'U1', alias: null }] }), NOW).accounts.enabled).toBe(false);
+    expect(viewOf(snapshotOf('ready', { actions: { ...snapshotOf('ready').actions, selectAccount: false } }), NOW).accounts.enabled).toBe(false);
   });
 
   it('turns the first run (no folder, nothing running) into a setup step, not an error', () => {
-    const gateway = { ...snapshotOf().gateway, folder: null, running: false, pid: null };
-    const vm = viewOf(snapshotOf({ state: 'stopped', gateway }), NOW);
+    const vm = viewOf(snapshotOf('stopped', {}, { world: 'no-folder' }), NOW);
     expect(vm.setup?.steps.join(' ')).toMatch(/Java 8/);
     expect(vm.setup?.steps.join(' ')).toMatch(/clientportal\.gw\.zip/);
     expect(vm.setup?.downloadUrl).toMatch(/^https:\/\/www\.interactivebrokers\.com\//);
@@ -85,61 +85,62 @@ describe('viewOf', () => {
   });
 
   it('still shows a real failure during the first run', () => {
-    const gateway = { ...snapshotOf().gateway, folder: null, running: false, pid: null };
-    const vm = viewOf(snapshotOf({ state: 'failed', reason: 'Java was not found: install Java 8 or newer.', gateway }), NOW);
+    const failed = snapshotOf('failed', {}, { world: 'no-folder' });
+    const vm = viewOf(failed, NOW);
     expect(vm.tone).toBe('error');
-    expect(vm.reason).toBe('Java was not found: install Java 8 or newer.');
+    expect(vm.reason).toBe(failed.reason);
+    expect(vm.reason).toMatch(/^Java 8 or newer is needed to run the gateway/);
     expect(vm.setup).not.toBeNull();
   });
 
   it('hides the account picker until there are accounts', () => {
-    expect(viewOf(snapshotOf({ accounts: [] }), NOW).accounts.visible).toBe(false);
-    expect(viewOf(snapshotOf(), NOW).accounts.visible).toBe(true);
+    expect(viewOf(snapshotOf('ready', { accounts: [] }), NOW).accounts.visible).toBe(false);
+    expect(viewOf(snapshotOf('ready'), NOW).accounts.visible).toBe(true);
   });
 
   it('needs no setup for an adopted gateway without a folder', () => {
-    const gateway = { ...snapshotOf().gateway, folder: null, running: true, startedByUs: false };
-    const vm = viewOf(snapshotOf({ gateway }), NOW);
+    const vm = viewOf(snapshotOf('ready', {}, { world: 'no-folder' }), NOW);
     expect(vm.setup).toBeNull();
     expect(vm.gateway.status).toBe('Running (already running, adopted)');
   });
 
   it('shows session times only once there are some', () => {
-    expect(viewOf(snapshotOf(), NOW).timesVisible).toBe(true);
-    expect(viewOf(snapshotOf({ lastTickleAt: null, ssoExpiresAt: null, nextResetAt: null }), NOW).timesVisible).toBe(false);
+    expect(viewOf(snapshotOf('ready'), NOW).timesVisible).toBe(true);
+    expect(viewOf(snapshotOf('ready', { lastTickleAt: null, ssoExpiresAt: null, nextResetAt: null }), NOW).timesVisible).toBe(false);
   });
 
   it('marks a failing keepalive and says since when', () => {
-    const vm = viewOf(snapshotOf({ keepaliveFailingSince: NOW - 90_000 }), NOW);
+    const vm = viewOf(snapshotOf('ready', { keepaliveFailingSince: NOW - 90_000 }), NOW);
     expect(vm.keepaliveFailing).toBe(true);
     expect(vm.times.keepalive).toBe('failing since 1 min ago');
   });
 
   it('adds when sending resumes to a rate-limited reason', () => {
-    const vm = viewOf(snapshotOf({ state: 'rate-limited', reason: 'IBKR asked us to slow down.', rateLimitedUntil: NOW + 5 * 60_000 }), NOW);
-    expect(vm.reason).toBe('IBKR asked us to slow down. (resumes in 5 min)');
+    const limited = snapshotOf('rate-limited', { rateLimitedUntil: NOW + 5 * 60_000 });
+    const vm = viewOf(limited, NOW);
+    expect(vm.reason).toBe(`${limited.reason} (resumes in 5 min)`);
     expect(vm.tone).toBe('attention');
   });
 
   it('offers the desktop-only settings in the tray app only', () => {
-    const web = viewOf(snapshotOf(), NOW, 'web').preferences.map((p) => p.key);
-    const desktop = viewOf(snapshotOf(), NOW, 'electron').preferences.map((p) => p.key);
+    const web = viewOf(snapshotOf('ready'), NOW, 'web').preferences.map((p) => p.key);
+    const desktop = viewOf(snapshotOf('ready'), NOW, 'electron').preferences.map((p) => p.key);
     expect(web).toEqual(['startGatewayWithApp', 'stopGatewayOnQuit']);
     expect(desktop).toEqual(['startGatewayWithApp', 'stopGatewayOnQuit', 'notifications', 'startAtLogin']);
-    expect(viewOf(snapshotOf(), NOW).preferences[0]).toEqual({ key: 'startGatewayWithApp', label: 'Start the gateway with IBKR Tray', checked: true });
+    expect(viewOf(snapshotOf('ready'), NOW).preferences[0]).toEqual({ key: 'startGatewayWithApp', label: 'Start the gateway with IBKR Tray', checked: true });
   });
 
   it('labels every state as the tray does', () => {
-    for (const kind of SESSION_KINDS) expect(viewOf(snapshotOf({ state: kind }), NOW).stateLabel).toBe(stateTitle(kind));
+    for (const kind of SESSION_KINDS) expect(viewOf(snapshotOf(kind), NOW).stateLabel).toBe(stateTitle(kind));
   });
 });
 
 describe('isNewer', () => {
   it('keeps the first snapshot and drops older or repeated ones', () => {
-    const five = snapshotOf({ seq: 5 });
+    const five = snapshotOf('ready', { seq: 5 });
     expect(isNewer(null, five)).toBe(true);
-    expect(isNewer(five, snapshotOf({ seq: 6 }))).toBe(true);
-    expect(isNewer(five, snapshotOf({ seq: 4 }))).toBe(false);
-    expect(isNewer(five, snapshotOf({ seq: 5 }))).toBe(false);
+    expect(isNewer(five, snapshotOf('ready', { seq: 6 }))).toBe(true);
+    expect(isNewer(five, snapshotOf('ready', { seq: 4 }))).toBe(false);
+    expect(isNewer(five, snapshotOf('ready', { seq: 5 }))).toBe(false);
   });
 });

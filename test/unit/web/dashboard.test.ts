@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDashboard, type Dashboard } from '../../../src/main/web/dashboard.js';
-import { WebRoutes } from '../../../src/shared/api.js';
+import { WebEventsPath, WebRoutes } from '../../../src/shared/api.js';
+import { until } from '../../sim/until.js';
 import { createFakeEngine, type FakeEngine } from './fake-engine.js';
 
 interface Answer {
@@ -81,14 +82,14 @@ describe('startDashboard', () => {
     expect(answer.headers['set-cookie']).toBeUndefined();
   });
 
-  it.each([WebRoutes.snapshot, WebRoutes.log, WebRoutes.events, '/', '/assets/app.js'])('refuses %s without the token', async (path) => {
+  it.each([WebRoutes.getSnapshot.path, WebRoutes.getLog.path, WebEventsPath, '/', '/assets/app.js'])('refuses %s without the token', async (path) => {
     const answer = await call(dashboard.port, path, { headers: { host } });
     expect(answer.status).toBe(401);
     expect(answer.body).not.toContain('user123');
   });
 
   it('refuses a foreign Host even with the token (DNS rebinding)', async () => {
-    const answer = await call(dashboard.port, WebRoutes.snapshot, { headers: { ...auth, host: `rebind.example:${dashboard.port}` } });
+    const answer = await call(dashboard.port, WebRoutes.getSnapshot.path, { headers: { ...auth, host: `rebind.example:${dashboard.port}` } });
     expect(answer.status).toBe(403);
     const exchange = await call(dashboard.port, `/?token=${dashboard.token}`, { headers: { host: `rebind.example:${dashboard.port}` } });
     expect(exchange.status).toBe(403);
@@ -96,10 +97,10 @@ describe('startDashboard', () => {
 
   it('answers the snapshot and the log with the token', async () => {
     engine.pushLog('Open https://localhost:5000 to login');
-    const snapshot = await call(dashboard.port, WebRoutes.snapshot, { headers: auth });
+    const snapshot = await call(dashboard.port, WebRoutes.getSnapshot.path, { headers: auth });
     expect(snapshot.status).toBe(200);
     expect(JSON.parse(snapshot.body)).toMatchObject({ state: 'ready', username: 'user123' });
-    const log = await call(dashboard.port, WebRoutes.log, { headers: auth });
+    const log = await call(dashboard.port, WebRoutes.getLog.path, { headers: auth });
     expect(JSON.parse(log.body)).toEqual([expect.objectContaining({ text: 'Open https://localhost:5000 to login' })]);
   });
 
@@ -107,7 +108,7 @@ describe('startDashboard', () => {
     engine.intents.length = 0;
     engine.answer = () => ({ ok: true, message: 'Switched.' });
     const body = JSON.stringify({ type: 'select-account', accountId: 'DU7654321' });
-    const answer = await call(dashboard.port, WebRoutes.intent, { method: 'POST', headers: ownOrigin, body });
+    const answer = await call(dashboard.port, WebRoutes.send.path, { method: 'POST', headers: ownOrigin, body });
     expect(answer.status).toBe(200);
     expect(JSON.parse(answer.body)).toEqual({ ok: true, message: 'Switched.' });
     expect(engine.intents).toEqual([{ type: 'select-account', accountId: 'DU7654321' }]);
@@ -120,7 +121,7 @@ describe('startDashboard', () => {
   ])('refuses a state change with %s and never reaches the engine', async (_name, change) => {
     engine.intents.length = 0;
     const headers = Object.fromEntries(Object.entries({ ...ownOrigin, ...change }).filter((e): e is [string, string] => e[1] !== undefined));
-    const answer = await call(dashboard.port, WebRoutes.intent, { method: 'POST', headers, body: JSON.stringify({ type: 'log-out' }) });
+    const answer = await call(dashboard.port, WebRoutes.send.path, { method: 'POST', headers, body: JSON.stringify({ type: 'log-out' }) });
     expect(answer.status).toBe(403);
     expect(engine.intents).toEqual([]);
   });
@@ -132,14 +133,14 @@ describe('startDashboard', () => {
     ['a huge body', JSON.stringify({ type: 'log-in', pad: 'x'.repeat(20_000) }), 413],
   ])('refuses %s', async (_name, body, status) => {
     engine.intents.length = 0;
-    const answer = await call(dashboard.port, WebRoutes.intent, { method: 'POST', headers: ownOrigin, body });
+    const answer = await call(dashboard.port, WebRoutes.send.path, { method: 'POST', headers: ownOrigin, body });
     expect(answer.status).toBe(status);
     expect(JSON.parse(answer.body)).toMatchObject({ ok: false, reason: expect.any(String) });
     expect(engine.intents).toEqual([]);
   });
 
   it('refuses a form post (wrong content type) even from its own origin', async () => {
-    const answer = await call(dashboard.port, WebRoutes.intent, {
+    const answer = await call(dashboard.port, WebRoutes.send.path, {
       method: 'POST',
       headers: { ...ownOrigin, 'content-type': 'text/plain' },
       body: JSON.stringify({ type: 'log-out' }),
@@ -150,14 +151,14 @@ describe('startDashboard', () => {
   it('passes a typed folder to the engine as set-gateway-folder', async () => {
     engine.intents.length = 0;
     engine.answer = () => ({ ok: false, reason: 'No bin/run.sh in /nowhere: choose the unzipped clientportal.gw folder.' });
-    const answer = await call(dashboard.port, WebRoutes.folder, { method: 'POST', headers: ownOrigin, body: JSON.stringify({ folder: '/nowhere' }) });
+    const answer = await call(dashboard.port, WebRoutes.chooseGatewayFolder.path, { method: 'POST', headers: ownOrigin, body: JSON.stringify({ folder: '/nowhere' }) });
     expect(JSON.parse(answer.body)).toEqual({ ok: false, reason: expect.stringContaining('/nowhere') });
     expect(engine.intents).toEqual([{ type: 'set-gateway-folder', folder: '/nowhere' }]);
   });
 
   it('says so when the engine throws', async () => {
     engine.answer = () => Promise.reject(new Error('boom'));
-    const answer = await call(dashboard.port, WebRoutes.intent, { method: 'POST', headers: ownOrigin, body: JSON.stringify({ type: 'retry' }) });
+    const answer = await call(dashboard.port, WebRoutes.send.path, { method: 'POST', headers: ownOrigin, body: JSON.stringify({ type: 'retry' }) });
     expect(JSON.parse(answer.body)).toEqual({ ok: false, reason: 'The engine failed: boom' });
     engine.answer = () => ({ ok: true });
   });
@@ -174,14 +175,14 @@ describe('startDashboard', () => {
   it('pushes snapshots and log lines by server-sent events and unsubscribes when the page goes', async () => {
     const received: string[] = [];
     const done = new Promise<void>((resolve, reject) => {
-      const req = request({ host: '127.0.0.1', port: dashboard.port, path: WebRoutes.events, headers: auth }, (res) => {
+      const req = request({ host: '127.0.0.1', port: dashboard.port, path: WebEventsPath, headers: auth }, (res) => {
         expect(res.headers['content-type']).toMatch(/text\/event-stream/);
         res.setEncoding('utf8');
         res.on('data', (chunk: string) => {
           received.push(chunk);
           const text = received.join('');
           if (text.includes('event: snapshot') && engine.listenerCount().snapshot === 1 && !text.includes('"seq":99')) {
-            engine.push({ seq: 99, state: 'login-required' });
+            engine.show('login-required', { seq: 99 });
             engine.pushLog('Server listen failed');
           }
           if (text.includes('"seq":99') && text.includes('Server listen failed')) {
@@ -197,8 +198,7 @@ describe('startDashboard', () => {
     const text = received.join('');
     expect(text).toMatch(/event: snapshot\ndata: \{.*"state":"login-required"/);
     expect(text).toMatch(/event: log\ndata: \[.*Server listen failed/);
-    const deadline = Date.now() + 5000;
-    while (engine.listenerCount().snapshot !== 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    await until('the stream to unsubscribe', () => engine.listenerCount().snapshot === 0, 5000);
     expect(engine.listenerCount()).toEqual({ snapshot: 0, log: 0 });
   });
 });
@@ -208,9 +208,9 @@ describe('startDashboard beyond loopback', () => {
     const wide = await startDashboard({ engine: createFakeEngine(), rendererDir: dir, host: '0.0.0.0' });
     try {
       expect(wide.warnings.join(' ')).toMatch(/beyond this machine/);
-      const ok = await call(wide.port, WebRoutes.snapshot, { headers: { host: `127.0.0.1:${wide.port}`, authorization: `Bearer ${wide.token}` } });
+      const ok = await call(wide.port, WebRoutes.getSnapshot.path, { headers: { host: `127.0.0.1:${wide.port}`, authorization: `Bearer ${wide.token}` } });
       expect(ok.status).toBe(200);
-      const foreign = await call(wide.port, WebRoutes.snapshot, { headers: { host: `attacker.example:${wide.port}`, authorization: `Bearer ${wide.token}` } });
+      const foreign = await call(wide.port, WebRoutes.getSnapshot.path, { headers: { host: `attacker.example:${wide.port}`, authorization: `Bearer ${wide.token}` } });
       expect(foreign.status).toBe(403);
     } finally {
       await wide.close();

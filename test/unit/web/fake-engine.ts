@@ -1,80 +1,30 @@
 /**
  * A small in-memory Engine for the page's and the dashboard's tests: it holds a snapshot, emits the
- * ones a test pushes, records the intents it receives, and answers them the way the test says.
+ * ones a test pushes, records the intents it receives, and answers them the way the test says. Its
+ * snapshots come from test/fixtures/snapshots.ts, i.e. from the core's own derivation.
  */
 import type { LogLine } from '../../../src/shared/api.js';
 import type { Engine } from '../../../src/shared/engine.js';
 import type { Intent, IntentResult } from '../../../src/shared/intents.js';
-import { toneOf, type AppSnapshot, type SessionKind } from '../../../src/shared/snapshot.js';
-
-type Mutable<T> = { -readonly [K in keyof T]: T[K] };
-
-/** A complete snapshot: ready, paper, two accounts; override what the test is about. */
-export function snapshotOf(overrides: Partial<AppSnapshot> & { state?: SessionKind } = {}): AppSnapshot {
-  const state = overrides.state ?? 'ready';
-  const now = overrides.at ?? Date.now();
-  return {
-    seq: 1,
-    at: now,
-    state,
-    tone: toneOf(state),
-    reason: 'Logged in; the session is kept alive.',
-    authenticated: state === 'ready',
-    connected: true,
-    competing: state === 'competing',
-    accounts: [
-      { id: 'DU1234567', alias: 'Main paper' },
-      { id: 'DU7654321', alias: null },
-    ],
-    selectedAccount: 'DU1234567',
-    username: 'user123',
-    paper: true,
-    serverName: 'JifN19053',
-    lastTickleAt: now - 12_000,
-    ssoExpiresAt: now + 8 * 60_000,
-    nextResetAt: now + 5 * 3_600_000 + 3 * 60_000,
-    keepaliveFailingSince: null,
-    rateLimitedUntil: null,
-    gateway: {
-      url: 'https://localhost:5000',
-      port: 5000,
-      folder: '/home/user/clientportal.gw',
-      running: true,
-      pid: 4242,
-      startedByUs: true,
-      fingerprint: null,
-    },
-    actions: {
-      logIn: false,
-      cancelLogin: false,
-      logOut: true,
-      takeOver: false,
-      retry: false,
-      startGateway: false,
-      stopGateway: true,
-      selectAccount: true,
-      refresh: true,
-    },
-    notices: [],
-    preferences: { startAtLogin: false, notifications: true, startGatewayWithApp: true, stopGatewayOnQuit: false },
-    ...overrides,
-  };
-}
+import type { AppSnapshot, SessionKind } from '../../../src/shared/snapshot.js';
+import { snapshotOf, type FixtureOptions } from '../../fixtures/snapshots.js';
 
 export interface FakeEngine extends Engine {
   /** Intents received, in order. */
   readonly intents: Intent[];
   /** What dispatch answers (default ok). */
   answer: (intent: Intent) => IntentResult | Promise<IntentResult>;
-  /** Emit a new snapshot (seq is bumped automatically unless given). */
+  /** Emit the current snapshot with some fields changed (seq is bumped automatically unless given). */
   push(overrides: Partial<AppSnapshot>): AppSnapshot;
+  /** Emit the snapshot the core derives for a session in `kind` (with the engine's next seq). */
+  show(kind: SessionKind, overrides?: Partial<AppSnapshot>, options?: FixtureOptions): AppSnapshot;
   /** Emit gateway log lines. */
   pushLog(...texts: string[]): void;
   /** How many snapshot / log listeners are subscribed now. */
   listenerCount(): { snapshot: number; log: number };
 }
 
-export function createFakeEngine(initial: AppSnapshot = snapshotOf()): FakeEngine {
+export function createFakeEngine(initial: AppSnapshot = snapshotOf('ready')): FakeEngine {
   let current = initial;
   let lastSeq = initial.seq;
   const snapshotListeners = new Set<(s: AppSnapshot) => void>();
@@ -99,12 +49,14 @@ export function createFakeEngine(initial: AppSnapshot = snapshotOf()): FakeEngin
     },
     push(overrides) {
       // Sequence numbers only grow, even after a test pushed a deliberately stale one.
-      const next: Mutable<AppSnapshot> = { ...current, seq: lastSeq + 1, at: Date.now(), ...overrides };
-      lastSeq = Math.max(lastSeq, next.seq);
-      if (overrides.state !== undefined && overrides.tone === undefined) next.tone = toneOf(overrides.state);
-      current = next;
+      current = { ...current, seq: lastSeq + 1, at: Date.now(), ...overrides };
+      lastSeq = Math.max(lastSeq, current.seq);
       for (const listener of snapshotListeners) listener(current);
       return current;
+    },
+    show(kind, overrides = {}, options = {}) {
+      const { seq: _seq, ...whole } = snapshotOf(kind, overrides, options);
+      return engine.push({ ...whole, ...overrides });
     },
     pushLog(...texts) {
       const fresh = texts.map((text, i): LogLine => ({ seq: lines.length + i + 1, at: Date.now(), stream: 'stdout', text }));

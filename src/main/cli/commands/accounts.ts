@@ -3,7 +3,8 @@ import type { AppSnapshot } from '../../../shared/snapshot.js';
 import type { CliBackend } from '../backend.js';
 import type { CommandContext, CommandResult } from '../context.js';
 import { CommandFailure, ExitCode, exitCodeForState } from '../exit-codes.js';
-import { accountLabel, accountLines, stateWords } from '../status-line.js';
+import { accountLabel, stateWords } from '../../../shared/state-words.js';
+import { accountLines } from '../status-line.js';
 
 /** The snapshot of a ready session, or the failure that says why there are no accounts to show. */
 async function readySnapshot(backend: CliBackend): Promise<AppSnapshot> {
@@ -31,7 +32,7 @@ export async function use(ctx: CommandContext, accountId: string): Promise<Comma
   const snapshot = await readySnapshot(backend);
   const match = snapshot.accounts.find((a) => a.id.toUpperCase() === accountId.toUpperCase());
   if (!match) {
-    const valid = snapshot.accounts.map((a) => accountLabel(snapshot, a.id)).join(', ') || 'none listed yet';
+    const valid = snapshot.accounts.map(accountLabel).join(', ') || 'none listed yet';
     throw new CommandFailure(ExitCode.usage, `unknown account "${accountId}": this login has ${valid}`);
   }
   // Through the engine rather than updateServerAccount alone: it confirms the switch with the account
@@ -39,6 +40,6 @@ export async function use(ctx: CommandContext, accountId: string): Promise<Comma
   // next login instead of switching back to an older choice.
   const result = await backend.engine.dispatch({ type: 'select-account', accountId: match.id });
   if (!result.ok) throw new CommandFailure(ExitCode.notReady, `the gateway did not switch to ${match.id}: ${result.reason}`);
-  ctx.out.result(`using account ${accountLabel(snapshot, match.id)}`, { ok: true, selectedAccount: match.id });
+  ctx.out.result(`using account ${accountLabel(match)}`, { ok: true, selectedAccount: match.id });
   return ExitCode.ok;
 }

@@ -4,9 +4,11 @@
  * Each prints one line, or with --json the parsed answer minus anything secret.
  */
 import { maskToken } from '../../core/errors.js';
+import { isConfirmed } from '../../../shared/intents.js';
+import { isPaperLogin, tradingMode } from '../../../shared/trading-mode.js';
 import type { CommandContext, CommandResult } from '../context.js';
 import { CommandFailure, ExitCode, exitCodeForState } from '../exit-codes.js';
-import { stateWords } from '../status-line.js';
+import { stateWords } from '../../../shared/state-words.js';
 
 /**
  * Log out through the engine, so that "logged out" is remembered in the settings: otherwise the tray
@@ -26,8 +28,9 @@ export async function logout(ctx: CommandContext): Promise<CommandResult> {
   }
   const result = await backend.engine.dispatch({ type: 'log-out' });
   if (!result.ok) throw new CommandFailure(ExitCode.notReady, `cannot log out: ${result.reason}`);
-  const confirmed = result.message === undefined || result.message === 'Logged out.';
-  ctx.out.result(confirmed ? 'logged out' : result.message!, { ok: true, message: result.message ?? 'Logged out.' });
+  const confirmed = isConfirmed(result);
+  const message = result.message ?? 'Logged out.';
+  ctx.out.result(confirmed ? 'logged out' : message, { ok: true, confirmed, message });
   return ExitCode.ok;
 }
 
@@ -50,11 +53,11 @@ export async function tickle(ctx: CommandContext): Promise<CommandResult> {
 export async function validate(ctx: CommandContext): Promise<CommandResult> {
   const answer = await (await ctx.backend()).auth.ssoValidate();
   if (!answer.RESULT) throw new CommandFailure(ExitCode.notReady, 'the SSO session is not valid: log in again (`ibkr-tray login`)');
-  const paper = answer.LOGIN_TYPE === 2 ? 'paper' : answer.LOGIN_TYPE === 1 ? 'live' : 'unknown type';
-  ctx.out.result(`SSO session valid: ${answer.USER_NAME}, ${paper}`, {
+  const paper = isPaperLogin(answer.LOGIN_TYPE);
+  ctx.out.result(`SSO session valid: ${answer.USER_NAME}, ${tradingMode(paper) ?? 'unknown type'}`, {
     ok: true,
     username: answer.USER_NAME,
-    paper: answer.LOGIN_TYPE === 2 ? true : answer.LOGIN_TYPE === 1 ? false : null,
+    paper,
     expiresInMs: answer.EXPIRES ?? null,
     region: answer.region ?? null,
   });

@@ -6,7 +6,8 @@ import { INTERRUPTED } from '../context.js';
 import { pause } from '../deadline.js';
 import { CommandFailure, ExitCode, exitCodeForGatewayFailure, exitCodeForState } from '../exit-codes.js';
 import { durationWords } from '../progress.js';
-import { stateWords, statusDocument, statusLine } from '../status-line.js';
+import { stateWords } from '../../../shared/state-words.js';
+import { statusDocument, statusLine } from '../status-line.js';
 
 /** One line (or the snapshot as JSON); exit 0 only when ready. */
 export async function status(ctx: CommandContext): Promise<CommandResult> {

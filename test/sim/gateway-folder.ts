@@ -85,6 +85,10 @@ export interface StartGatewayFolderOptions {
   authDelayMs?: number;
   heartbeatMs?: number;
   pacing?: boolean;
+  /** Serve the simulator's other certificate (a gateway whose certificate changed). */
+  certificate?: 'other';
+  /** IBKR accounts of the simulated user. */
+  accounts?: { id: string; alias?: string }[];
   /** How long to wait for the control line. Default 20 s. */
   timeoutMs?: number;
 }
@@ -98,6 +102,8 @@ export async function startGatewayFolder(options: StartGatewayFolderOptions = {}
   const env: NodeJS.ProcessEnv = { ...process.env, IBKR_SIM_CONTROL_LINE_DELAY_MS: '0', IBKR_SIM_EXIT_DELAY_MS: '200' };
   if (options.heartbeatMs !== undefined) env['IBKR_SIM_HEARTBEAT_MS'] = String(options.heartbeatMs);
   if (options.pacing === false) env['IBKR_SIM_PACING'] = 'off';
+  if (options.certificate) env['IBKR_SIM_CERTIFICATE'] = options.certificate;
+  if (options.accounts) env['IBKR_SIM_ACCOUNTS'] = JSON.stringify(options.accounts);
   const child = spawn('bash', ['bin/run.sh', conf], { cwd: dir, detached: true, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';

@@ -17,6 +17,8 @@ export type ControlRequest =
   | { readonly op: 'click-notification'; readonly id: number }
   | { readonly op: 'emit'; readonly target: 'app' | 'powerMonitor'; readonly event: string; readonly args: readonly unknown[] }
   | { readonly op: 'close-window'; readonly id: number }
+  /** The page itself goes to `url` (as a link the user clicks would): a page-initiated navigation. */
+  | { readonly op: 'follow-link'; readonly id: number; readonly url: string }
   | { readonly op: 'page'; readonly id: number; readonly method: string; readonly args: readonly unknown[] }
   | { readonly op: 'screenshot'; readonly id: number; readonly file: string; readonly colorScheme: 'light' | 'dark' }
   | { readonly op: 'render-menu'; readonly tray: number; readonly file: string; readonly colorScheme: 'light' | 'dark' }
@@ -56,6 +58,16 @@ async function carryOut(request: ControlRequest): Promise<unknown> {
     case 'close-window':
       findWindow(request.id).close();
       return null;
+    case 'follow-link': {
+      const page = await findWindow(request.id).webContents.whenReady();
+      await page.evaluate((url) => {
+        const link = document.createElement('a');
+        link.href = url;
+        document.body.append(link);
+        link.click();
+      }, request.url);
+      return null;
+    }
     case 'page': {
       if (!PAGE_METHODS.has(request.method)) throw new Error(`page.${request.method} is not offered to tests`);
       const page = await findWindow(request.id).webContents.whenReady();

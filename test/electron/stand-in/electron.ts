@@ -46,8 +46,9 @@ class StandInApp extends EventEmitter {
         this.emit('ready', preventable(), {});
         resolveReady();
       });
+    // The platform the shell was started on (launch.mjs shows it main.js), not the machine's.
     this.dock =
-      process.platform === 'darwin'
+      (options.platform ?? process.platform) === 'darwin'
         ? {
             hide: () => {
               records.dockHidden = true;
@@ -127,7 +128,10 @@ class StandInApp extends EventEmitter {
       } catch {
         const holder = Number(fs.readFileSync(lock, 'utf8'));
         if (holder !== process.pid && isProcessAlive(holder)) {
-          fs.writeFileSync(path.join(inbox, `${process.pid}.json`), JSON.stringify({ argv: process.argv, cwd: process.cwd(), data: additionalData ?? null }));
+          // Written aside and renamed in, so the holder never reads half a message.
+          const message = path.join(options.userData, `SingletonMessage-${process.pid}`);
+          fs.writeFileSync(message, JSON.stringify({ argv: process.argv, cwd: process.cwd(), data: additionalData ?? null }));
+          fs.renameSync(message, path.join(inbox, `${process.pid}.json`));
           records.singleInstanceLock = false;
           changed();
           return false;

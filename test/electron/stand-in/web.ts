@@ -27,14 +27,11 @@ type ProtocolHandler = (request: Request) => Response | Promise<Response>;
 /** The electron event object for preventable events. */
 export function preventable<T extends object>(extra: T = {} as T): T & { preventDefault(): void; readonly defaultPrevented: boolean } {
   let prevented = false;
-  return Object.assign(extra, {
-    preventDefault: () => {
-      prevented = true;
-    },
-    get defaultPrevented() {
-      return prevented;
-    },
-  });
+  // defineProperty, not Object.assign: assign would copy the getter's value once instead of the getter.
+  return Object.defineProperties(extra, {
+    preventDefault: { value: () => (prevented = true) },
+    defaultPrevented: { get: () => prevented },
+  }) as T & { preventDefault(): void; readonly defaultPrevented: boolean };
 }
 
 const pageRuntimeSource = fs.readFileSync(path.join(path.dirname(fileURLToPath(import.meta.url)), 'page-runtime.js'), 'utf8');

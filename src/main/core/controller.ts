@@ -11,7 +11,8 @@ import { deepEqual } from '../../shared/session.js';
 import type { AppSnapshot, AvailableActions, GatewayView, Notice } from '../../shared/snapshot.js';
 import type { AccountBook } from './accounts.js';
 import type { Clock } from './gateway/clock.js';
-import { asGatewayError, type SessionMonitor } from './monitor.js';
+import { asGatewayError } from './errors.js';
+import type { SessionMonitor } from './monitor.js';
 import type { SettingsStore } from './settings.js';
 import { deriveSnapshot } from './snapshot.js';
 

@@ -23,18 +23,8 @@ import { ProcessGatewaySupervisor } from './gateway/process.js';
 import { createPinnedAgent } from './gateway/tls.js';
 import type { GatewaySupervisor } from './gateway/types.js';
 import { SessionMonitor, type GatewayBinding, type MonitorTiming } from './monitor.js';
-import { confSettingsBackend, defaultConfigDir, SettingsStore } from './settings.js';
+import { confSettingsBackend, defaultConfigDir, SettingsStore, type SettingsBackend } from './settings.js';
 import { GatewaySocket, type SocketTiming } from './socket.js';
-
-/** Where settings are read and written: `conf` in plain Node, electron-store in the app (same file format). */
-export interface SettingsBackend {
-  /** The whole stored object, or undefined when there is none yet. Throws on an unreadable file. */
-  read(): unknown;
-  /** Replace the stored object atomically. */
-  write(data: unknown): void;
-  /** The file's path, for messages. */
-  readonly path: string;
-}
 
 /** Builds the supervisor of a gateway folder (the core's GatewaySupervisor in the app; fakes in tests). */
 export type SupervisorFactory = (options: {

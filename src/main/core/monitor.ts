@@ -15,11 +15,10 @@ import {
   type SessionState,
   type UserHold,
 } from '../../shared/session.js';
-import { GatewayError } from './errors.js';
+import { asGatewayError, type GatewayError } from './errors.js';
 import type { Clock } from './gateway/clock.js';
-import { WsAccountsSchema, WsStatusSchema, WsSystemSchema, type AuthStatus, type SsodhInit, type WsMessage } from './gateway/schemas.js';
+import { accountsFrom, WsAccountsSchema, WsStatusSchema, WsSystemSchema, type AuthStatus, type SsodhInit, type WsMessage } from './gateway/schemas.js';
 import type { GatewayApi, GatewayProcessState, GatewaySupervisor, SupervisorEvent } from './gateway/types.js';
-import { accountsFrom } from './accounts.js';
 import type { GatewaySocket } from './socket.js';
 import { Timers } from './timers.js';
 
@@ -605,10 +604,4 @@ export function statusEvent(status: AuthStatus, at: number): SessionEvent {
     fail: status.fail ?? null,
     serverName: status.serverInfo?.serverName ?? null,
   };
-}
-
-/** Every failure as a GatewayError (a bug elsewhere shows as "not responding" with its message). */
-export function asGatewayError(error: unknown, endpoint: string): GatewayError {
-  if (error instanceof GatewayError) return error;
-  return new GatewayError('not-responding', `The request to ${endpoint} failed: ${(error as Error)?.message ?? String(error)}`, { endpoint });
 }

@@ -104,19 +104,6 @@ export function confSettingsBackend(configDir: string): SettingsBackend {
   };
 }
 
-/** Settings kept in memory only (tests, `--no-save` style uses). */
-export function memorySettingsBackend(initial?: unknown): SettingsBackend & { data: unknown } {
-  const backend = {
-    path: '(memory)',
-    data: initial,
-    read: (): unknown => backend.data,
-    write: (data: unknown): void => {
-      backend.data = structuredClone(data);
-    },
-  };
-  return backend;
-}
-
 /** The file name a damaged settings file is moved to (kept beside it). */
 export function asideName(file: string, at: number): string {
   return `${file}.corrupt-${new Date(at).toISOString().replace(/[:.]/g, '-')}`;

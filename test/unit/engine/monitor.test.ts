@@ -5,9 +5,10 @@ import { GatewayError } from '../../../src/main/core/errors.js';
 import type { AuthStatus, SsodhInit, SsoValidate, Tickle } from '../../../src/main/core/gateway/schemas.js';
 import type { GatewayApi } from '../../../src/main/core/gateway/types.js';
 import { SessionMonitor } from '../../../src/main/core/monitor.js';
-import { memorySettingsBackend, SettingsStore } from '../../../src/main/core/settings.js';
+import { SettingsStore } from '../../../src/main/core/settings.js';
 import { KEEPALIVE_ALARM_MS } from '../../../src/main/core/snapshot.js';
 import { ManualClock } from '../../sim/manual-clock.js';
+import { memorySettingsBackend } from './memory-settings.js';
 
 const READY: AuthStatus = { authenticated: true, connected: true, competing: false, fail: '' };
 const SSO_ONLY: AuthStatus = { authenticated: false, connected: true, competing: false, fail: '' };
@@ -33,8 +34,6 @@ class FakeApi implements GatewayApi {
   logout = () => this.answer('logout', { status: true });
   iserverAccounts = () => this.answer('iserver/accounts', { accounts: ['U1234567'], selectedAccount: 'U1234567' });
   selectAccount = (id: string) => this.answer('iserver/account', { set: true, acctId: id });
-  portfolioAccounts = () => this.answer('portfolio/accounts', []);
-  probe = () => Promise.resolve(true);
   penaltyUntil = () => null;
 }
 

@@ -22,7 +22,8 @@ import { checkGatewayFolder } from './gateway/folder.js';
 import { ProcessGatewaySupervisor } from './gateway/process.js';
 import { createPinnedAgent } from './gateway/tls.js';
 import type { GatewaySupervisor } from './gateway/types.js';
-import { SessionMonitor, type GatewayBinding, type MonitorTiming } from './monitor.js';
+import { SessionMonitor, type GatewayBinding } from './monitor.js';
+import type { MonitorTiming } from './schedule.js';
 import { confSettingsBackend, defaultConfigDir, SettingsStore, type SettingsBackend } from './settings.js';
 import { GatewaySocket, type SocketTiming } from './socket.js';
 

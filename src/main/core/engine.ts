@@ -6,8 +6,6 @@
  * `await engine.refresh()` does one auth/status (+ a tickle when a session exists) and returns the
  * snapshot; no timer, socket or poll runs, so the process can exit right after `dispose()`.
  */
-import fs from 'node:fs';
-import path from 'node:path';
 import WebSocket from 'ws';
 import type { Engine } from '../../shared/engine.js';
 import type { AppSnapshot } from '../../shared/snapshot.js';
@@ -17,8 +15,8 @@ import { SessionController } from './controller.js';
 import { createGatewayClient, type GatewayClient } from './gateway/client.js';
 import { Pacer, type PacingRules } from './gateway/pacing.js';
 import { systemClock, type Clock } from './gateway/clock.js';
-import { OWN_CONF, parseGatewayConf } from './gateway/conf.js';
 import { checkGatewayFolder } from './gateway/folder.js';
+import { folderGatewayUrl } from './gateway/location.js';
 import { ProcessGatewaySupervisor } from './gateway/process.js';
 import { createPinnedAgent } from './gateway/tls.js';
 import type { GatewaySupervisor } from './gateway/types.js';
@@ -89,20 +87,6 @@ const DEFAULT_GATEWAY_URL = 'https://localhost:5000';
 /** The core's supervisor of a folder; its pid record lives in the settings folder. */
 const defaultSupervisor: SupervisorFactory = ({ folder, clock, configDir }) => new ProcessGatewaySupervisor({ folder, clock, stateDir: configDir });
 
-/** The origin of a folder's gateway: our own conf when we wrote one (port taken), else conf.yaml. */
-function folderUrl(folder: string): string | null {
-  for (const conf of [OWN_CONF, 'root/conf.yaml']) {
-    const file = path.join(folder, conf);
-    try {
-      const parsed = parseGatewayConf(fs.readFileSync(file, 'utf8'), conf);
-      return `${parsed.listenSsl ? 'https' : 'http'}://localhost:${parsed.listenPort}`;
-    } catch {
-      // missing or unreadable: try the next, the supervisor reports the folder's problems
-    }
-  }
-  return null;
-}
-
 /** Build the engine for a shell. */
 export async function createEngine(options: EngineOptions = {}): Promise<EngineHandle> {
   const clock = options.clock ?? systemClock;
@@ -139,7 +123,7 @@ export async function createEngine(options: EngineOptions = {}): Promise<EngineH
         }) ?? null;
     }
     const baseUrl =
-      options.gatewayUrl ?? settings.get().gatewayUrl ?? supervisor?.location().url ?? (folder ? folderUrl(folder) : null) ?? DEFAULT_GATEWAY_URL;
+      options.gatewayUrl ?? settings.get().gatewayUrl ?? supervisor?.location().url ?? (folder ? folderGatewayUrl(folder) : null) ?? DEFAULT_GATEWAY_URL;
     const pins = settings.pinStore();
     // One pacer per engine, kept across rebinds: a 429 penalty holds whatever the client.
     pacer ??= new Pacer({ clock, ...(options.pacing ? { rules: options.pacing } : {}) });

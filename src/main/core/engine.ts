@@ -80,6 +80,12 @@ export interface EngineHandle extends Engine {
   readonly settings: SettingsStore;
   /** The seed library's API over the same client and supervisor (for scripts and the CLI). */
   readonly auth: InteractiveBrokersAuthentication;
+  /**
+   * The login window reached the gateway's post-login page (/sso/Dispatcher, "Client login
+   * succeeds"): check readiness at once and then every 250 ms for up to 15 s. Only a hint; any
+   * number of calls stays within IBKR's limits.
+   */
+  loginPageDone(): void;
 }
 
 const DEFAULT_GATEWAY_URL = 'https://localhost:5000';
@@ -202,6 +208,7 @@ export async function createEngine(options: EngineOptions = {}): Promise<EngineH
       }
       return auth;
     },
+    loginPageDone: () => monitor.loginPageDone(),
     snapshot: () => engine.snapshot(),
     subscribe: (listener) => engine.subscribe(listener),
     dispatch: (intent) => engine.dispatch(intent),

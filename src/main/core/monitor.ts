@@ -69,6 +69,10 @@ export class SessionMonitor {
   /** The login-required phase (by its start) whose 401 was already followed by one sso/validate. */
   private ssoCheckedFor: number | null = null;
   private failuresInRow = 0;
+  /** When the last auth/status was sent. */
+  private lastCheckAt: number | null = null;
+  /** Until when the login page's "Client login succeeds" hint holds. */
+  private loginHintUntil: number | null = null;
   private stopRequested = false;
 
   constructor(private readonly options: SessionMonitorOptions) {
@@ -156,6 +160,16 @@ export class SessionMonitor {
     await Promise.all([this.check(), hasSession(this.current) ? this.tickle() : Promise.resolve()]);
   }
 
+  /**
+   * The login window reached the gateway's post-login page ("Client login succeeds", /sso/Dispatcher).
+   * Only a hint (the API may stay unauthenticated): check at once, then in short steps until ready or
+   * until the hint expires. A storm of hints sends no more than one check per step (schedule.ts).
+   */
+  loginPageDone(): void {
+    this.loginHintUntil = this.options.clock.now() + this.timing.hintMs;
+    this.plan();
+  }
+
   /** One auth/status (+ tickle when a session exists), for one-shot commands; returns the state after it. */
   async checkOnce(): Promise<SessionState> {
     await this.check();
@@ -192,6 +206,7 @@ export class SessionMonitor {
   private async doCheck(): Promise<void> {
     if (this.current.kind === 'rate-limited') return;
     const at = this.options.clock.now();
+    this.lastCheckAt = at;
     try {
       const status = await this.api.authStatus();
       this.failuresInRow = 0;
@@ -317,6 +332,8 @@ export class SessionMonitor {
         failuresInRow: this.failuresInRow,
         jitter: this.random(),
         ssoCheckedFor: this.ssoCheckedFor,
+        lastCheckAt: this.lastCheckAt,
+        loginHintUntil: this.loginHintUntil,
       },
       this.timing,
     );

@@ -7,8 +7,14 @@
 import { MAX_BROKERAGE_INIT_ATTEMPTS, type SessionState } from '../../shared/session.js';
 
 export interface MonitorTiming {
-  /** auth/status while a login or the brokerage start is in progress and the socket is down. */
+  /** auth/status while the brokerage start is in progress, or the gateway starting, and the socket is down. */
   readonly fastPollMs: number;
+  /** auth/status during a login the app started (its login window, `login`, the dashboard's Log in). */
+  readonly loginPollMs: number;
+  /** auth/status while a login-page hint holds (the page said "Client login succeeds"). */
+  readonly hintPollMs: number;
+  /** How long a login-page hint holds: the gateway's chain reaches "ready" 3-5 s after it (§6). */
+  readonly hintMs: number;
   /** auth/status otherwise while the socket is down (IBKR's limits allow far more; this is frugal). */
   readonly slowPollMs: number;
   /** Wait after the SSO login before our own ssodh/init: the gateway does one itself after authDelay (§6). */
@@ -28,6 +34,10 @@ export interface MonitorTiming {
 
 export const DEFAULT_MONITOR_TIMING: MonitorTiming = {
   fastPollMs: 3_000,
+  // IBKR allows 10 requests/s; a login the user is waiting on is worth 1/s, a hint 4/s for 15 s.
+  loginPollMs: 1_000,
+  hintPollMs: 250,
+  hintMs: 15_000,
   slowPollMs: 12_000,
   brokerageGraceMs: 5_000,
   brokerageRetryMs: 5_000,
@@ -57,6 +67,10 @@ export interface ScheduleFacts {
   readonly jitter: number;
   /** The login-required phase (by its start) already followed by one sso/validate. */
   readonly ssoCheckedFor: number | null;
+  /** When the last auth/status was sent (the hint's pace counts from it). */
+  readonly lastCheckAt: number | null;
+  /** Until when the login page's "Client login succeeds" hint holds, or null. */
+  readonly loginHintUntil: number | null;
 }
 
 /** Due times (epoch ms on the monitor's clock) of each thing to do; null: not to be done. */
@@ -106,16 +120,27 @@ export function schedule(state: SessionState, facts: ScheduleFacts, timing: Moni
   // A healthy socket says nothing about /iserver answering: while not responding, poll regardless.
   const socketCovers = follow && facts.socketHealthy && state.kind !== 'not-responding';
   const pollDelay = socketCovers ? null : pollDelayFor(state, facts, timing);
+  const regular = pollDelay === null ? null : now + pollDelay;
+  const hinted = hintedPoll(state, facts, timing);
   return {
     penaltyEndsAt: null,
     tickleAt: follow ? tickleDue(state, facts) : null,
-    pollAt: pollDelay === null ? null : now + pollDelay,
+    pollAt: hinted === null ? regular : Math.min(hinted, regular ?? Infinity),
     initAt: initDue(state, facts, timing),
     loginTimeoutAt: state.kind === 'logging-in' ? state.since + timing.loginTimeoutMs : null,
     socket: follow,
     validateSso:
       state.kind === 'login-required' && state.why !== 'logged-out' && state.facts.hold === null && facts.gatewayUp && facts.ssoCheckedFor !== state.since,
   };
+}
+
+/**
+ * While the login page's hint holds and the session is not ready: check at once, then every
+ * hintPollMs from the last check (so a storm of hints still sends at most one per step).
+ */
+function hintedPoll(state: SessionState, facts: ScheduleFacts, timing: MonitorTiming): number | null {
+  if (facts.loginHintUntil === null || facts.now >= facts.loginHintUntil || !facts.gatewayUp || state.kind === 'ready') return null;
+  return Math.max(facts.now, (facts.lastCheckAt ?? -Infinity) + timing.hintPollMs);
 }
 
 /** A tickle about every interval while a session exists; errors never stop it. */
@@ -132,6 +157,7 @@ function pollDelayFor(state: SessionState, facts: ScheduleFacts, timing: Monitor
   if (!facts.gatewayUp) return null;
   switch (state.kind) {
     case 'logging-in':
+      return timing.loginPollMs;
     case 'brokerage-starting':
     case 'starting':
       return timing.fastPollMs;

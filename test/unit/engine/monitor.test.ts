@@ -208,6 +208,44 @@ describe('SessionMonitor with a scripted gateway', () => {
     monitor.stop();
   });
 
+  it('a login the app started is checked every second; a login-page hint checks at once, then every 250 ms, and a storm of hints stays paced', async () => {
+    const api = new FakeApi();
+    api.status = new GatewayError('not-authenticated', '401');
+    api.tickleAnswer = new GatewayError('not-authenticated', '401');
+    const { clock, monitor, controller } = setup(api);
+    monitor.start();
+    await settle();
+    expect((await controller.dispatch({ type: 'log-in' })).ok).toBe(true);
+    expect(monitor.state().kind).toBe('logging-in');
+    api.calls = [];
+    await advance(clock, 10_000, 100);
+    expect(api.calls.filter((c) => c === 'auth/status')).toHaveLength(10);
+
+    // Half-way between two checks, the login window sees "Client login succeeds": a check at once…
+    await advance(clock, 500, 100);
+    api.calls = [];
+    monitor.loginPageDone();
+    clock.advance(0); // the poll timer is now due: it fires without any time passing
+    await settle();
+    expect(api.calls).toEqual(['auth/status']);
+    // …and a storm of hints (one every 2 ms for 2 s) still sends at most one check per 250 ms.
+    api.calls = [];
+    for (let i = 0; i < 1000; i++) {
+      monitor.loginPageDone();
+      clock.advance(2);
+      await settle();
+    }
+    const checks = api.calls.filter((c) => c === 'auth/status').length;
+    expect(checks).toBeGreaterThanOrEqual(7);
+    expect(checks).toBeLessThanOrEqual(9);
+    // The gateway's chain completes: ready within one step.
+    api.status = READY;
+    api.tickleAnswer = TICKLE;
+    await advance(clock, 250, 50);
+    expect(monitor.state().kind).toBe('ready');
+    monitor.stop();
+  });
+
   it('refuses intents the state does not allow, with the reason', async () => {
     const { monitor, controller } = setup();
     monitor.start();

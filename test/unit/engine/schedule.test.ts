@@ -39,6 +39,8 @@ const FACTS: ScheduleFacts = {
   failuresInRow: 0,
   jitter: 0.5,
   ssoCheckedFor: null,
+  lastCheckAt: null,
+  loginHintUntil: null,
 };
 
 const NONE: Schedule = { penaltyEndsAt: null, tickleAt: null, pollAt: null, initAt: null, loginTimeoutAt: null, socket: false, validateSso: false };
@@ -63,7 +65,13 @@ const table: Row[] = [
   ['login required after a 401: one sso/validate, slow poll', LOGIN_REQUIRED, {}, { pollAt: NOW + timing.slowPollMs, validateSso: true }],
   ['login required, sso/validate already asked in this phase', LOGIN_REQUIRED, { ssoCheckedFor: LOGIN_REQUIRED.since }, { pollAt: NOW + timing.slowPollMs }],
   ['logged out: no sso/validate, no init', after(running, ready, loggedOut), {}, { pollAt: NOW + timing.slowPollMs }],
-  ['logging in: fast poll and the login timeout', LOGGING_IN, {}, { pollAt: NOW + timing.fastPollMs, loginTimeoutAt: LOGGING_IN.since + timing.loginTimeoutMs }],
+  ['logging in (a login the app started): 1 check a second and the login timeout', LOGGING_IN, {}, { pollAt: NOW + 1_000, loginTimeoutAt: LOGGING_IN.since + timing.loginTimeoutMs }],
+  ['a login the app did not start (login required): the slow idle poll', LOGIN_REQUIRED, { ssoCheckedFor: LOGIN_REQUIRED.since }, { pollAt: NOW + timing.slowPollMs }],
+  ['login-page hint, no check yet: check at once', LOGGING_IN, { loginHintUntil: NOW + 15_000 }, { pollAt: NOW, loginTimeoutAt: LOGGING_IN.since + timing.loginTimeoutMs }],
+  ['login-page hint: the next check 250 ms after the last', LOGGING_IN, { loginHintUntil: NOW + 15_000, lastCheckAt: NOW - 100 }, { pollAt: NOW + 150, loginTimeoutAt: LOGGING_IN.since + timing.loginTimeoutMs }],
+  ['login-page hint during the brokerage start: still 250 ms steps, socket or not', BROKERAGE, { now: BROKERAGE.since + 1_000, loginHintUntil: BROKERAGE.since + 16_000, lastCheckAt: BROKERAGE.since + 1_000, socketHealthy: true }, { tickleAt: BROKERAGE.since + 61_000, pollAt: BROKERAGE.since + 1_250, initAt: BROKERAGE.since + timing.brokerageGraceMs, socket: true }],
+  ['login-page hint expired: back to the login pace', LOGGING_IN, { loginHintUntil: NOW, lastCheckAt: NOW - 100 }, { pollAt: NOW + 1_000, loginTimeoutAt: LOGGING_IN.since + timing.loginTimeoutMs }],
+  ['login-page hint once ready: nothing extra', READY, { loginHintUntil: NOW + 15_000, socketHealthy: true }, { tickleAt: NOW + 60_000, socket: true }],
   ['brokerage starting, no attempt yet: init after the grace', BROKERAGE, { now: BROKERAGE.since + 1_000 }, { tickleAt: BROKERAGE.since + 61_000, pollAt: BROKERAGE.since + 1_000 + timing.fastPollMs, initAt: BROKERAGE.since + timing.brokerageGraceMs, socket: true }],
   ['brokerage starting, grace over: init now', BROKERAGE, { now: BROKERAGE.since + 60_000 }, { tickleAt: BROKERAGE.since + 120_000, pollAt: BROKERAGE.since + 60_000 + timing.fastPollMs, initAt: BROKERAGE.since + 60_000, socket: true }],
   ['brokerage starting after one attempt: retry after the last init', after(running, ssoOnly, initSent), { lastInitAt: NOW - 1_000 }, { tickleAt: NOW + 60_000, pollAt: NOW + timing.fastPollMs, initAt: NOW - 1_000 + timing.brokerageRetryMs, socket: true }],

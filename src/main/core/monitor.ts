@@ -69,9 +69,7 @@ export class SessionMonitor {
   /** The login-required phase (by its start) whose 401 was already followed by one sso/validate. */
   private ssoCheckedFor: number | null = null;
   private failuresInRow = 0;
-  /** When the last auth/status was sent. */
   private lastCheckAt: number | null = null;
-  /** Until when the login page's "Client login succeeds" hint holds. */
   private loginHintUntil: number | null = null;
   private stopRequested = false;
 
@@ -160,11 +158,7 @@ export class SessionMonitor {
     await Promise.all([this.check(), hasSession(this.current) ? this.tickle() : Promise.resolve()]);
   }
 
-  /**
-   * The login window reached the gateway's post-login page ("Client login succeeds", /sso/Dispatcher).
-   * Only a hint (the API may stay unauthenticated): check at once, then in short steps until ready or
-   * until the hint expires. A storm of hints sends no more than one check per step (schedule.ts).
-   */
+  /** The login page said "Client login succeeds": a hint to check in short steps for a while (schedule.ts). */
   loginPageDone(): void {
     this.loginHintUntil = this.options.clock.now() + this.timing.hintMs;
     this.plan();
@@ -193,8 +187,6 @@ export class SessionMonitor {
       return null;
     }
   }
-
-  // ---------------------------------------------------------------- checks
 
   private check(): Promise<void> {
     this.checking ??= this.doCheck().finally(() => {
@@ -275,8 +267,6 @@ export class SessionMonitor {
     else this.log(`monitor: ${endpoint} not sent now (pacing): ${e.message}`);
   }
 
-  // ---------------------------------------------------------------- the supervisor
-
   private attachSupervisor(): void {
     const supervisor = this.binding.supervisor;
     if (!supervisor || this.unsubscribeSupervisor) return;
@@ -314,8 +304,6 @@ export class SessionMonitor {
   private gatewayExpectedUp(): boolean {
     return (this.binding.supervisor?.state().kind ?? 'running') === 'running';
   }
-
-  // ---------------------------------------------------------------- the schedule
 
   /** Arm exactly the timers the schedule asks for (schedule.ts decides; this only applies it). */
   private plan(): void {

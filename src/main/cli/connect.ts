@@ -93,7 +93,7 @@ export async function connectBackend(global: GlobalOptions, options: BackendOpti
     tickle: paced(async () => {
       await sleep(systemClock, pacing.checkDelayMs());
       pacing.markCheck();
-      return auth.tickle();
+      return (await auth.tickle()).tickle;
     }),
     logout: paced(() => auth.logout()),
     closeGateway: (pid?: number) => auth.closeGateway(pid),

@@ -5,24 +5,12 @@
  */
 import type { IntentResult } from '../../shared/intents.js';
 import type { SessionAccount } from '../../shared/session.js';
-import { distinctAlias } from '../../shared/state-words.js';
 import type { Notice } from '../../shared/snapshot.js';
-import { maskAccount } from './errors.js';
+import { asGatewayError, maskAccount } from './errors.js';
 import { sleep, type Clock } from './gateway/clock.js';
-import type { IserverAccounts } from './gateway/schemas.js';
-import { asGatewayError, type SessionMonitor } from './monitor.js';
+import { accountsFrom, type IserverAccounts } from './gateway/schemas.js';
+import type { SessionMonitor } from './monitor.js';
 import type { SettingsStore } from './settings.js';
-
-/** The account list out of an /iserver/accounts answer (or a WebSocket `act` frame). */
-export function accountsFrom(answer: IserverAccounts): {
-  accounts: SessionAccount[];
-  selectedAccount: string | null;
-  paper: boolean | null;
-} {
-  const aliases = answer.aliases ?? {};
-  const accounts = (answer.accounts ?? []).map((id) => ({ id, alias: distinctAlias(id, aliases[id]) }));
-  return { accounts, selectedAccount: answer.selectedAccount ?? null, paper: answer.isPaper ?? null };
-}
 
 export interface AccountTiming {
   /** /iserver/accounts can be `{}` right after the brokerage start (§5): ask again after this long… */

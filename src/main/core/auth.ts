@@ -2,6 +2,8 @@
  * InteractiveBrokersAuthentication: the seed library's API, in TypeScript, on the supervisor and
  * the client. Scripts and the CLI use it directly; the engine uses the same parts underneath.
  * Nothing here retries a login by itself: login() acts once, waitForLogin() only watches.
+ * Times in options are milliseconds (`…Ms`); waitForLogin's positional arguments are seconds, as in
+ * the seed library, so a script ported from Python keeps its numbers.
  */
 import { GatewayError, GatewayStartError, IBCAuthenticationError, IBCValidationError } from './errors.js';
 import { sleep, systemClock, type Clock } from './gateway/clock.js';
@@ -22,10 +24,19 @@ export interface AuthenticationOptions {
   /** Grace for closeGateway(pid) between SIGTERM and SIGKILL (default 10 s). */
   readonly stopGraceMs?: number;
   readonly platform?: NodeJS.Platform;
+  /**
+   * After login() started the brokerage session or triggered a re-authentication, how long it waits
+   * for the session before opening the login page (default 6000 ms: the gateway's own login chain
+   * takes about 3 s, gateway-facts §6).
+   */
+  readonly loginChainWaitMs?: number;
 }
 
+/** waitForLogin's options in milliseconds (the positional form takes seconds, as in the seed). */
 export interface WaitForLoginOptions {
+  /** Give up after this long (default 300 000 ms). */
   readonly timeoutMs?: number;
+  /** Check auth/status this often (default 3000 ms). */
   readonly pollIntervalMs?: number;
 }
 
@@ -46,8 +57,56 @@ export interface GatewayClosed {
   readonly message: string;
 }
 
+/** What tickle() returns: the session's auth status, as the seed's tickle() did, with the tickle beside it. */
+export type TickleStatus = AuthStatus & {
+  /** The tickle's own answer: session token (never log it), ssoExpires, userId, … */
+  readonly tickle: Tickle;
+};
+
+/** The seed's defaults: wait 300 s for a login, checking every 3 s. */
+export const WAIT_FOR_LOGIN_DEFAULTS = { timeoutMs: 300_000, pollIntervalMs: 3_000 } as const;
+
+/** How often login() checks while the gateway's login chain runs. */
+const LOGIN_CHAIN_STEP_MS = 500;
+
 /** What auth/status says when it answers 401: nobody has logged in (gateway-facts §5). */
 const NOT_LOGGED_IN: AuthStatus = { authenticated: false, competing: false, connected: false, message: 'not logged in' };
+
+/** A positive, finite number of seconds or milliseconds, or a clear IBCValidationError naming `what`. */
+function positive(value: unknown, what: string): number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
+    throw new IBCValidationError(`${what} must be a positive number, not ${JSON.stringify(value) ?? String(value)}.`);
+  }
+  return value;
+}
+
+/**
+ * waitForLogin's arguments → milliseconds. Numbers are seconds (`waitForLogin(300, 3)`, as in the
+ * seed); an object takes `{ timeoutMs, pollIntervalMs }`. Anything else is refused, never ignored.
+ */
+export function waitForLoginTiming(timeout?: number | WaitForLoginOptions, pollInterval?: number): { timeoutMs: number; pollIntervalMs: number } {
+  if (timeout === undefined || typeof timeout === 'number') {
+    return {
+      timeoutMs: timeout === undefined ? WAIT_FOR_LOGIN_DEFAULTS.timeoutMs : positive(timeout, 'waitForLogin(timeout): the timeout in seconds') * 1000,
+      pollIntervalMs:
+        pollInterval === undefined ? WAIT_FOR_LOGIN_DEFAULTS.pollIntervalMs : positive(pollInterval, 'waitForLogin(timeout, pollInterval): the poll interval in seconds') * 1000,
+    };
+  }
+  if (typeof timeout !== 'object' || timeout === null) {
+    throw new IBCValidationError(`waitForLogin takes seconds (waitForLogin(300, 3)) or { timeoutMs, pollIntervalMs }, not ${typeof timeout}.`);
+  }
+  if (pollInterval !== undefined) {
+    throw new IBCValidationError('waitForLogin: give the poll interval inside the options ({ pollIntervalMs }), not as a second argument.');
+  }
+  const unknown = Object.keys(timeout).filter((key) => key !== 'timeoutMs' && key !== 'pollIntervalMs');
+  if (unknown.length > 0) {
+    throw new IBCValidationError(`waitForLogin: unknown option ${unknown.join(', ')}; the options are timeoutMs and pollIntervalMs (milliseconds).`);
+  }
+  return {
+    timeoutMs: timeout.timeoutMs === undefined ? WAIT_FOR_LOGIN_DEFAULTS.timeoutMs : positive(timeout.timeoutMs, 'waitForLogin: timeoutMs'),
+    pollIntervalMs: timeout.pollIntervalMs === undefined ? WAIT_FOR_LOGIN_DEFAULTS.pollIntervalMs : positive(timeout.pollIntervalMs, 'waitForLogin: pollIntervalMs'),
+  };
+}
 
 function describe(status: AuthStatus): string {
   return `authenticated:${status.authenticated} connected:${status.connected} competing:${status.competing}${status.fail ? ` fail:"${status.fail}"` : ''}`;
@@ -65,6 +124,7 @@ export class InteractiveBrokersAuthentication {
   private readonly clock: Clock;
   private readonly stopGraceMs: number;
   private readonly platform: NodeJS.Platform;
+  private readonly loginChainWaitMs: number;
   private flag = false;
   private lastSeen = 'nothing checked yet';
 
@@ -77,6 +137,7 @@ export class InteractiveBrokersAuthentication {
     this.clock = options.clock ?? systemClock;
     this.stopGraceMs = options.stopGraceMs ?? 10_000;
     this.platform = options.platform ?? process.platform;
+    this.loginChainWaitMs = options.loginChainWaitMs ?? 6_000;
   }
 
   /** True after the last check found the session authenticated. */
@@ -95,30 +156,41 @@ export class InteractiveBrokersAuthentication {
 
   /**
    * Already authenticated → the status. Gateway running but the brokerage session not started →
-   * ssodh/init (falling back to reauthenticate), then the status. Nobody logged in → the login page.
-   * Gateway not running → start it (supervisor) and open the login page.
+   * ssodh/init (falling back to reauthenticate), a short wait for the gateway's login chain, then
+   * the status. Nobody logged in → the login page. Gateway not running → start it (supervisor) and
+   * open the login page. A gateway that runs but does not answer → IBCAuthenticationError saying so
+   * (starting another would not help); a 429 or an odd answer → its GatewayError.
    */
   async login(): Promise<AuthStatus> {
     let status: AuthStatus;
     try {
       status = await this.isAuthenticated();
     } catch (error) {
-      if (!(error instanceof GatewayError) || (error.kind !== 'unreachable' && error.kind !== 'not-responding')) throw error;
+      if (error instanceof GatewayError && error.kind === 'not-responding') {
+        throw new IBCAuthenticationError(`The gateway at ${this.client.baseUrl} is running but not responding: ${error.message}`, { cause: error });
+      }
+      if (!(error instanceof GatewayError) || error.kind !== 'unreachable') throw error;
       return this.startAndOpen(error);
     }
     if (status.authenticated) return status;
 
     // Running: an SSO login may exist without the brokerage session; starting it needs no browser.
     if (await this.startBrokerageSession()) {
-      status = await this.isAuthenticated();
+      status = await this.awaitLoginChain();
       if (status.authenticated) return status;
     }
     await this.openLoginPage(`${this.client.baseUrl}/`);
     return status;
   }
 
-  /** Call login(), then poll checkAuth() until authenticated; reject after `timeoutMs`. */
-  async waitForLogin({ timeoutMs = 300_000, pollIntervalMs = 3_000 }: WaitForLoginOptions = {}): Promise<true> {
+  /**
+   * Call login(), then poll checkAuth() until authenticated; reject with IBCAuthenticationError after
+   * the timeout. `waitForLogin()` waits 300 s checking every 3 s; `waitForLogin(60, 1)` takes seconds
+   * as the seed did; `waitForLogin({ timeoutMs, pollIntervalMs })` milliseconds. Bad arguments throw
+   * IBCValidationError before anything is sent.
+   */
+  async waitForLogin(timeout?: number | WaitForLoginOptions, pollInterval?: number): Promise<true> {
+    const { timeoutMs, pollIntervalMs } = waitForLoginTiming(timeout, pollInterval);
     const started = this.clock.now();
     const status = await this.login();
     if (status.authenticated) return true;
@@ -199,8 +271,23 @@ export class InteractiveBrokersAuthentication {
     return this.client.reauthenticate();
   }
 
-  tickle(): Promise<Tickle> {
-    return this.client.tickle();
+  /**
+   * POST tickle; returns the session's auth status from it (flags it leaves out are false), with the
+   * whole tickle as `tickle`. 401 before any login → GatewayError 'not-authenticated'; the SSO session
+   * gone → GatewayError 'no-session'.
+   */
+  async tickle(): Promise<TickleStatus> {
+    const answer = await this.client.tickle();
+    const auth = answer.iserver?.authStatus;
+    const status: TickleStatus = {
+      ...auth,
+      authenticated: auth?.authenticated ?? false,
+      connected: auth?.connected ?? false,
+      competing: auth?.competing ?? false,
+      tickle: answer,
+    };
+    this.seen(status.authenticated, `${describe(status)} (tickle)`);
+    return status;
   }
 
   async logout(): Promise<Logout> {
@@ -225,20 +312,34 @@ export class InteractiveBrokersAuthentication {
     this.lastSeen = what;
   }
 
-  /** ssodh/init, falling back to reauthenticate; true when either started something. */
+  /**
+   * ssodh/init, falling back to reauthenticate; true when either started something. A 429 is
+   * thrown, not fallen back from: nothing is sent during the penalty, and a login page would not help.
+   */
   private async startBrokerageSession(): Promise<boolean> {
     try {
       await this.client.ssodhInit(this.compete);
       return true;
     } catch (error) {
-      if (!(error instanceof GatewayError)) throw error;
+      if (!(error instanceof GatewayError) || error.kind === 'rate-limited') throw error;
     }
     try {
       const answer = await this.client.reauthenticate();
       return 'message' in answer;
     } catch (error) {
-      if (!(error instanceof GatewayError)) throw error;
+      if (!(error instanceof GatewayError) || error.kind === 'rate-limited') throw error;
       return false;
+    }
+  }
+
+  /** Check until authenticated or `loginChainWaitMs` passed (a started chain needs ~3 s, §6); the last status. */
+  private async awaitLoginChain(): Promise<AuthStatus> {
+    const deadline = this.clock.now() + this.loginChainWaitMs;
+    for (;;) {
+      const status = await this.isAuthenticated();
+      const left = deadline - this.clock.now();
+      if (status.authenticated || left <= 0) return status;
+      await sleep(this.clock, Math.min(LOGIN_CHAIN_STEP_MS, left));
     }
   }
 

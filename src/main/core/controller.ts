@@ -11,7 +11,9 @@ import { deepEqual } from '../../shared/session.js';
 import type { AppSnapshot, AvailableActions, GatewayView, Notice } from '../../shared/snapshot.js';
 import type { AccountBook } from './accounts.js';
 import type { Clock } from './gateway/clock.js';
-import { asGatewayError, type SessionMonitor } from './monitor.js';
+import { portOf } from './gateway/location.js';
+import { asGatewayError } from './errors.js';
+import type { SessionMonitor } from './monitor.js';
 import type { SettingsStore } from './settings.js';
 import { deriveSnapshot } from './snapshot.js';
 
@@ -286,7 +288,7 @@ export class SessionController implements Engine {
     const { monitor, settings } = this.options;
     const url = monitor.api.baseUrl;
     const parsed = new URL(url);
-    const port = Number(parsed.port || (parsed.protocol === 'http:' ? 80 : 443));
+    const port = portOf(parsed);
     const supervisor = monitor.supervisor;
     const proc = supervisor?.state() ?? null;
     const running = proc ? proc.kind === 'running' : monitor.state().facts.gatewayRunning;

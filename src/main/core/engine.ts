@@ -6,8 +6,6 @@
  * `await engine.refresh()` does one auth/status (+ a tickle when a session exists) and returns the
  * snapshot; no timer, socket or poll runs, so the process can exit right after `dispose()`.
  */
-import fs from 'node:fs';
-import path from 'node:path';
 import WebSocket from 'ws';
 import type { Engine } from '../../shared/engine.js';
 import type { AppSnapshot } from '../../shared/snapshot.js';
@@ -17,24 +15,15 @@ import { SessionController } from './controller.js';
 import { createGatewayClient, type GatewayClient } from './gateway/client.js';
 import { Pacer, type PacingRules } from './gateway/pacing.js';
 import { systemClock, type Clock } from './gateway/clock.js';
-import { OWN_CONF, parseGatewayConf } from './gateway/conf.js';
 import { checkGatewayFolder } from './gateway/folder.js';
+import { folderGatewayUrl } from './gateway/location.js';
 import { ProcessGatewaySupervisor } from './gateway/process.js';
 import { createPinnedAgent } from './gateway/tls.js';
 import type { GatewaySupervisor } from './gateway/types.js';
-import { SessionMonitor, type GatewayBinding, type MonitorTiming } from './monitor.js';
-import { confSettingsBackend, defaultConfigDir, SettingsStore } from './settings.js';
+import { SessionMonitor, type GatewayBinding } from './monitor.js';
+import type { MonitorTiming } from './schedule.js';
+import { confSettingsBackend, defaultConfigDir, SettingsStore, type SettingsBackend } from './settings.js';
 import { GatewaySocket, type SocketTiming } from './socket.js';
-
-/** Where settings are read and written: `conf` in plain Node, electron-store in the app (same file format). */
-export interface SettingsBackend {
-  /** The whole stored object, or undefined when there is none yet. Throws on an unreadable file. */
-  read(): unknown;
-  /** Replace the stored object atomically. */
-  write(data: unknown): void;
-  /** The file's path, for messages. */
-  readonly path: string;
-}
 
 /** Builds the supervisor of a gateway folder (the core's GatewaySupervisor in the app; fakes in tests). */
 export type SupervisorFactory = (options: {
@@ -91,26 +80,18 @@ export interface EngineHandle extends Engine {
   readonly settings: SettingsStore;
   /** The seed library's API over the same client and supervisor (for scripts and the CLI). */
   readonly auth: InteractiveBrokersAuthentication;
+  /**
+   * The login window reached the gateway's post-login page (/sso/Dispatcher, "Client login
+   * succeeds"): check readiness at once and then every 250 ms for up to 15 s. Only a hint; any
+   * number of calls stays within IBKR's limits.
+   */
+  loginPageDone(): void;
 }
 
 const DEFAULT_GATEWAY_URL = 'https://localhost:5000';
 
 /** The core's supervisor of a folder; its pid record lives in the settings folder. */
 const defaultSupervisor: SupervisorFactory = ({ folder, clock, configDir }) => new ProcessGatewaySupervisor({ folder, clock, stateDir: configDir });
-
-/** The origin of a folder's gateway: our own conf when we wrote one (port taken), else conf.yaml. */
-function folderUrl(folder: string): string | null {
-  for (const conf of [OWN_CONF, 'root/conf.yaml']) {
-    const file = path.join(folder, conf);
-    try {
-      const parsed = parseGatewayConf(fs.readFileSync(file, 'utf8'), conf);
-      return `${parsed.listenSsl ? 'https' : 'http'}://localhost:${parsed.listenPort}`;
-    } catch {
-      // missing or unreadable: try the next, the supervisor reports the folder's problems
-    }
-  }
-  return null;
-}
 
 /** Build the engine for a shell. */
 export async function createEngine(options: EngineOptions = {}): Promise<EngineHandle> {
@@ -148,7 +129,7 @@ export async function createEngine(options: EngineOptions = {}): Promise<EngineH
         }) ?? null;
     }
     const baseUrl =
-      options.gatewayUrl ?? settings.get().gatewayUrl ?? supervisor?.location().url ?? (folder ? folderUrl(folder) : null) ?? DEFAULT_GATEWAY_URL;
+      options.gatewayUrl ?? settings.get().gatewayUrl ?? supervisor?.location().url ?? (folder ? folderGatewayUrl(folder) : null) ?? DEFAULT_GATEWAY_URL;
     const pins = settings.pinStore();
     // One pacer per engine, kept across rebinds: a 429 penalty holds whatever the client.
     pacer ??= new Pacer({ clock, ...(options.pacing ? { rules: options.pacing } : {}) });
@@ -244,6 +225,7 @@ export async function createEngine(options: EngineOptions = {}): Promise<EngineH
       }
       return auth;
     },
+    loginPageDone: () => monitor.loginPageDone(),
     snapshot: () => engine.snapshot(),
     subscribe: (listener) => engine.subscribe(listener),
     dispatch: (intent) => engine.dispatch(intent),

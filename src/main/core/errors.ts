@@ -44,6 +44,12 @@ export class GatewayError extends Error {
   }
 }
 
+/** Every failure as a GatewayError (a bug elsewhere shows as "not responding" with its message). */
+export function asGatewayError(error: unknown, endpoint: string): GatewayError {
+  if (error instanceof GatewayError) return error;
+  return new GatewayError('not-responding', `The request to ${endpoint} failed: ${(error as Error)?.message ?? String(error)}`, { endpoint });
+}
+
 /** Failures of the seed library's API (login timeouts, no pid to close, …). */
 export class IBCAuthenticationError extends Error {
   override readonly name = 'IBCAuthenticationError';

@@ -2,59 +2,22 @@
  * The SessionMonitor keeps the SessionState true: it follows the gateway's WebSocket, tickles about
  * once a minute, polls auth/status only while the socket is down (faster during a login), starts the
  * brokerage session by itself at most 3 times, backs off on IBKR-side errors, and respects a 429's
- * penalty. Every answer becomes a SessionEvent applied through the pure `transition`.
+ * penalty. What every answer means is decided in answers.ts, what to do when in schedule.ts (both
+ * pure); this class sends the requests, applies the events through `transition`, and arms the timers.
  *
  * Idle traffic while ready with a healthy socket: one /tickle per tickle interval plus the socket's
  * `tic`s; auth/status is not polled then.
  */
-import {
-  MAX_BROKERAGE_INIT_ATTEMPTS,
-  initialSessionState,
-  transition,
-  type SessionEvent,
-  type SessionState,
-  type UserHold,
-} from '../../shared/session.js';
-import { isPaperLogin } from '../../shared/trading-mode.js';
-import { GatewayError } from './errors.js';
+import { initialSessionState, type SessionEvent, type SessionState, type UserHold } from '../../shared/session.js';
+import { brokerageInitEvents, failureEvent, isBackoffFailure, processEvent, socketEvent, ssoEvent, statusEvent, tickleEvents } from './answers.js';
+import { asGatewayError, type GatewayError } from './errors.js';
 import type { Clock } from './gateway/clock.js';
-import { WsAccountsSchema, WsStatusSchema, WsSystemSchema, type AuthStatus, type SsodhInit, type WsMessage } from './gateway/schemas.js';
+import type { SsodhInit, WsMessage } from './gateway/schemas.js';
 import type { GatewayApi, GatewayProcessState, GatewaySupervisor, SupervisorEvent } from './gateway/types.js';
-import { accountsFrom } from './accounts.js';
+import { DEFAULT_MONITOR_TIMING, hasSession, schedule, type MonitorTiming } from './schedule.js';
+import { SessionEvents, type StateListener } from './session-events.js';
 import type { GatewaySocket } from './socket.js';
 import { Timers } from './timers.js';
-
-export interface MonitorTiming {
-  /** auth/status while a login or the brokerage start is in progress and the socket is down. */
-  readonly fastPollMs: number;
-  /** auth/status otherwise while the socket is down (IBKR's limits allow far more; this is frugal). */
-  readonly slowPollMs: number;
-  /** Wait after the SSO login before our own ssodh/init: the gateway does one itself after authDelay (§6). */
-  readonly brokerageGraceMs: number;
-  /** Between our ssodh/init attempts. */
-  readonly brokerageRetryMs: number;
-  /** sso/validate is paced by IBKR at 1/min (§8). */
-  readonly ssoValidateMinIntervalMs: number;
-  /** A login page left open longer than this ends the wait. */
-  readonly loginTimeoutMs: number;
-  /** Backoff after IBKR-side errors: first delay, doubling to the cap, with jitter. */
-  readonly backoffInitialMs: number;
-  readonly backoffMaxMs: number;
-  /** A timer that fires this much later than due means the machine slept: check at once. */
-  readonly wakeSlackMs: number;
-}
-
-export const DEFAULT_MONITOR_TIMING: MonitorTiming = {
-  fastPollMs: 3_000,
-  slowPollMs: 12_000,
-  brokerageGraceMs: 5_000,
-  brokerageRetryMs: 5_000,
-  ssoValidateMinIntervalMs: 60_000,
-  loginTimeoutMs: 300_000,
-  backoffInitialMs: 5_000,
-  backoffMaxMs: 120_000,
-  wakeSlackMs: 30_000,
-};
 
 /** What the monitor talks to; swapped as a whole when the user chooses another gateway folder. */
 export interface GatewayBinding {
@@ -84,20 +47,14 @@ export interface SessionMonitorOptions {
   readonly notice?: (level: 'info' | 'warning' | 'error', text: string) => void;
 }
 
-export type StateListener = (state: SessionState, previous: SessionState, event: SessionEvent) => void;
-
-/** Session kinds in which a session exists upstream that the keepalive and the socket follow. */
-const WITH_SESSION = new Set<SessionState['kind']>(['ready', 'competing', 'brokerage-starting', 'not-responding']);
-
 export class SessionMonitor {
-  private current: SessionState;
+  private readonly events: SessionEvents;
   private binding: GatewayBinding;
   private socket: GatewaySocket | null = null;
   private readonly timers: Timers;
   private readonly timing: MonitorTiming;
   private readonly random: () => number;
   private readonly log: (line: string) => void;
-  private readonly listeners = new Set<StateListener>();
   private lastSsoProblem: string | null = null;
   private readonly supervisorListeners = new Set<(event: SupervisorEvent) => void>();
   private unsubscribeSupervisor: (() => void) | null = null;
@@ -111,10 +68,10 @@ export class SessionMonitor {
   private lastInitAt: number | null = null;
   /** The login-required phase (by its start) whose 401 was already followed by one sso/validate. */
   private ssoCheckedFor: number | null = null;
-  private backoffFailures = 0;
+  private failuresInRow = 0;
+  private lastCheckAt: number | null = null;
+  private loginHintUntil: number | null = null;
   private stopRequested = false;
-  private applying = false;
-  private readonly queue: SessionEvent[] = [];
 
   constructor(private readonly options: SessionMonitorOptions) {
     this.binding = options.gateway;
@@ -122,7 +79,7 @@ export class SessionMonitor {
     this.timing = { ...DEFAULT_MONITOR_TIMING, ...options.timing };
     this.random = options.random ?? Math.random;
     this.log = options.log ?? (() => undefined);
-    this.current = initialSessionState(options.clock.now(), options.hold ?? null);
+    this.events = new SessionEvents(initialSessionState(options.clock.now(), options.hold ?? null), this.log);
   }
 
   state(): SessionState {
@@ -144,33 +101,18 @@ export class SessionMonitor {
 
   /** Called with every state change. Returns the function that unsubscribes. */
   on(listener: StateListener): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    return this.events.on(listener);
   }
 
   /** Apply one event (from the controller, the socket or an answer) and re-plan the schedule. */
   apply(event: SessionEvent): void {
-    this.queue.push(event);
-    if (this.applying) return; // a listener applied an event: run it after this one, in order
-    this.applying = true;
-    try {
-      for (let next = this.queue.shift(); next; next = this.queue.shift()) {
-        const previous = this.current;
-        const state = transition(previous, next);
-        if (state === previous) continue;
-        this.current = state;
-        for (const listener of this.listeners) {
-          try {
-            listener(state, previous, next);
-          } catch (error) {
-            this.log(`monitor: a listener failed: ${(error as Error).message}`);
-          }
-        }
-      }
-    } finally {
-      this.applying = false;
-    }
-    this.plan();
+    // Queued behind another (a listener applied it): that apply re-plans once the queue is empty.
+    if (this.events.apply(event)) this.plan();
+  }
+
+  /** The state now (a getter, so every read after an await sees the newest). */
+  private get current(): SessionState {
+    return this.events.state();
   }
 
   /**
@@ -211,15 +153,21 @@ export class SessionMonitor {
 
   /** Check at once (a wake from sleep, a network change, the user's "refresh"): auth/status and a tickle. */
   async checkNow(): Promise<void> {
-    this.backoffFailures = 0;
+    this.failuresInRow = 0;
     this.socket?.restart();
-    await Promise.all([this.check(), this.hasSession() ? this.tickle() : Promise.resolve()]);
+    await Promise.all([this.check(), hasSession(this.current) ? this.tickle() : Promise.resolve()]);
+  }
+
+  /** The login page said "Client login succeeds": a hint to check in short steps for a while (schedule.ts). */
+  loginPageDone(): void {
+    this.loginHintUntil = this.options.clock.now() + this.timing.hintMs;
+    this.plan();
   }
 
   /** One auth/status (+ tickle when a session exists), for one-shot commands; returns the state after it. */
   async checkOnce(): Promise<SessionState> {
     await this.check();
-    if (this.hasSession()) await this.tickle();
+    if (hasSession(this.current)) await this.tickle();
     return this.current;
   }
 
@@ -230,10 +178,7 @@ export class SessionMonitor {
     this.apply({ type: 'brokerage-init', at });
     try {
       const answer = await this.api.ssodhInit(compete);
-      this.apply({ type: 'status', at, authenticated: answer.authenticated, connected: answer.connected, competing: answer.competing, fail: answer.fail ?? null });
-      if (!answer.authenticated && this.current.kind === 'brokerage-starting') {
-        this.apply({ type: 'brokerage-init-failed', at, reason: answer.fail || answer.message || 'the brokerage session is not up yet' });
-      }
+      for (const event of brokerageInitEvents(answer, at)) this.apply(event);
       return answer;
     } catch (error) {
       const e = asGatewayError(error, '/v1/api/iserver/auth/ssodh/init');
@@ -241,17 +186,6 @@ export class SessionMonitor {
       else this.apply({ type: 'brokerage-init-failed', at, reason: e.message });
       return null;
     }
-  }
-
-  /** The brokerage start in one call, for "log in" while the SSO session is alive. */
-  maxBrokerageAttempts(): number {
-    return MAX_BROKERAGE_INIT_ATTEMPTS;
-  }
-
-  // ---------------------------------------------------------------- checks
-
-  private hasSession(): boolean {
-    return WITH_SESSION.has(this.current.kind);
   }
 
   private check(): Promise<void> {
@@ -264,15 +198,14 @@ export class SessionMonitor {
   private async doCheck(): Promise<void> {
     if (this.current.kind === 'rate-limited') return;
     const at = this.options.clock.now();
-    let status: AuthStatus;
+    this.lastCheckAt = at;
     try {
-      status = await this.api.authStatus();
+      const status = await this.api.authStatus();
+      this.failuresInRow = 0;
+      this.apply(statusEvent(status, at));
     } catch (error) {
       this.onFailure(asGatewayError(error, '/v1/api/iserver/auth/status'), at, '/v1/api/iserver/auth/status');
-      return;
     }
-    this.backoffFailures = 0;
-    this.apply(statusEvent(status, at));
   }
 
   private tickle(): Promise<void> {
@@ -289,19 +222,7 @@ export class SessionMonitor {
     try {
       const answer = await this.api.tickle();
       this.token = answer.session;
-      this.apply({ type: 'tickle', at, ssoExpiresAt: at + answer.ssoExpires });
-      const auth = answer.iserver?.authStatus;
-      if (auth && (auth.authenticated != null || auth.connected != null || auth.competing != null)) {
-        this.apply({
-          type: 'status',
-          at,
-          authenticated: auth.authenticated,
-          connected: auth.connected,
-          competing: auth.competing,
-          fail: auth.fail,
-          serverName: auth.serverInfo?.serverName,
-        });
-      }
+      for (const event of tickleEvents(answer, at)) this.apply(event);
     } catch (error) {
       const e = asGatewayError(error, '/v1/api/tickle');
       if (e.kind !== 'not-authenticated' && e.kind !== 'no-session' && e.kind !== 'rate-limited') {
@@ -322,15 +243,7 @@ export class SessionMonitor {
     if (this.lastSsoValidateAt !== null && now - this.lastSsoValidateAt < this.timing.ssoValidateMinIntervalMs) return;
     this.lastSsoValidateAt = now;
     try {
-      const sso = await this.api.ssoValidate();
-      this.apply({
-        type: 'sso',
-        at: now,
-        valid: sso.RESULT,
-        username: sso.USER_NAME,
-        paper: isPaperLogin(sso.LOGIN_TYPE),
-        region: sso.region ?? null,
-      });
+      this.apply(ssoEvent(await this.api.ssoValidate(), now));
     } catch (error) {
       const e = asGatewayError(error, '/v1/api/sso/validate');
       if (e.kind === 'not-authenticated') this.apply({ type: 'sso', at: now, valid: false });
@@ -345,45 +258,14 @@ export class SessionMonitor {
   }
 
   private onFailure(e: GatewayError, at: number, endpoint: string): void {
-    switch (e.kind) {
-      case 'not-authenticated':
-        this.token = null;
-        this.apply({ type: 'not-authenticated', at });
-        return;
-      case 'no-session':
-        this.token = null;
-        this.apply({ type: 'no-session', at });
-        return;
-      case 'rate-limited': {
-        // Our own pacer also refuses with 'rate-limited' when a slot is too far away (nothing was
-        // sent); only a real 429 puts the client in the penalty box, and only that is a state.
-        const until = this.api.penaltyUntil();
-        if (until === null) {
-          this.log(`monitor: ${endpoint} not sent now (pacing): ${e.message}`);
-          return;
-        }
-        this.apply({ type: 'rate-limited', at, until });
-        return;
-      }
-      case 'unreachable':
-        this.apply({ type: 'failure', at, cause: 'unreachable', reason: e.message });
-        return;
-      case 'certificate-changed':
-        this.apply({ type: 'failure', at, cause: 'certificate-changed', reason: e.message });
-        return;
-      case 'unexpected-answer':
-        this.backoffFailures++;
-        this.apply({ type: 'failure', at, cause: 'unexpected-answer', reason: `Unexpected answer from ${e.details.endpoint ?? endpoint}: ${e.message}` });
-        return;
-      case 'not-responding':
-      case 'ibkr-error':
-        this.backoffFailures++;
-        this.apply({ type: 'failure', at, cause: e.kind, reason: e.message });
-        return;
-    }
+    if (e.kind === 'not-authenticated' || e.kind === 'no-session') this.token = null;
+    if (isBackoffFailure(e)) this.failuresInRow++;
+    const event = failureEvent(e, at, endpoint, e.kind === 'rate-limited' ? this.api.penaltyUntil() : null);
+    // Our own pacer also refuses with 'rate-limited' when a slot is too far away (nothing was
+    // sent); only a real 429 puts the client in the penalty box, and only that is a state.
+    if (event) this.apply(event);
+    else this.log(`monitor: ${endpoint} not sent now (pacing): ${e.message}`);
   }
-
-  // ---------------------------------------------------------------- the supervisor
 
   private attachSupervisor(): void {
     const supervisor = this.binding.supervisor;
@@ -408,128 +290,69 @@ export class SessionMonitor {
   }
 
   private onProcessState(state: GatewayProcessState): void {
-    const at = this.options.clock.now();
-    switch (state.kind) {
-      case 'starting':
-        this.apply({ type: 'gateway-starting', at });
-        return;
-      case 'running':
-        this.apply({ type: 'gateway-running', at });
-        if (this.running) void this.checkNow();
-        return;
-      case 'stopping':
-        return;
-      case 'stopped': {
-        const byUser = this.stopRequested;
-        this.stopRequested = false;
-        this.token = null;
-        this.apply({ type: 'gateway-stopped', at, reason: state.reason ?? null, byUser });
-        return;
-      }
-      case 'failed':
-        this.apply({ type: 'gateway-failed', at, reason: state.reason });
-        return;
+    const byUser = state.kind === 'stopped' && this.stopRequested;
+    if (state.kind === 'stopped') {
+      this.stopRequested = false;
+      this.token = null;
     }
+    const event = processEvent(state, this.options.clock.now(), byUser);
+    if (event) this.apply(event);
+    if (state.kind === 'running' && this.running) void this.checkNow();
   }
 
   /** No supervisor (a gateway we only know by URL), or the supervisor says the process is up. */
   private gatewayExpectedUp(): boolean {
-    const supervisor = this.binding.supervisor;
-    if (!supervisor) return true;
-    const kind = supervisor.state().kind;
-    return kind === 'running';
+    return (this.binding.supervisor?.state().kind ?? 'running') === 'running';
   }
 
-  // ---------------------------------------------------------------- the schedule
-
-  /** Arm exactly the timers the current state needs. */
+  /** Arm exactly the timers the schedule asks for (schedule.ts decides; this only applies it). */
   private plan(): void {
     if (!this.running) return;
-    const s = this.current;
-    const now = this.options.clock.now();
-
-    if (s.kind === 'rate-limited') {
+    const plan = schedule(
+      this.current,
+      {
+        now: this.options.clock.now(),
+        gatewayUp: this.gatewayExpectedUp(),
+        socketHealthy: this.socketHealthy(),
+        tickleIntervalMs: this.options.tickleIntervalMs(),
+        lastTickleTryAt: this.lastTickleTryAt,
+        lastInitAt: this.lastInitAt,
+        failuresInRow: this.failuresInRow,
+        jitter: this.random(),
+        ssoCheckedFor: this.ssoCheckedFor,
+        lastCheckAt: this.lastCheckAt,
+        loginHintUntil: this.loginHintUntil,
+      },
+      this.timing,
+    );
+    if (plan.penaltyEndsAt !== null) {
       this.timers.clearAll();
       this.socket?.stop();
-      // A few ms late on purpose: timers may fire a hair early, and the pacer counts the end itself.
-      this.timers.set('penalty', s.until + 5, () => {
+      this.timers.set('penalty', plan.penaltyEndsAt, () => {
         this.apply({ type: 'rate-limit-over', at: this.options.clock.now() });
         void this.checkNow();
       });
       return;
     }
     this.timers.clear('penalty');
-
-    const up = this.gatewayExpectedUp();
-    const session = this.hasSession();
-
-    // Keepalive: a tickle about every interval while a session exists. Errors never stop it.
-    if (up && session) {
-      const interval = this.options.tickleIntervalMs();
-      // From the last try, not the last success: a failing tickle (hung gateway, our own pacer's
-      // refusal) must wait its interval too, or its timer is due at once again and again.
-      const last = Math.max(this.current.facts.lastTickleAt ?? -Infinity, this.lastTickleTryAt ?? -Infinity);
-      const due = (Number.isFinite(last) ? last : now) + interval;
-      this.timers.ensure('tickle', Math.max(due, now), () => this.onTickleTimer(due));
-    } else {
-      this.timers.clear('tickle');
-    }
-
-    // The WebSocket follows the session while one exists.
-    this.planSocket(up && session);
-
-    // auth/status polling only while the socket is not healthy.
-    const pollDelay = this.pollDelay(up);
-    // A healthy socket says nothing about /iserver answering: while not responding, poll regardless.
-    if (pollDelay === null || (this.socketHealthy() && s.kind !== 'not-responding')) this.timers.clear('poll');
-    else {
-      const due = now + pollDelay;
-      this.timers.ensure('poll', due, () => this.onPollTimer(due));
-    }
-
-    // The brokerage session: ssodh/init at most MAX times, never when the user logged out.
-    if (s.kind === 'brokerage-starting' && up && !s.gaveUp && s.attempts < MAX_BROKERAGE_INIT_ATTEMPTS && s.facts.hold === null) {
-      const due = s.attempts === 0 ? s.since + this.timing.brokerageGraceMs : (this.lastInitAt ?? now) + this.timing.brokerageRetryMs;
-      this.timers.ensure('init', Math.max(due, now), () => {
-        const latest = this.current;
-        if (latest.kind === 'brokerage-starting' && !latest.gaveUp && latest.facts.hold === null) void this.initBrokerage(false);
-      });
-    } else {
-      this.timers.clear('init');
-    }
-
-    // The login page gets a time limit.
-    if (s.kind === 'logging-in') {
-      this.timers.ensure('login', s.since + this.timing.loginTimeoutMs, () => this.apply({ type: 'login-timed-out', at: this.options.clock.now() }));
-    } else {
-      this.timers.clear('login');
-    }
-
-    // A 401: one sso/validate tells "login required" from "brokerage session down".
-    if (s.kind === 'login-required' && s.why !== 'logged-out' && s.facts.hold === null && up && this.ssoCheckedFor !== s.since) {
-      this.ssoCheckedFor = s.since;
+    this.arm('tickle', plan.tickleAt, (due) => this.onTickleTimer(due));
+    this.planSocket(plan.socket);
+    this.arm('poll', plan.pollAt, (due) => this.onPollTimer(due));
+    this.arm('init', plan.initAt, () => {
+      const latest = this.current;
+      if (latest.kind === 'brokerage-starting' && !latest.gaveUp && latest.facts.hold === null) void this.initBrokerage(false);
+    });
+    this.arm('login', plan.loginTimeoutAt, () => this.apply({ type: 'login-timed-out', at: this.options.clock.now() }));
+    if (plan.validateSso) {
+      this.ssoCheckedFor = this.current.since;
       void this.validateSso();
     }
   }
 
-  private pollDelay(up: boolean): number | null {
-    const s = this.current;
-    if (!up) return null;
-    switch (s.kind) {
-      case 'logging-in':
-      case 'brokerage-starting':
-      case 'starting':
-        return this.timing.fastPollMs;
-      case 'not-responding': {
-        const base = Math.min(this.timing.backoffMaxMs, this.timing.backoffInitialMs * 2 ** Math.max(0, this.backoffFailures - 1));
-        return Math.round(base * (0.5 + this.random() / 2));
-      }
-      case 'stopped':
-        // Nothing answers: with a supervisor we wait for it; a gateway known by URL may come back.
-        return s.facts.hold === 'stopped' ? null : this.timing.slowPollMs;
-      default:
-        return this.timing.slowPollMs;
-    }
+  /** Keep the timer `name` due at `due` (or earlier), or clear it when nothing is due. */
+  private arm(name: string, due: number | null, fn: (due: number) => void): void {
+    if (due === null) this.timers.clear(name);
+    else this.timers.ensure(name, due, () => fn(due));
   }
 
   private onTickleTimer(due: number): void {
@@ -566,50 +389,7 @@ export class SessionMonitor {
   }
 
   private onSocketMessage(message: WsMessage, at: number): void {
-    // The frame already fit WsMessageSchema; the specific schema narrows it (loose objects do not narrow by `topic`).
-    const sts = WsStatusSchema.safeParse(message);
-    if (sts.success) {
-      const a = sts.data.args;
-      this.apply({
-        type: 'status',
-        at,
-        authenticated: a.authenticated,
-        connected: a.connected,
-        competing: a.competing,
-        fail: a.fail,
-        serverName: a.serverName,
-        username: a.username,
-      });
-      return;
-    }
-    const system = WsSystemSchema.safeParse(message);
-    if (system.success) {
-      if (system.data.success) this.apply({ type: 'identity', at, username: system.data.success, paper: system.data.isPaper ?? null });
-      return;
-    }
-    const act = WsAccountsSchema.safeParse(message);
-    if (act.success) {
-      const list = accountsFrom(act.data.args);
-      if (list.accounts.length > 0) this.apply({ type: 'accounts', at, ...list });
-    }
+    const event = socketEvent(message, at);
+    if (event) this.apply(event);
   }
-}
-
-/** auth/status → a status event. */
-export function statusEvent(status: AuthStatus, at: number): SessionEvent {
-  return {
-    type: 'status',
-    at,
-    authenticated: status.authenticated,
-    connected: status.connected,
-    competing: status.competing,
-    fail: status.fail ?? null,
-    serverName: status.serverInfo?.serverName ?? null,
-  };
-}
-
-/** Every failure as a GatewayError (a bug elsewhere shows as "not responding" with its message). */
-export function asGatewayError(error: unknown, endpoint: string): GatewayError {
-  if (error instanceof GatewayError) return error;
-  return new GatewayError('not-responding', `The request to ${endpoint} failed: ${(error as Error)?.message ?? String(error)}`, { endpoint });
 }

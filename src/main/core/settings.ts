@@ -11,7 +11,6 @@ import Conf from 'conf';
 import { z } from 'zod';
 import { AccountIdSchema } from '../../shared/intents.js';
 import type { Notice, Preferences } from '../../shared/snapshot.js';
-import type { SettingsBackend } from './engine.js';
 import type { Clock } from './gateway/clock.js';
 import { systemClock } from './gateway/clock.js';
 import { originOf } from './gateway/trust.js';
@@ -44,6 +43,16 @@ export const SettingsSchema = z.looseObject({
 });
 export type Settings = z.infer<typeof SettingsSchema>;
 export type SettingsPatch = Partial<Omit<Settings, 'pins'>> & { readonly pins?: Record<string, string> };
+
+/** Where settings are read and written: `conf` in plain Node, electron-store in the app (same file format). */
+export interface SettingsBackend {
+  /** The whole stored object, or undefined when there is none yet. Throws on an unreadable file. */
+  read(): unknown;
+  /** Replace the stored object atomically. */
+  write(data: unknown): void;
+  /** The file's path, for messages. */
+  readonly path: string;
+}
 
 /** The defaults (what a missing or damaged file gives). */
 export function defaultSettings(): Settings {
@@ -93,19 +102,6 @@ export function confSettingsBackend(configDir: string): SettingsBackend {
       }
     },
   };
-}
-
-/** Settings kept in memory only (tests, `--no-save` style uses). */
-export function memorySettingsBackend(initial?: unknown): SettingsBackend & { data: unknown } {
-  const backend = {
-    path: '(memory)',
-    data: initial,
-    read: (): unknown => backend.data,
-    write: (data: unknown): void => {
-      backend.data = structuredClone(data);
-    },
-  };
-  return backend;
 }
 
 /** The file name a damaged settings file is moved to (kept beside it). */

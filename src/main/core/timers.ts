@@ -33,11 +33,6 @@ export class Timers {
     this.set(name, dueAt, fn);
   }
 
-  /** When the timer of that name is due, or null when none is armed. */
-  dueAt(name: string): number | null {
-    return this.armed.get(name)?.dueAt ?? null;
-  }
-
   clear(name: string): void {
     const existing = this.armed.get(name);
     if (!existing) return;

@@ -4,8 +4,7 @@
  * and `ibkr-tray --config-dir <userData>` read the same settings.
  */
 import Store from 'electron-store';
-import type { SettingsBackend } from '../core/engine.js';
-import { confSettingsBackend } from '../core/settings.js';
+import { confSettingsBackend, type SettingsBackend } from '../core/settings.js';
 
 /** electron-store as the engine's SettingsBackend. `userData` is app.getPath('userData'). */
 export function electronStoreBackend(userData: string): SettingsBackend {

@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { InteractiveBrokersAuthentication } from '../../../src/main/core/auth.js';
-import { IBCAuthenticationError, IBCValidationError } from '../../../src/main/core/errors.js';
+import { GatewayError, IBCAuthenticationError, IBCValidationError } from '../../../src/main/core/errors.js';
 import { createGatewayClient, type GatewayClient } from '../../../src/main/core/gateway/client.js';
 import { freePort, probeGateway } from '../../../src/main/core/gateway/port.js';
 import { ProcessGatewaySupervisor } from '../../../src/main/core/gateway/process.js';
@@ -94,7 +94,66 @@ describe('login()', () => {
   });
 });
 
+describe('login() when the gateway misbehaves', () => {
+  it('a gateway that hangs (IBKR unreachable) is "not responding", not "not running", and nothing is opened', async () => {
+    const { sim, auth, opened } = await simulated();
+    await sim.control.setUnreachable(true);
+    const error = (await auth.login().catch((e: unknown) => e)) as Error;
+    expect(error).toBeInstanceOf(IBCAuthenticationError);
+    expect(error.message).toMatch(/is running but not responding/);
+    expect(error.message).not.toMatch(/not running/);
+    expect(error.message).not.toMatch(/\n/);
+    expect(opened).toEqual([]);
+  });
+
+  it('a non-JSON answer (an HTML error page) rejects with a one-line "unexpected answer" and opens nothing', async () => {
+    const { sim, auth, opened } = await simulated();
+    await loggedIn(sim);
+    await sim.control.setMalformed('/iserver/auth/status', 'html');
+    const error = (await auth.login().catch((e: unknown) => e)) as GatewayError;
+    expect(error).toBeInstanceOf(GatewayError);
+    expect(error.kind).toBe('unexpected-answer');
+    expect(error.message).toMatch(/\/v1\/api\/iserver\/auth\/status .*HTML where JSON was due/);
+    expect(error.message).not.toMatch(/\n/);
+    expect(opened).toEqual([]);
+    await expect(auth.checkAuth()).resolves.toBe(false);
+    expect(auth.lastState).toMatch(/^no answer \(/);
+  });
+
+  it('a 429 rejects with "rate-limited" (wait, do not restart), and opens no login page', async () => {
+    const { sim, auth, opened } = await simulated();
+    await loggedIn(sim);
+    await sim.control.penalize(60_000);
+    const error = (await auth.login().catch((e: unknown) => e)) as GatewayError;
+    expect(error).toBeInstanceOf(GatewayError);
+    expect(error.kind).toBe('rate-limited');
+    expect(error.message).toMatch(/429.*do not restart the gateway/);
+    expect(opened).toEqual([]);
+    // Our own pacer now holds everything back: the next call is refused without reaching the gateway.
+    await sim.control.clearRequests();
+    await expect(auth.isAuthenticated()).rejects.toMatchObject({ kind: 'rate-limited' });
+    expect(await sim.control.requests()).toEqual([]);
+  });
+
+  // (The wait for a chain that reauthenticate only triggered is timed on a fake clock in test/unit/core/auth.test.ts.)
+  it('ssodh/init answering garbage falls back to reauthenticate; login() returns the session and opens no page', async () => {
+    const { sim, auth, opened } = await simulated(1_500);
+    await sim.control.loginWithoutBrokerage();
+    await sim.control.setMalformed('/iserver/auth/ssodh/init', 'html');
+    await expect(auth.login()).resolves.toMatchObject({ authenticated: true });
+    const paths = sim.requests.map((r) => r.path);
+    expect(paths).toEqual(expect.arrayContaining(['/v1/api/iserver/auth/ssodh/init', '/v1/api/iserver/reauthenticate']));
+    expect(opened).toEqual([]);
+  });
+});
+
 describe('waitForLogin()', () => {
+  it('resolves true once the user has logged in (seconds, as in the seed)', async () => {
+    const { sim, auth } = await simulated();
+    setTimeout(() => void sim.control.login(), 300);
+    await expect(auth.waitForLogin(10, 0.1)).resolves.toBe(true);
+  });
+
   it('resolves true once the user has logged in', async () => {
     const { sim, auth } = await simulated();
     setTimeout(() => void sim.control.login(), 300);
@@ -159,7 +218,13 @@ describe('the session calls', () => {
     await expect(auth.reauthenticate()).resolves.toEqual({ error: 'not logged in' });
     await loggedIn(sim);
     await expect(auth.ssoValidate()).resolves.toMatchObject({ USER_NAME: expect.any(String), RESULT: true });
-    await expect(auth.tickle()).resolves.toMatchObject({ session: expect.stringMatching(/^[0-9a-f]{32}$/) });
+    // As the seed: the auth status, with the tickle's own answer beside it.
+    await expect(auth.tickle()).resolves.toMatchObject({
+      authenticated: true,
+      connected: true,
+      competing: false,
+      tickle: { session: expect.stringMatching(/^[0-9a-f]{32}$/), ssoExpires: expect.any(Number) },
+    });
     await expect(auth.reauthenticate()).resolves.toEqual({ message: 'triggered' });
     await auth.checkAuth();
     await expect(auth.logout()).resolves.toMatchObject({ status: true });

@@ -24,7 +24,9 @@ describe('engine against the simulator: the session', () => {
     expect(waiting.actions.cancelLogin).toBe(true);
 
     await rig.sim.control.login();
-    const ready = await waitForSnapshot(rig.engine, (s) => s.state === 'ready' && s.selectedAccount !== null, 'ready');
+    // Who is logged in comes with the socket's first frames, which may follow the accounts by a moment
+    // (at the 1 s login pace the poll can see "ready" before the socket has started).
+    const ready = await waitForSnapshot(rig.engine, (s) => s.state === 'ready' && s.selectedAccount !== null && s.username !== null, 'ready with the account and user');
     expect(ready.tone).toBe('ok');
     expect(ready.username).toBe('user123');
     expect(ready.paper).toBe(true);

@@ -5,9 +5,10 @@ import { GatewayError } from '../../../src/main/core/errors.js';
 import type { AuthStatus, SsodhInit, SsoValidate, Tickle } from '../../../src/main/core/gateway/schemas.js';
 import type { GatewayApi } from '../../../src/main/core/gateway/types.js';
 import { SessionMonitor } from '../../../src/main/core/monitor.js';
-import { memorySettingsBackend, SettingsStore } from '../../../src/main/core/settings.js';
+import { SettingsStore } from '../../../src/main/core/settings.js';
 import { KEEPALIVE_ALARM_MS } from '../../../src/main/core/snapshot.js';
 import { flush, ManualClock } from '../../sim/manual-clock.js';
+import { memorySettingsBackend } from './memory-settings.js';
 
 const READY: AuthStatus = { authenticated: true, connected: true, competing: false, fail: '' };
 const SSO_ONLY: AuthStatus = { authenticated: false, connected: true, competing: false, fail: '' };
@@ -33,8 +34,6 @@ class FakeApi implements GatewayApi {
   logout = () => this.answer('logout', { status: true });
   iserverAccounts = () => this.answer('iserver/accounts', { accounts: ['U1234567'], selectedAccount: 'U1234567' });
   selectAccount = (id: string) => this.answer('iserver/account', { set: true, acctId: id });
-  portfolioAccounts = () => this.answer('portfolio/accounts', []);
-  probe = () => Promise.resolve(true);
   penaltyUntil = () => null;
 }
 
@@ -194,6 +193,44 @@ describe('SessionMonitor with a scripted gateway', () => {
     clock.advance(15 * 60_000); // the laptop slept through every timer
     await flush();
     expect(api.calls).toContain('auth/status');
+    monitor.stop();
+  });
+
+  it('a login the app started is checked every second; a login-page hint checks at once, then every 250 ms, and a storm of hints stays paced', async () => {
+    const api = new FakeApi();
+    api.status = new GatewayError('not-authenticated', '401');
+    api.tickleAnswer = new GatewayError('not-authenticated', '401');
+    const { clock, monitor, controller } = setup(api);
+    monitor.start();
+    await flush();
+    expect((await controller.dispatch({ type: 'log-in' })).ok).toBe(true);
+    expect(monitor.state().kind).toBe('logging-in');
+    api.calls = [];
+    await clock.run(10_000);
+    expect(api.calls.filter((c) => c === 'auth/status')).toHaveLength(10);
+
+    // Half-way between two checks, the login window sees "Client login succeeds": a check at once…
+    await clock.run(500);
+    api.calls = [];
+    monitor.loginPageDone();
+    clock.advance(0); // the poll timer is now due: it fires without any time passing
+    await flush();
+    expect(api.calls).toEqual(['auth/status']);
+    // …and a storm of hints (one every 2 ms for 2 s) still sends at most one check per 250 ms.
+    api.calls = [];
+    for (let i = 0; i < 1000; i++) {
+      monitor.loginPageDone();
+      clock.advance(2);
+      await flush();
+    }
+    const checks = api.calls.filter((c) => c === 'auth/status').length;
+    expect(checks).toBeGreaterThanOrEqual(7);
+    expect(checks).toBeLessThanOrEqual(9);
+    // The gateway's chain completes: ready within one step.
+    api.status = READY;
+    api.tickleAnswer = TICKLE;
+    await clock.run(250);
+    expect(monitor.state().kind).toBe('ready');
     monitor.stop();
   });
 

@@ -51,9 +51,16 @@ export interface GatewayClientOptions {
   readonly log?: (line: string) => void;
 }
 
-/** GatewayApi plus what the engine needs to manage the client's life. */
+/**
+ * GatewayApi plus what the engine needs to manage the client's life, and two calls the session
+ * engine does not make (so fakes of GatewayApi need not have them).
+ */
 export interface GatewayClient extends GatewayApi {
   readonly pacer: Pacer;
+  /** GET /v1/api/portfolio/accounts; paced at most 1 per 5 s. */
+  portfolioAccounts(): Promise<PortfolioAccount[]>;
+  /** Does anything answer HTTPS on the origin (GET / → 302)? Never throws. */
+  probe(): Promise<boolean>;
   /** Close pooled sockets and refuse queued calls. */
   dispose(): void;
 }

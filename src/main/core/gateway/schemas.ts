@@ -4,6 +4,8 @@
  * because fields appear, disappear and turn null between IBKR server builds. Wrong types are errors.
  */
 import { z } from 'zod';
+import type { SessionAccount } from '../../../shared/session.js';
+import { distinctAlias } from '../../../shared/state-words.js';
 
 const optStr = z.string().nullish();
 const optBool = z.boolean().nullish();
@@ -124,6 +126,17 @@ export const IserverAccountsSchema = z.looseObject({
   isPaper: optBool,
 });
 export type IserverAccounts = z.infer<typeof IserverAccountsSchema>;
+
+/** The account list out of an /iserver/accounts answer (or a WebSocket `act` frame). */
+export function accountsFrom(answer: IserverAccounts): {
+  accounts: SessionAccount[];
+  selectedAccount: string | null;
+  paper: boolean | null;
+} {
+  const aliases = answer.aliases ?? {};
+  const accounts = (answer.accounts ?? []).map((id) => ({ id, alias: distinctAlias(id, aliases[id]) }));
+  return { accounts, selectedAccount: answer.selectedAccount ?? null, paper: answer.isPaper ?? null };
+}
 
 /** POST /v1/api/iserver/account → `{"set":true,"acctId":"U1234567"}`. */
 export const AccountSetSchema = z.looseObject({

@@ -12,6 +12,7 @@ import https from 'node:https';
 import type { Duplex } from 'node:stream';
 import tls from 'node:tls';
 import { GatewayError } from '../errors.js';
+import { portOf } from './location.js';
 import { isTrustedCertificate, normalizeFingerprint, originOf } from './trust.js';
 
 /** Where pinned fingerprints live (settings in the app; memory in tests), keyed by origin. */
@@ -191,7 +192,7 @@ export function createPinnedAgent(options: PinnedAgentOptions): PinnedAgent {
  */
 export function readPresentedFingerprint(url: string, options: { readonly timeoutMs?: number } = {}): Promise<string> {
   const parsed = new URL(url);
-  const target = { host: parsed.hostname.replace(/^\[(.*)\]$/, '$1'), port: Number(parsed.port || 443) };
+  const target = { host: parsed.hostname.replace(/^\[(.*)\]$/, '$1'), port: portOf(parsed) };
   return new Promise((resolve, reject) => {
     openTls(target, options.timeoutMs ?? 5000, (error, socket, fingerprint) => {
       socket?.destroy();

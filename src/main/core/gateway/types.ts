@@ -9,7 +9,6 @@ import type {
   AuthStatus,
   IserverAccounts,
   Logout,
-  PortfolioAccount,
   Reauthenticate,
   SsodhInit,
   SsoValidate,
@@ -39,10 +38,6 @@ export interface GatewayApi {
   iserverAccounts(): Promise<IserverAccounts>;
   /** POST /v1/api/iserver/account {"acctId":id}. */
   selectAccount(accountId: string): Promise<AccountSet>;
-  /** GET /v1/api/portfolio/accounts; paced at most 1 per 5 s. */
-  portfolioAccounts(): Promise<PortfolioAccount[]>;
-  /** Does anything answer HTTPS on the origin (GET / → 302)? Never throws. */
-  probe(): Promise<boolean>;
   /** Epoch ms until which the pacer sends nothing after a 429, or null. */
   penaltyUntil(): number | null;
 }

@@ -69,6 +69,18 @@ describe('the npm package', () => {
     expect(stray).toEqual([]);
   });
 
+  it('carries every file its manifest points at (main, bin, and types/exports when present)', () => {
+    const pointers: string[] = [];
+    const collect = (value: unknown): void => {
+      if (typeof value === 'string') pointers.push(value.replace(/^\.\//, ''));
+      else if (value !== null && typeof value === 'object') for (const inner of Object.values(value)) collect(inner);
+    };
+    const full = manifest as unknown as Record<string, unknown>;
+    for (const key of ['main', 'types', 'bin', 'exports']) collect(full[key]);
+    expect(pointers.length).toBeGreaterThanOrEqual(2);
+    expect(pointers.filter((file) => !packedFiles.includes(file))).toEqual([]);
+  });
+
   it('installs with its runtime dependencies only: no Electron, no build tools', () => {
     console.info(`npm install -g of the tarball: ${installSeconds.toFixed(1)} s`);
     const modules = path.join(installedDir(), 'node_modules');

@@ -152,13 +152,14 @@ export function pingRequest(target: NotifyTarget, doc: PingDocument): PingReques
 /** The result of one attempt: an HTTP status, no connection (never reached), or no answer in time. */
 export type PostOutcome = { readonly kind: 'answered'; readonly status: number } | { readonly kind: 'unreachable'; readonly detail: string } | { readonly kind: 'no-answer' };
 
-/** Send one request; resolve (never reject) with what happened. */
-export type PostFunction = (request: PingRequest, timeoutMs: number) => Promise<PostOutcome>;
+/** Send one request; resolve (never reject) with what happened. `stop` aborts it (the notifier closed). */
+export type PostFunction = (request: PingRequest, timeoutMs: number, stop: AbortSignal) => Promise<PostOutcome>;
 
 /** The real POST, with Node's fetch. */
-export const fetchPost: PostFunction = async (request, timeoutMs) => {
+export const fetchPost: PostFunction = async (request, timeoutMs, stop) => {
   try {
-    const response = await fetch(request.url, { method: 'POST', headers: request.headers, body: request.body, signal: AbortSignal.timeout(timeoutMs), redirect: 'error' });
+    const signal = AbortSignal.any([AbortSignal.timeout(timeoutMs), stop]);
+    const response = await fetch(request.url, { method: 'POST', headers: request.headers, body: request.body, signal, redirect: 'error' });
     await response.body?.cancel();
     return { kind: 'answered', status: response.status };
   } catch (error) {
@@ -200,6 +201,7 @@ export class Notifier {
   private pumping: Promise<void> | null = null;
   private closed = false;
   private wake: (() => void) | null = null;
+  private readonly stop = new AbortController();
   private readonly post: PostFunction;
 
   constructor(private readonly options: NotifierOptions) {
@@ -225,10 +227,11 @@ export class Notifier {
     while (this.pumping) await this.pumping;
   }
 
-  /** Stop: nothing new is sent, a back-off wait ends now (an attempt in flight ends by its timeout). */
+  /** Stop: nothing new is sent, a back-off wait and an attempt in flight end now. */
   async close(): Promise<void> {
     this.closed = true;
     this.queue.length = 0;
+    this.stop.abort();
     this.wake?.();
     await this.pumping;
   }
@@ -247,7 +250,8 @@ export class Notifier {
     const attempts = this.options.attempts ?? 8;
     const where = targetLabel(target);
     for (let attempt = 1; attempt <= attempts && !this.closed; attempt++) {
-      const outcome = await this.post(request, this.options.timeoutMs ?? 10_000);
+      const outcome = await this.post(request, this.options.timeoutMs ?? 10_000, this.stop.signal);
+      if (this.closed) return;
       if (outcome.kind === 'answered' && outcome.status >= 200 && outcome.status < 300) return;
       const what = outcome.kind === 'answered' ? `answered ${outcome.status}` : outcome.kind === 'unreachable' ? `is unreachable (${outcome.detail})` : 'did not answer in time';
       if (!retryable(outcome)) {

@@ -200,6 +200,23 @@ describe('Notifier against a local receiver', () => {
     expect(log).toEqual([expect.stringMatching(/did not answer "IBKR session taken by another platform" in time; not sent again/)]);
   });
 
+  it('close ends an attempt in flight instead of waiting for its timeout', async () => {
+    const r = receiver();
+    let arrive: () => void = () => undefined;
+    const arrived = new Promise<void>((resolve) => (arrive = resolve));
+    r.answer = () => {
+      arrive();
+      return new Promise<number>(() => undefined);
+    };
+    // A timeout far beyond the test's own: only an aborted request lets close() finish in time.
+    const { notifier: n, log } = notifier(await r.listen(), { timeoutMs: 120_000 });
+    n.observe(snapshot('login-required'));
+    await arrived;
+    await n.close();
+    expect(r.requests).toHaveLength(1);
+    expect(log).toEqual([]);
+  });
+
   it('after close: nothing more is sent, and a back-off wait ends at once', async () => {
     const port = await freePort();
     const { notifier: n, nextLog } = notifier(port, { firstDelayMs: 60_000, maxDelayMs: 60_000 });

@@ -25,6 +25,8 @@ export async function serve(ctx: CommandContext, host: string, port: number, not
   try {
     dashboard = await startDashboard({ engine: backend.engine, host, port, rendererDir: RENDERER_DIR });
   } catch (error) {
+    unsubscribe();
+    await notifier?.close();
     // EADDRINUSE and friends come back as one-line messages that say what to do.
     throw new CommandFailure(ExitCode.usage, error instanceof Error ? error.message : String(error), { cause: error });
   }

@@ -8,6 +8,8 @@
  */
 import { parseArgs } from 'node:util';
 import { AccountIdSchema } from '../../shared/intents.js';
+import { parseNotifyTarget, type NotifyTarget } from '../core/notify.js';
+import { parseHealthAddress, type HealthAddress } from '../web/health.js';
 
 export interface GlobalOptions {
   /** Gateway origin from --gateway, undefined = settings, the folder's conf, or https://localhost:5000. */
@@ -23,7 +25,8 @@ export interface GlobalOptions {
 }
 
 export type GatewayAction = 'start' | 'stop' | 'status' | 'logs';
-export type SimpleCommandName = 'status' | 'accounts' | 'logout' | 'tickle' | 'validate' | 'reauth' | 'takeover' | 'keepalive' | 'trust';
+export type SimpleCommandName = 'status' | 'accounts' | 'logout' | 'tickle' | 'validate' | 'reauth' | 'takeover' | 'trust';
+export type ServiceAction = 'install' | 'status' | 'uninstall';
 
 export type Command =
   | { readonly name: SimpleCommandName }
@@ -31,7 +34,10 @@ export type Command =
   | { readonly name: 'wait'; readonly timeoutMs: number; readonly intervalMs: number }
   | { readonly name: 'use'; readonly accountId: string }
   | { readonly name: 'gateway'; readonly action: GatewayAction; readonly follow: boolean }
-  | { readonly name: 'serve'; readonly host: string; readonly port: number }
+  | { readonly name: 'serve'; readonly host: string; readonly port: number; readonly notify: NotifyTarget | null }
+  | { readonly name: 'keepalive'; readonly health: HealthAddress | null; readonly notify: NotifyTarget | null }
+  /** `health` and `notify` as typed (checked): they go into the service's command line. */
+  | { readonly name: 'service'; readonly action: ServiceAction; readonly health: string | null; readonly notify: string | null }
   | { readonly name: 'help'; readonly topic: string | null }
   | { readonly name: 'version' };
 export type CommandName = Command['name'];
@@ -53,9 +59,10 @@ export const Defaults = {
   servePort: 5050,
 } as const;
 
-const SIMPLE_COMMANDS: readonly SimpleCommandName[] = ['status', 'accounts', 'logout', 'tickle', 'validate', 'reauth', 'takeover', 'keepalive', 'trust'];
+const SIMPLE_COMMANDS: readonly SimpleCommandName[] = ['status', 'accounts', 'logout', 'tickle', 'validate', 'reauth', 'takeover', 'trust'];
+const SERVICE_ACTIONS: readonly ServiceAction[] = ['install', 'status', 'uninstall'];
 const GATEWAY_ACTIONS: readonly GatewayAction[] = ['start', 'stop', 'status', 'logs'];
-export const COMMAND_NAMES: readonly string[] = [...SIMPLE_COMMANDS, 'login', 'wait', 'use', 'gateway', 'serve', 'help', 'version'];
+export const COMMAND_NAMES: readonly string[] = [...SIMPLE_COMMANDS, 'login', 'wait', 'use', 'gateway', 'serve', 'keepalive', 'service', 'help', 'version'];
 
 const OPTIONS = {
   gateway: { type: 'string' },
@@ -72,6 +79,8 @@ const OPTIONS = {
   follow: { type: 'boolean', short: 'f' },
   host: { type: 'string' },
   port: { type: 'string' },
+  health: { type: 'string' },
+  notify: { type: 'string' },
 } as const;
 type OptionName = keyof typeof OPTIONS;
 
@@ -80,7 +89,9 @@ const COMMAND_OPTIONS: Partial<Record<CommandName, readonly OptionName[]>> = {
   login: ['wait', 'interval', 'no-browser'],
   wait: ['interval'],
   gateway: ['follow'],
-  serve: ['host', 'port'],
+  serve: ['host', 'port', 'notify'],
+  keepalive: ['health', 'notify'],
+  service: ['health', 'notify'],
 };
 const GLOBAL_OPTIONS: readonly OptionName[] = ['gateway', 'dir', 'config-dir', 'json', 'timeout', 'verbose', 'help', 'version'];
 
@@ -160,7 +171,19 @@ function command(name: CommandName, rest: readonly string[], values: Values, wai
       noMoreThan(0);
       const host = values.host ?? Defaults.serveHost;
       if (host.trim() === '') throw new UsageError('serve: --host is empty');
-      return { name, host, port: values.port === undefined ? Defaults.servePort : port(values.port) };
+      return { name, host, port: values.port === undefined ? Defaults.servePort : port(values.port), notify: notifyTarget(values.notify) };
+    }
+    case 'keepalive':
+      noMoreThan(0);
+      return { name, health: values.health === undefined ? null : healthAddress(values.health), notify: notifyTarget(values.notify) };
+    case 'service': {
+      const action = rest[0];
+      if (action === undefined || !(SERVICE_ACTIONS as readonly string[]).includes(action)) throw new UsageError('service: say what to do: install, status or uninstall');
+      noMoreThan(1);
+      if (action !== 'install' && (values.health !== undefined || values.notify !== undefined)) throw new UsageError('--health and --notify go with `service install` only');
+      if (values.health !== undefined) healthAddress(values.health);
+      notifyTarget(values.notify);
+      return { name, action: action as ServiceAction, health: values.health ?? null, notify: values.notify ?? null };
     }
     case 'help':
       noMoreThan(1);
@@ -175,7 +198,6 @@ function command(name: CommandName, rest: readonly string[], values: Values, wai
     case 'validate':
     case 'reauth':
     case 'takeover':
-    case 'keepalive':
     case 'trust':
       noMoreThan(0);
       return { name };
@@ -219,6 +241,19 @@ function seconds(option: string, value: string, minSeconds: number): number {
     throw new UsageError(`${option} wants a number of seconds between ${minSeconds} and 86400, not "${value}"`);
   }
   return Math.round(n * 1000);
+}
+
+function healthAddress(value: string): HealthAddress {
+  const parsed = parseHealthAddress(value);
+  if (!parsed.ok) throw new UsageError(parsed.reason);
+  return parsed.address;
+}
+
+function notifyTarget(value: string | undefined): NotifyTarget | null {
+  if (value === undefined) return null;
+  const parsed = parseNotifyTarget(value);
+  if (!parsed.ok) throw new UsageError(parsed.reason);
+  return parsed.target;
 }
 
 function port(value: string): number {

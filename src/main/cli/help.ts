@@ -16,10 +16,17 @@ Commands:
                               brokerage session, take the session back from another platform
   gateway start | stop | status | logs [--follow]
                               the gateway process (start and logs need the gateway folder)
-  keepalive                   stay in the foreground keeping the session alive, one line per change;
-                              Ctrl-C stops (and stops the gateway only if keepalive started it)
+  keepalive [--health HOST:PORT] [--notify URL]
+                              stay in the foreground keeping the session alive, one line per change;
+                              Ctrl-C stops (and stops the gateway only if keepalive started it);
+                              --health answers GET /livez and /readyz (no token) on HOST:PORT;
+                              --notify POSTs to a webhook (or ntfy topic) when a login is needed
   trust                       trust the gateway's current certificate (prints old and new fingerprints)
-  serve [--host H] [--port P] the local web dashboard (default 127.0.0.1:5050)
+  serve [--host H] [--port P] [--notify URL]
+                              the local web dashboard (default 127.0.0.1:5050), with /livez and /readyz
+  service install [--health HOST:PORT] [--notify URL] | status | uninstall
+                              keepalive as a service that survives reboots (systemd user unit on
+                              Linux, launchd agent on macOS); it uses --dir, --gateway and --config-dir
   help [COMMAND]              this text
 
 Options:

@@ -10,6 +10,7 @@ import { gateway } from './commands/gateway.js';
 import { keepalive } from './commands/keepalive.js';
 import { login } from './commands/login.js';
 import { serve } from './commands/serve.js';
+import { service } from './commands/service.js';
 import { logout, reauth, takeover, tickle, validate } from './commands/session-calls.js';
 import { status, waitUntilReady } from './commands/status.js';
 import { trust } from './commands/trust.js';
@@ -86,11 +87,13 @@ function execute(ctx: CommandContext, command: Command): Promise<CommandResult> 
     case 'gateway':
       return gateway(ctx, command.action, command.follow);
     case 'keepalive':
-      return keepalive(ctx);
+      return keepalive(ctx, command);
+    case 'service':
+      return service(ctx, command);
     case 'trust':
       return trust(ctx);
     case 'serve':
-      return serve(ctx, command.host, command.port);
+      return serve(ctx, command.host, command.port, command.notify);
     case 'help':
     case 'version':
       // Answered before any context exists (see runCli).

@@ -12,6 +12,7 @@ import { z } from 'zod';
 import { AccountIdSchema } from '../../shared/intents.js';
 import type { Notice, Preferences } from '../../shared/snapshot.js';
 import type { Clock } from './gateway/clock.js';
+import { parseNotifyTarget } from './notify.js';
 import { systemClock } from './gateway/clock.js';
 import { originOf } from './gateway/trust.js';
 import type { PinStore } from './gateway/tls.js';
@@ -38,6 +39,12 @@ export const SettingsSchema = z.looseObject({
   notifications: z.boolean().default(true),
   /** How often /tickle keeps the session alive (IBKR asks for about once a minute). */
   tickleIntervalMs: z.number().int().min(5_000).max(300_000).default(60_000),
+  /** Where to POST a ping when the session needs the user (a webhook, or an ntfy topic: notify.ts), or null. */
+  notifyUrl: z
+    .string()
+    .refine((text) => parseNotifyTarget(text).ok, { message: 'not a webhook URL (https://…) or ntfy topic (https://ntfy.sh/topic)' })
+    .nullable()
+    .default(null),
   /** What the user asked for last and auto-recovery must not undo ("log out", "stop"). */
   userIntent: z.enum(['logged-out', 'stopped']).nullable().default(null),
 });

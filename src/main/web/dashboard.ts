@@ -11,6 +11,7 @@ import { WebEvents, WebEventsPath } from '../../shared/routes.js';
 import type { Engine } from '../../shared/engine.js';
 import type { Intent, IntentResult } from '../../shared/intents.js';
 import { openEventStream, type EventStream } from './event-stream.js';
+import { answerHealth } from './health.js';
 import { allowedHostHeaders, checkHost, checkRequest, hostHeaderOf, isLoopback, tokenCookieName, tokensMatch } from './request-guard.js';
 import { readStaticFile } from './static-files.js';
 import { webApi } from './web-api.js';
@@ -166,6 +167,8 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
 
   async function route(request: IncomingMessage, response: ServerResponse): Promise<void> {
     for (const [name, value] of Object.entries(SECURITY_HEADERS)) response.setHeader(name, value);
+    // Probes carry no token (health.ts); the dashboard exists only while its engine runs.
+    if (answerHealth(request, response, { snapshot: () => engine.snapshot(), running: () => true })) return;
     const url = new URL(request.url ?? '/', 'http://dashboard.invalid');
     const method = (request.method ?? 'GET').toUpperCase();
 

@@ -1,0 +1,136 @@
+/**
+ * Health probes for supervisors that cannot hold the dashboard token (Docker HEALTHCHECK, Kubernetes
+ * probes, uptime monitors): `GET /livez` answers 200 while the engine runs, `GET /readyz` 200 when
+ * the session is ready and 503 otherwise. The body is the state word and the reason with names and
+ * account ids masked (publicView), nothing more, so the probes need no token. The dashboard mounts
+ * `answerHealth` before its token check; `keepalive --health` runs `startHealthServer`, which answers
+ * nothing else.
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { AppSnapshot } from '../../shared/snapshot.js';
+import { publicView } from '../core/public-view.js';
+import { hostHeaderOf, isLoopback } from './request-guard.js';
+
+export type HealthProbe = 'livez' | 'readyz';
+
+/** The probe paths, as supervisors are configured with them. */
+export const HEALTH_PATHS: Readonly<Record<HealthProbe, string>> = { livez: '/livez', readyz: '/readyz' };
+
+export interface HealthAnswer {
+  readonly status: 200 | 503;
+  /** One line: `<state>: <reason>`. */
+  readonly body: string;
+}
+
+/** What a probe needs to know about the engine. */
+export interface HealthSource {
+  snapshot(): AppSnapshot;
+  /** Whether the engine runs (started and not yet disposed). */
+  running(): boolean;
+}
+
+/** The answer to a probe, from the engine's latest snapshot. Pure. */
+export function healthAnswer(probe: HealthProbe, snapshot: AppSnapshot, engineRunning: boolean): HealthAnswer {
+  const view = publicView(snapshot);
+  const body = `${view.state}: ${view.reason}`;
+  if (probe === 'livez') return { status: engineRunning ? 200 : 503, body: engineRunning ? body : `stopped: the engine is not running` };
+  return { status: engineRunning && snapshot.state === 'ready' ? 200 : 503, body };
+}
+
+function probeOf(pathname: string): HealthProbe | null {
+  if (pathname === HEALTH_PATHS.livez) return 'livez';
+  if (pathname === HEALTH_PATHS.readyz) return 'readyz';
+  return null;
+}
+
+/**
+ * Answer `request` if it is a probe (true), else leave it alone (false). No token and no Host check:
+ * the body holds nothing a stranger may not see, and a Kubernetes probe arrives under the pod's address.
+ */
+export function answerHealth(request: IncomingMessage, response: ServerResponse, source: HealthSource): boolean {
+  const probe = probeOf(new URL(request.url ?? '/', 'http://probe.invalid').pathname);
+  if (probe === null) return false;
+  const method = (request.method ?? 'GET').toUpperCase();
+  const headers = { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' };
+  if (method !== 'GET' && method !== 'HEAD') {
+    response.writeHead(405, { ...headers, allow: 'GET, HEAD' });
+    response.end('Method not allowed: probes are GET or HEAD.\n');
+    return true;
+  }
+  const answer = healthAnswer(probe, source.snapshot(), source.running());
+  response.writeHead(answer.status, headers);
+  response.end(method === 'HEAD' ? undefined : `${answer.body}\n`);
+  return true;
+}
+
+export interface HealthAddress {
+  readonly host: string;
+  readonly port: number;
+}
+
+/**
+ * `HOST:PORT`, `[IPv6]:PORT` or a bare `PORT` (loopback) → the address to listen on, or the reason it
+ * is not one.
+ */
+export function parseHealthAddress(text: string): { readonly ok: true; readonly address: HealthAddress } | { readonly ok: false; readonly reason: string } {
+  const match = /^(?:\[([^\]]+)\]|([^:[\]]*)):(\d+)$/.exec(text.trim()) ?? /^()()(\d+)$/.exec(text.trim());
+  const port = Number(match?.[3]);
+  if (!match || !Number.isInteger(port) || port > 65_535) {
+    return { ok: false, reason: `--health wants HOST:PORT (e.g. 127.0.0.1:8080) or a port, not "${text}"` };
+  }
+  const host = match[1] || match[2] || '127.0.0.1';
+  return { ok: true, address: { host, port } };
+}
+
+/** A warning for a probe address reachable from other machines over plain HTTP, or null on loopback. */
+export function exposureWarning(host: string, what: string): string | null {
+  if (isLoopback(host)) return null;
+  return `${what} listens on ${host} over plain HTTP: anyone on the network can read the session state. Keep it on a private network or put a TLS proxy in front.`;
+}
+
+export interface HealthServer {
+  /** `http://HOST:PORT` (a wildcard bind shown as 127.0.0.1). */
+  readonly url: string;
+  readonly port: number;
+  readonly warnings: readonly string[];
+  close(): Promise<void>;
+}
+
+/** Listen on `address` and answer the probes only; everything else is 404. */
+export async function startHealthServer(address: HealthAddress, source: HealthSource): Promise<HealthServer> {
+  const server = createServer((request, response) => {
+    if (answerHealth(request, response, source)) return;
+    response.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' });
+    response.end('Not found: this port answers /livez and /readyz only.\n');
+  });
+  await new Promise<void>((resolve, reject) => {
+    const onError = (error: NodeJS.ErrnoException): void => {
+      reject(
+        new Error(
+          error.code === 'EADDRINUSE'
+            ? `--health: port ${address.port} on ${address.host} is already in use: choose another`
+            : `--health: cannot listen on ${address.host}:${address.port}: ${error.message}`,
+        ),
+      );
+    };
+    server.once('error', onError);
+    server.listen(address.port, address.host, () => {
+      server.off('error', onError);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  const shown = address.host === '0.0.0.0' || address.host === '::' ? '127.0.0.1' : address.host;
+  const warning = exposureWarning(address.host, 'The health probe');
+  return {
+    url: `http://${hostHeaderOf(shown, port)}`,
+    port,
+    warnings: warning === null ? [] : [warning],
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}

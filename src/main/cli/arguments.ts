@@ -23,7 +23,7 @@ export interface GlobalOptions {
 }
 
 export type GatewayAction = 'start' | 'stop' | 'status' | 'logs';
-export type SimpleCommandName = 'status' | 'accounts' | 'logout' | 'tickle' | 'validate' | 'reauth' | 'takeover' | 'keepalive' | 'trust';
+export type SimpleCommandName = 'status' | 'accounts' | 'logout' | 'tickle' | 'validate' | 'reauth' | 'takeover' | 'keepalive' | 'trust' | 'doctor';
 
 export type Command =
   | { readonly name: SimpleCommandName }
@@ -31,6 +31,9 @@ export type Command =
   | { readonly name: 'wait'; readonly timeoutMs: number; readonly intervalMs: number }
   | { readonly name: 'use'; readonly accountId: string }
   | { readonly name: 'gateway'; readonly action: GatewayAction; readonly follow: boolean }
+  /** `gateway install [--from URL|FILE]` (the folder is the global --dir). */
+  | { readonly name: 'gateway-install'; readonly from: string | null }
+  | { readonly name: 'java'; readonly action: 'install' }
   | { readonly name: 'serve'; readonly host: string; readonly port: number }
   | { readonly name: 'help'; readonly topic: string | null }
   | { readonly name: 'version' };
@@ -53,9 +56,9 @@ export const Defaults = {
   servePort: 5050,
 } as const;
 
-const SIMPLE_COMMANDS: readonly SimpleCommandName[] = ['status', 'accounts', 'logout', 'tickle', 'validate', 'reauth', 'takeover', 'keepalive', 'trust'];
+const SIMPLE_COMMANDS: readonly SimpleCommandName[] = ['status', 'accounts', 'logout', 'tickle', 'validate', 'reauth', 'takeover', 'keepalive', 'trust', 'doctor'];
 const GATEWAY_ACTIONS: readonly GatewayAction[] = ['start', 'stop', 'status', 'logs'];
-export const COMMAND_NAMES: readonly string[] = [...SIMPLE_COMMANDS, 'login', 'wait', 'use', 'gateway', 'serve', 'help', 'version'];
+export const COMMAND_NAMES: readonly string[] = [...SIMPLE_COMMANDS, 'login', 'wait', 'use', 'gateway', 'java', 'serve', 'help', 'version'];
 
 const OPTIONS = {
   gateway: { type: 'string' },
@@ -72,6 +75,7 @@ const OPTIONS = {
   follow: { type: 'boolean', short: 'f' },
   host: { type: 'string' },
   port: { type: 'string' },
+  from: { type: 'string' },
 } as const;
 type OptionName = keyof typeof OPTIONS;
 
@@ -79,7 +83,7 @@ type OptionName = keyof typeof OPTIONS;
 const COMMAND_OPTIONS: Partial<Record<CommandName, readonly OptionName[]>> = {
   login: ['wait', 'interval', 'no-browser'],
   wait: ['interval'],
-  gateway: ['follow'],
+  gateway: ['follow', 'from'],
   serve: ['host', 'port'],
 };
 const GLOBAL_OPTIONS: readonly OptionName[] = ['gateway', 'dir', 'config-dir', 'json', 'timeout', 'verbose', 'help', 'version'];
@@ -150,12 +154,26 @@ function command(name: CommandName, rest: readonly string[], values: Values, wai
     }
     case 'gateway': {
       const action = rest[0];
+      if (action === 'install') {
+        noMoreThan(1);
+        if (values.follow) throw new UsageError('--follow goes with `gateway logs` only');
+        return { name: 'gateway-install', from: nonEmpty('--from', values.from) ?? null };
+      }
+      if (values.from !== undefined) throw new UsageError('--from goes with `gateway install` only');
       if (action === undefined) throw new UsageError('gateway: say what to do: start, stop, status or logs');
       if (!(GATEWAY_ACTIONS as readonly string[]).includes(action)) throw new UsageError(`gateway: unknown action "${action}": use start, stop, status or logs`);
       noMoreThan(1);
       if (values.follow && action !== 'logs') throw new UsageError('--follow goes with `gateway logs` only');
       return { name, action: action as GatewayAction, follow: values.follow === true };
     }
+    case 'java': {
+      if (rest[0] !== 'install') throw new UsageError(rest[0] === undefined ? 'java: say what to do: install' : `java: unknown action "${rest[0]}": use install`);
+      noMoreThan(1);
+      return { name, action: 'install' };
+    }
+    case 'gateway-install':
+      // Reached through `gateway install` only (not a name on the command line).
+      return { name, from: null };
     case 'serve': {
       noMoreThan(0);
       const host = values.host ?? Defaults.serveHost;
@@ -177,6 +195,7 @@ function command(name: CommandName, rest: readonly string[], values: Values, wai
     case 'takeover':
     case 'keepalive':
     case 'trust':
+    case 'doctor':
       noMoreThan(0);
       return { name };
   }

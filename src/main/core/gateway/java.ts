@@ -202,7 +202,7 @@ export async function findJava(sys: JavaSystem, { timeoutMs = 10_000 }: FindJava
     }
   }
   const what = tried.length ? `tried ${tried.join(', ')}` : 'none in JAVA_HOME, PATH or the usual install folders';
-  throw new GatewayStartError('no-java', `Java ${MIN_JAVA_MAJOR} or newer is needed to run the gateway (${what}): ${installJavaHint(sys.platform)}.`);
+  throw new GatewayStartError('no-java', `Java ${MIN_JAVA_MAJOR} or newer is needed to run the gateway (${what}): ${installJavaHint(sys.platform)}, or run \`ibkr-tray java install\`.`);
 }
 
 /** The child's environment: the found Java first on PATH (run.sh calls plain `java`) and as JAVA_HOME. */

@@ -57,7 +57,8 @@ function zipFailure(error: unknown, what: string): InstallError {
   if (code === 'ENOSPC') return new InstallError('disk', `The disk is full while unpacking ${what}: free some space and try again; nothing was changed.`);
   if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') return new InstallError('disk', `${what} cannot be unpacked here (${message}): choose a folder you can write to.`);
   if (/invalid relative path|absolute path|invalid characters in fileName/.test(message)) {
-    return new InstallError('unsafe', `${what} holds an entry that would be written outside its folder (${message}): refused, nothing was unpacked.`);
+    const name = /: (.*)$/.exec(message)?.[1] ?? message;
+    return new InstallError('unsafe', `${what} holds an entry that would be written outside its folder ("${name}"): refused, nothing was unpacked.`);
   }
   return new InstallError('damaged', `${what} is damaged or incomplete (${message}): download it again.`);
 }

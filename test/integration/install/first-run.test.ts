@@ -1,0 +1,71 @@
+/**
+ * The first run end to end, as the README tells a new user: an empty settings folder, `gateway
+ * install` from the (local) download server, `gateway start`, and `status` says login required.
+ * The gateway is the simulator's fake folder, zipped with its .sim-home so the copy runs; it is
+ * stopped at the end through the command, and its process group killed whatever the outcome.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { isProcessAlive } from '../../../src/main/core/gateway/process-tree.js';
+import { withListenPort } from '../../../src/main/core/gateway/conf.js';
+import { freePort, makeGatewayFolder } from '../../sim/gateway-folder.js';
+import { onlyJson, run } from '../cli/command.js';
+import { cliFixtures } from '../cli/fixtures.js';
+import { startDownloadServer, zipFolder, type DownloadServer } from './download-server.js';
+
+const fixtures = cliFixtures();
+let server: DownloadServer;
+const groups: number[] = [];
+
+beforeAll(async () => {
+  server = await startDownloadServer();
+}, 60_000);
+afterAll(async () => {
+  for (const pid of groups) {
+    try {
+      process.kill(-pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+  await server.close();
+});
+
+/** The fake folder's zip with conf.yaml on a free port (5000 may be taken on a developer's machine). */
+async function zipOnFreePort(port: number): Promise<Buffer> {
+  const folder = await makeGatewayFolder();
+  try {
+    const conf = path.join(folder.dir, 'root', 'conf.yaml');
+    writeFileSync(conf, withListenPort(readFileSync(conf, 'utf8'), port));
+    return await zipFolder(folder.dir);
+  } finally {
+    await folder.cleanup();
+  }
+}
+
+it('empty settings folder → gateway install → gateway start → status: login required', async () => {
+  const config = fixtures.configDir();
+  const port = await freePort();
+  server.serve('clientportal.gw.zip', await zipOnFreePort(port));
+  const cli = (...args: string[]) =>
+    run(['--timeout', '3', ...args], { configDir: config, env: { NODE_EXTRA_CA_CERTS: server.caFile, HTTPS_PROXY: '', https_proxy: '', HTTP_PROXY: '', http_proxy: '' } });
+
+  const installed = await cli('gateway', 'install', '--from', `${server.origin}/file/clientportal.gw.zip`);
+  expect(installed.code, installed.stderr).toBe(0);
+  expect(installed.stdout).toMatch(/installed the gateway in .*clientportal\.gw/);
+
+  const started = await cli('--json', 'gateway', 'start');
+  expect(started.code, started.stderr).toBe(0);
+  const pid = (onlyJson(started).gateway as { pid: number }).pid;
+  groups.push(pid);
+  expect(isProcessAlive(pid)).toBe(true);
+
+  const status = await cli('status');
+  expect(status.code).toBe(2);
+  expect(status.stdout).toMatch(/login required/);
+
+  const stopped = await cli('gateway', 'stop');
+  expect(stopped.code, stopped.stderr).toBe(0);
+  expect(isProcessAlive(pid)).toBe(false);
+}, 90_000);

@@ -51,6 +51,11 @@ it('empty settings folder → gateway install → gateway start → status: logi
   const cli = (...args: string[]) =>
     run(['--timeout', '3', ...args], { configDir: config, env: { NODE_EXTRA_CA_CERTS: server.caFile, HTTPS_PROXY: '', https_proxy: '', HTTP_PROXY: '', http_proxy: '' } });
 
+  // Before anything: doctor names the missing gateway folder first, with what to run.
+  const empty = await cli('--json', 'doctor');
+  expect(empty.code).toBe(1);
+  expect(onlyJson(empty)).toMatchObject({ ok: false, exitCode: 1, checks: expect.arrayContaining([expect.objectContaining({ check: 'gateway folder', status: 'fail', fix: expect.stringMatching(/ibkr-tray gateway install/) })]) });
+
   const installed = await cli('gateway', 'install', '--from', `${server.origin}/file/clientportal.gw.zip`);
   expect(installed.code, installed.stderr).toBe(0);
   expect(installed.stdout).toMatch(/installed the gateway in .*clientportal\.gw/);
@@ -64,6 +69,14 @@ it('empty settings folder → gateway install → gateway start → status: logi
   const status = await cli('status');
   expect(status.code).toBe(2);
   expect(status.stdout).toMatch(/login required/);
+
+  // All is well but the login: doctor's exit code is the session's (2), one line per check.
+  const doctor = await cli('doctor');
+  expect(doctor.code, doctor.stdout).toBe(2);
+  const lines = doctor.stdout.trim().split('\n');
+  expect(lines.map((l) => /^\S+\s+([a-z ]+):/.exec(l)?.[1])).toEqual(['settings', 'gateway folder', 'java', 'port', 'certificate', 'session']);
+  expect(lines.filter((l) => l.startsWith('FAIL'))).toEqual([expect.stringMatching(/^FAIL {2}session: .*run `ibkr-tray login`/)]);
+  expect(lines[3]).toMatch(new RegExp(`port ${port}: the gateway answers`));
 
   const stopped = await cli('gateway', 'stop');
   expect(stopped.code, stopped.stderr).toBe(0);

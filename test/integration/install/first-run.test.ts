@@ -1,6 +1,7 @@
 /**
  * The first run end to end, as the README tells a new user: an empty settings folder, `gateway
  * install` from the (local) download server, `gateway start`, and `status` says login required.
+ * An update while it runs stops it for the swap and starts it again.
  * The gateway is the simulator's fake folder, zipped with its .sim-home so the copy runs; it is
  * stopped at the end through the command, and its process group killed whatever the outcome.
  */
@@ -78,7 +79,18 @@ it('empty settings folder → gateway install → gateway start → status: logi
   expect(lines.filter((l) => l.startsWith('FAIL'))).toEqual([expect.stringMatching(/^FAIL {2}session: .*run `ibkr-tray login`/)]);
   expect(lines[3]).toMatch(new RegExp(`port ${port}: the gateway answers`));
 
+  // An update while it runs (this file has no ETag, so it is new each time): stopped for the swap, started again.
+  const updated = await cli('--json', 'gateway', 'install', '--from', `${server.origin}/file/clientportal.gw.zip`);
+  expect(updated.code, updated.stderr).toBe(0);
+  expect(onlyJson(updated)).toMatchObject({ outcome: 'updated', restarted: true, kept: ['root/conf.yaml'] });
+  expect(isProcessAlive(pid)).toBe(false);
+  const again = await cli('--json', 'gateway', 'status');
+  expect(again.code, again.stderr).toBe(0);
+  const newPid = (onlyJson(again).gateway as { pid: number }).pid;
+  groups.push(newPid);
+  expect(newPid).not.toBe(pid);
+
   const stopped = await cli('gateway', 'stop');
   expect(stopped.code, stopped.stderr).toBe(0);
-  expect(isProcessAlive(pid)).toBe(false);
+  expect(isProcessAlive(newPid)).toBe(false);
 }, 90_000);

@@ -77,6 +77,8 @@ function gatewayControl(backend: CliBackend, folder: string): GatewayControl {
       backend.forgetGatewayRecord();
     },
     start: async () => {
+      // The engine accepts a start only from a known state: let it see the gateway is gone.
+      await backend.check().catch(() => undefined);
       const started = await backend.engine.dispatch({ type: 'start-gateway' });
       if (!started.ok) throw new Error(started.reason);
     },

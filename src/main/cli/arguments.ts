@@ -25,7 +25,7 @@ export interface GlobalOptions {
 }
 
 export type GatewayAction = 'start' | 'stop' | 'status' | 'logs';
-export type SimpleCommandName = 'status' | 'accounts' | 'logout' | 'tickle' | 'validate' | 'reauth' | 'takeover' | 'trust';
+export type SimpleCommandName = 'status' | 'accounts' | 'logout' | 'tickle' | 'validate' | 'reauth' | 'takeover' | 'trust' | 'doctor';
 export type ServiceAction = 'install' | 'status' | 'uninstall';
 
 export type Command =
@@ -38,6 +38,9 @@ export type Command =
   | { readonly name: 'keepalive'; readonly health: HealthAddress | null; readonly notify: NotifyTarget | null }
   /** `health` and `notify` as typed (checked): they go into the service's command line. */
   | { readonly name: 'service'; readonly action: ServiceAction; readonly health: string | null; readonly notify: string | null }
+  /** `gateway install [--from URL|FILE]` (the folder is the global --dir). */
+  | { readonly name: 'gateway-install'; readonly from: string | null }
+  | { readonly name: 'java'; readonly action: 'install' }
   | { readonly name: 'help'; readonly topic: string | null }
   | { readonly name: 'version' };
 export type CommandName = Command['name'];
@@ -59,10 +62,10 @@ export const Defaults = {
   servePort: 5050,
 } as const;
 
-const SIMPLE_COMMANDS: readonly SimpleCommandName[] = ['status', 'accounts', 'logout', 'tickle', 'validate', 'reauth', 'takeover', 'trust'];
+const SIMPLE_COMMANDS: readonly SimpleCommandName[] = ['status', 'accounts', 'logout', 'tickle', 'validate', 'reauth', 'takeover', 'trust', 'doctor'];
 const SERVICE_ACTIONS: readonly ServiceAction[] = ['install', 'status', 'uninstall'];
 const GATEWAY_ACTIONS: readonly GatewayAction[] = ['start', 'stop', 'status', 'logs'];
-export const COMMAND_NAMES: readonly string[] = [...SIMPLE_COMMANDS, 'login', 'wait', 'use', 'gateway', 'serve', 'keepalive', 'service', 'help', 'version'];
+export const COMMAND_NAMES: readonly string[] = [...SIMPLE_COMMANDS, 'login', 'wait', 'use', 'gateway', 'java', 'serve', 'keepalive', 'service', 'help', 'version'];
 
 const OPTIONS = {
   gateway: { type: 'string' },
@@ -81,6 +84,7 @@ const OPTIONS = {
   port: { type: 'string' },
   health: { type: 'string' },
   notify: { type: 'string' },
+  from: { type: 'string' },
 } as const;
 type OptionName = keyof typeof OPTIONS;
 
@@ -88,7 +92,7 @@ type OptionName = keyof typeof OPTIONS;
 const COMMAND_OPTIONS: Partial<Record<CommandName, readonly OptionName[]>> = {
   login: ['wait', 'interval', 'no-browser'],
   wait: ['interval'],
-  gateway: ['follow'],
+  gateway: ['follow', 'from'],
   serve: ['host', 'port', 'notify'],
   keepalive: ['health', 'notify'],
   service: ['health', 'notify'],
@@ -161,12 +165,26 @@ function command(name: CommandName, rest: readonly string[], values: Values, wai
     }
     case 'gateway': {
       const action = rest[0];
+      if (action === 'install') {
+        noMoreThan(1);
+        if (values.follow) throw new UsageError('--follow goes with `gateway logs` only');
+        return { name: 'gateway-install', from: nonEmpty('--from', values.from) ?? null };
+      }
+      if (values.from !== undefined) throw new UsageError('--from goes with `gateway install` only');
       if (action === undefined) throw new UsageError('gateway: say what to do: start, stop, status or logs');
       if (!(GATEWAY_ACTIONS as readonly string[]).includes(action)) throw new UsageError(`gateway: unknown action "${action}": use start, stop, status or logs`);
       noMoreThan(1);
       if (values.follow && action !== 'logs') throw new UsageError('--follow goes with `gateway logs` only');
       return { name, action: action as GatewayAction, follow: values.follow === true };
     }
+    case 'java': {
+      if (rest[0] !== 'install') throw new UsageError(rest[0] === undefined ? 'java: say what to do: install' : `java: unknown action "${rest[0]}": use install`);
+      noMoreThan(1);
+      return { name, action: 'install' };
+    }
+    case 'gateway-install':
+      // Reached through `gateway install` only (not a name on the command line).
+      return { name, from: null };
     case 'serve': {
       noMoreThan(0);
       const host = values.host ?? Defaults.serveHost;
@@ -199,6 +217,7 @@ function command(name: CommandName, rest: readonly string[], values: Values, wai
     case 'reauth':
     case 'takeover':
     case 'trust':
+    case 'doctor':
       noMoreThan(0);
       return { name };
   }

@@ -5,6 +5,7 @@
 import { GatewayError, GatewayStartError, IBCAuthenticationError, IBCValidationError } from '../core/errors.js';
 import type { GatewayFailureKind } from '../core/errors.js';
 import type { SessionKind } from '../../shared/snapshot.js';
+import type { InstallFailureKind } from '../core/install/install-error.js';
 
 export const ExitCode = {
   /** Done; for `status` and `wait`: the session is ready. */
@@ -97,4 +98,24 @@ export function isExpectedFailure(error: unknown): boolean {
     error instanceof IBCAuthenticationError ||
     error instanceof GatewayStartError
   );
+}
+
+/** The exit code for an install that did not happen (`gateway install`, `java install`). */
+export function exitCodeForInstallFailure(kind: InstallFailureKind): ExitCode | 130 {
+  // 130: the shell's code for a command the user interrupted (Ctrl-C cancels a download).
+  switch (kind) {
+    case 'download':
+    case 'gateway':
+      return ExitCode.unreachable;
+    case 'cancelled':
+      return 130;
+    case 'damaged':
+    case 'layout':
+    case 'unsafe':
+    case 'too-big':
+    case 'checksum':
+    case 'disk':
+    case 'unsupported':
+      return ExitCode.usage;
+  }
 }

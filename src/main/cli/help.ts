@@ -16,6 +16,12 @@ Commands:
                               brokerage session, take the session back from another platform
   gateway start | stop | status | logs [--follow]
                               the gateway process (start and logs need the gateway folder)
+  gateway install [--from URL|FILE]
+                              download IBKR's gateway (or unzip FILE) into --dir or the settings
+                              folder and remember it; an update keeps root/*.yaml and downloads
+                              only when IBKR's file changed; silence for 6 x --timeout fails it
+  java install                download a Temurin Java runtime from Adoptium into the settings folder
+  doctor                      check everything the gateway needs, one line each; exit 0 when all is well
   keepalive [--health HOST:PORT] [--notify URL]
                               stay in the foreground keeping the session alive, one line per change;
                               Ctrl-C stops (and stops the gateway only if keepalive started it);

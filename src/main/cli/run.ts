@@ -6,6 +6,9 @@ import { parseCommandLine } from './arguments.js';
 import type { Command, GlobalOptions } from './arguments.js';
 import type { CliBackend } from './backend.js';
 import { accounts, use } from './commands/accounts.js';
+import { doctor } from './commands/doctor.js';
+import { gatewayInstall } from './commands/install.js';
+import { javaInstall } from './commands/java.js';
 import { gateway } from './commands/gateway.js';
 import { keepalive } from './commands/keepalive.js';
 import { login } from './commands/login.js';
@@ -40,6 +43,9 @@ export interface CliIo {
 
 /** Commands that run until Ctrl-C: no overall deadline, and the signal is theirs to handle. */
 function runsUntilStopped(command: Command): boolean {
+  // Installs too: a download takes as long as it takes (each read has its own stall limit), and
+  // Ctrl-C must reach it as a cancel so that it removes what it had unpacked.
+  if (command.name === 'gateway-install' || command.name === 'java') return true;
   return command.name === 'keepalive' || command.name === 'serve' || (command.name === 'gateway' && command.action === 'logs' && command.follow);
 }
 
@@ -86,6 +92,12 @@ function execute(ctx: CommandContext, command: Command): Promise<CommandResult> 
       return takeover(ctx);
     case 'gateway':
       return gateway(ctx, command.action, command.follow);
+    case 'gateway-install':
+      return gatewayInstall(ctx, command.from);
+    case 'java':
+      return javaInstall(ctx);
+    case 'doctor':
+      return doctor(ctx);
     case 'keepalive':
       return keepalive(ctx, command);
     case 'service':

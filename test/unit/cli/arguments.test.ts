@@ -91,3 +91,27 @@ describe('parseCommandLine', () => {
     expect(result).toMatchObject({ ok: false, json: true });
   });
 });
+
+describe('parseCommandLine: installs and doctor', () => {
+  it('reads gateway install with or without --from, and the folder from the global --dir', () => {
+    expect(parse('gateway', 'install')).toMatchObject({ ok: true, invocation: { command: { name: 'gateway-install', from: null } } });
+    expect(parse('--dir', '/opt/gw', 'gateway', 'install', '--from', 'https://example.test/gw.zip')).toMatchObject({
+      ok: true,
+      invocation: { global: { gatewayFolder: '/opt/gw' }, command: { name: 'gateway-install', from: 'https://example.test/gw.zip' } },
+    });
+  });
+
+  it('refuses --from anywhere but gateway install, and actions java does not have', () => {
+    expect(parse('gateway', 'start', '--from', 'x.zip')).toEqual({ ok: false, reason: '--from goes with `gateway install` only', json: false });
+    expect(parse('gateway', 'install', '--from', '')).toMatchObject({ ok: false, reason: '--from is empty' });
+    expect(parse('java')).toMatchObject({ ok: false, reason: 'java: say what to do: install' });
+    expect(parse('java', 'remove')).toMatchObject({ ok: false, reason: 'java: unknown action "remove": use install' });
+    expect(parse('status', '--from', 'x')).toMatchObject({ ok: false, reason: 'status has no option --from: run `ibkr-tray help status`' });
+  });
+
+  it('reads java install and doctor', () => {
+    expect(parse('java', 'install', '--json')).toMatchObject({ ok: true, invocation: { global: { json: true }, command: { name: 'java', action: 'install' } } });
+    expect(parse('doctor')).toMatchObject({ ok: true, invocation: { command: { name: 'doctor' } } });
+    expect(parse('doctor', 'now')).toMatchObject({ ok: false, reason: 'unexpected argument "now" after doctor' });
+  });
+});

@@ -132,7 +132,7 @@ describe('findJava: `java -version` decides', () => {
     expect(error).toBeInstanceOf(GatewayStartError);
     expect(error.kind).toBe('no-java');
     expect(error.message).toBe(
-      'Java 8 or newer is needed to run the gateway (tried /a/bin/java (Java 1.7.0_80, too old), /b/bin/java (no answer within 2 s)): install it (Debian/Ubuntu: `sudo apt install default-jre-headless`; others: your distribution\'s OpenJDK package), or set JAVA_HOME.',
+      'Java 8 or newer is needed to run the gateway (tried /a/bin/java (Java 1.7.0_80, too old), /b/bin/java (no answer within 2 s)): install it (Debian/Ubuntu: `sudo apt install default-jre-headless`; others: your distribution\'s OpenJDK package), or set JAVA_HOME, or run `ibkr-tray java install`.',
     );
   });
 

@@ -108,7 +108,7 @@ async function startGateway(ctx: CommandContext): Promise<CommandResult> {
  * The live pid of a recorded gateway: its leader (run.sh, cmd), else the recorded java if it still
  * listens on the recorded port (so a recycled pid is never stopped); null when none is.
  */
-async function recordedPid(record: PidRecord): Promise<number | null> {
+export async function recordedPid(record: PidRecord): Promise<number | null> {
   if (isProcessAlive(record.pid)) return record.pid;
   if (record.listenerPid !== undefined && (await findListenerPid(record.port)) === record.listenerPid) return record.listenerPid;
   return null;

@@ -207,7 +207,7 @@ export async function findJava(sys: JavaSystem, { timeoutMs = 10_000 }: FindJava
 /** The one line a user reads when no Java fits: what was tried and what to do on this OS. */
 export function javaMissingReason(tried: readonly string[], platform: NodeJS.Platform): string {
   const what = tried.length ? `tried ${tried.join(', ')}` : 'none in JAVA_HOME, PATH or the usual install folders';
-  return `Java ${MIN_JAVA_MAJOR} or newer is needed to run the gateway (${what}): ${installJavaHint(platform)}.`;
+  return `Java ${MIN_JAVA_MAJOR} or newer is needed to run the gateway (${what}): ${installJavaHint(platform)}, or run \`ibkr-tray java install\`.`;
 }
 
 /** The child's environment: the found Java first on PATH (run.sh calls plain `java`) and as JAVA_HOME. */

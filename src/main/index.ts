@@ -10,7 +10,7 @@ export {
   type TickleStatus,
   type WaitForLoginOptions,
 } from './core/auth.js';
-export { createEngine, type EngineHandle, type EngineOptions, type SupervisorFactory } from './core/engine.js';
+export { createEngine, type Engine, type EngineOptions, type SupervisorFactory } from './core/engine.js';
 export {
   GatewayError,
   GatewayStartError,
@@ -33,6 +33,6 @@ export type {
   Tickle,
 } from './core/gateway/schemas.js';
 export type { GatewayApi, GatewayLocation, GatewayProcessState, GatewaySupervisor } from './core/gateway/types.js';
-export type { Engine } from '../shared/engine.js';
+export type { EngineApi } from '../shared/engine-api.js';
 export type { Intent, IntentResult } from '../shared/intents.js';
 export type { AppSnapshot, SessionKind } from '../shared/snapshot.js';

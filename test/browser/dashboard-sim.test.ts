@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { createEngine, type EngineHandle } from '../../src/main/core/engine.js';
+import { createEngine, type Engine } from '../../src/main/core/engine.js';
 import { startDashboard, type Dashboard } from '../../src/main/web/dashboard.js';
 import { WebRoutes } from '../../src/shared/routes.js';
 import { startSimulator, type Simulator } from '../sim/index.js';
@@ -18,7 +18,7 @@ import { until } from '../sim/until.js';
 import { buildPage, launchChromium, screenshots } from './chromium.js';
 
 let sim: Simulator;
-let engine: EngineHandle;
+let engine: Engine;
 let dashboard: Dashboard;
 let browser: Browser;
 let context: BrowserContext;

@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createEngine, type EngineHandle } from '../../src/main/core/engine.js';
+import { createEngine, type Engine } from '../../src/main/core/engine.js';
 import { PidFile } from '../../src/main/core/gateway/pidfile.js';
 import { freePort, probeGateway } from '../../src/main/core/gateway/port.js';
 import { ProcessGatewaySupervisor } from '../../src/main/core/gateway/process.js';
@@ -67,7 +67,7 @@ describe('the gateway killed with SIGKILL mid-session', () => {
     const { folder, port } = await gatewayFolder();
     const configDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ibkr-fault-kill-'));
     cleanups.push(() => fs.rmSync(configDir, { recursive: true, force: true }));
-    const engine: EngineHandle = await createEngine({
+    const engine: Engine = await createEngine({
       configDir,
       gatewayFolder: folder,
       requestTimeoutMs: 1_000,

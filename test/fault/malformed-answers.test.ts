@@ -12,7 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seededRandom } from '../../bench/seeded-random.js';
-import { createEngine, type EngineHandle } from '../../src/main/core/engine.js';
+import { createEngine, type Engine } from '../../src/main/core/engine.js';
 import { GatewayError } from '../../src/main/core/errors.js';
 import { createGatewayClient, type GatewayClient } from '../../src/main/core/gateway/client.js';
 import { Pacer } from '../../src/main/core/gateway/pacing.js';
@@ -252,7 +252,7 @@ describe('1000 malformed answers', () => {
 
   it('through the engine (100 more): the snapshot says "Unexpected answer from <endpoint>" and the engine keeps working', async () => {
     const configDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ibkr-fault-'));
-    let engine: EngineHandle | null = null;
+    let engine: Engine | null = null;
     try {
       engine = await createEngine({
         gatewayUrl: server.url,

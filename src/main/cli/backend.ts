@@ -4,7 +4,7 @@
  * core is put together; connect.ts builds the real one from createEngine.
  */
 import type { GatewayClosed } from '../core/auth.js';
-import type { EngineHandle } from '../core/engine.js';
+import type { Engine } from '../core/engine.js';
 import type { PidRecord } from '../core/gateway/pidfile.js';
 import type { GatewaySupervisor } from '../core/gateway/types.js';
 import type { AccountSet, AuthStatus, Logout, Reauthenticate, SsoValidate, Tickle } from '../core/gateway/schemas.js';
@@ -33,7 +33,7 @@ export interface CliBackend {
   /** The settings folder (also where the record of the gateway we started is kept). */
   readonly configDir: string;
   readonly auth: SeedAuthentication;
-  readonly engine: EngineHandle;
+  readonly engine: Engine;
   /**
    * Ask the gateway once, start nothing, open nothing, and return the snapshot a user would see.
    * Rejects with GatewayError('certificate-changed') when the certificate is not the pinned one.

@@ -7,11 +7,11 @@
  * snapshot; no timer, socket or poll runs, so the process can exit right after `dispose()`.
  */
 import WebSocket from 'ws';
-import type { Engine } from '../../shared/engine.js';
+import type { EngineApi } from '../../shared/engine-api.js';
 import type { AppSnapshot } from '../../shared/snapshot.js';
 import { AccountBook, type AccountTiming } from './accounts.js';
 import { InteractiveBrokersAuthentication } from './auth.js';
-import { SessionController } from './controller.js';
+import { IntentDispatcher } from './intent-dispatcher.js';
 import { createGatewayClient, type GatewayClient } from './gateway/client.js';
 import { Pacer, type PacingRules } from './gateway/pacing.js';
 import { systemClock, type Clock } from './gateway/clock.js';
@@ -69,7 +69,7 @@ export interface EngineOptions {
   readonly log?: (line: string) => void;
 }
 
-export interface EngineHandle extends Engine {
+export interface Engine extends EngineApi {
   /** Begin watching (and start the gateway when the settings say so). */
   start(): Promise<void>;
   /** Stop every timer and socket; stop the gateway only when asked and only if we started it. */
@@ -94,7 +94,7 @@ const DEFAULT_GATEWAY_URL = 'https://localhost:5000';
 const defaultSupervisor: SupervisorFactory = ({ folder, clock, configDir }) => new ProcessGatewaySupervisor({ folder, clock, stateDir: configDir });
 
 /** Build the engine for a shell. */
-export async function createEngine(options: EngineOptions = {}): Promise<EngineHandle> {
+export async function createEngine(options: EngineOptions = {}): Promise<Engine> {
   const clock = options.clock ?? systemClock;
   const configDir = options.configDir ?? defaultConfigDir();
   const settings = SettingsStore.open(options.settingsBackend ?? confSettingsBackend(configDir), clock);
@@ -164,7 +164,7 @@ export async function createEngine(options: EngineOptions = {}): Promise<EngineH
     ...(options.timing?.monitor ? { timing: options.timing.monitor } : {}),
   });
 
-  let controller: SessionController | null = null;
+  let controller: IntentDispatcher | null = null;
   const accounts = new AccountBook({
     monitor,
     settings,
@@ -172,7 +172,7 @@ export async function createEngine(options: EngineOptions = {}): Promise<EngineH
     notice: (level, text) => controller?.notice(level, text),
     ...(options.timing?.accounts ? { timing: options.timing.accounts } : {}),
   });
-  controller = new SessionController({
+  controller = new IntentDispatcher({
     monitor,
     accounts,
     settings,

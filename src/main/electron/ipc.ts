@@ -6,7 +6,7 @@
  */
 import type { z } from 'zod';
 import { ChannelArgs, Channels, type ChannelResults, type InvokeChannel } from '../../shared/api.js';
-import type { Engine } from '../../shared/engine.js';
+import type { EngineApi } from '../../shared/engine-api.js';
 import { isOwnWindowSender, type IpcSender } from './security.js';
 
 /** The parts of Electron's IpcMainInvokeEvent the sender check reads. */
@@ -70,7 +70,7 @@ export function registerInvokeHandlers(ipc: InvokeRegistrar, ownWebContentsId: (
  * Push every snapshot and every batch of new log lines to the page (the push channels of api.ts).
  * Returns the function that stops forwarding.
  */
-export function forwardEngineEvents(engine: Pick<Engine, 'subscribe' | 'onLog'>, send: (channel: string, payload: unknown) => void): () => void {
+export function forwardEngineEvents(engine: Pick<EngineApi, 'subscribe' | 'onLog'>, send: (channel: string, payload: unknown) => void): () => void {
   const stopSnapshots = engine.subscribe((snapshot) => send(Channels.snapshot, snapshot));
   const stopLog = engine.onLog((lines) => send(Channels.log, lines));
   return () => {

@@ -8,7 +8,7 @@ import { app, dialog, ipcMain, Notification, powerMonitor, session, type Browser
 import { Channels } from '../../shared/api.js';
 import type { Intent, IntentResult } from '../../shared/intents.js';
 import type { AppSnapshot } from '../../shared/snapshot.js';
-import { createEngine, type EngineHandle } from '../core/engine.js';
+import { createEngine, type Engine } from '../core/engine.js';
 import { APP_ICON_FILE, ASSETS_FOLDER, PRELOAD_FILE, RENDERER_FOLDER } from './app-layout.js';
 import { registerAppScheme, serveRenderer } from './app-protocol.js';
 import { forwardEngineEvents, registerInvokeHandlers } from './ipc.js';
@@ -89,7 +89,7 @@ async function run(): Promise<void> {
     contents.on('will-attach-webview', (event) => event.preventDefault());
   });
 
-  let engine: EngineHandle | null = null;
+  let engine: Engine | null = null;
   const loginWindow = new LoginWindow({
     partition: LOGIN_PARTITION,
     icon: appIcon,
@@ -108,7 +108,7 @@ async function run(): Promise<void> {
       loginWindow.open(url);
     },
   });
-  function current(): EngineHandle {
+  function current(): Engine {
     if (!engine) throw new Error('IBKR Tray: the engine is not ready yet.');
     return engine;
   }

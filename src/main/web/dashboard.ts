@@ -8,7 +8,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { networkInterfaces } from 'node:os';
 import type { AddressInfo } from 'node:net';
 import { WebEvents, WebEventsPath } from '../../shared/routes.js';
-import type { Engine } from '../../shared/engine.js';
+import type { EngineApi } from '../../shared/engine-api.js';
 import type { Intent, IntentResult } from '../../shared/intents.js';
 import { openEventStream, type EventStream } from './event-stream.js';
 import { answerHealth } from './health.js';
@@ -17,7 +17,7 @@ import { readStaticFile } from './static-files.js';
 import { webApi } from './web-api.js';
 
 export interface DashboardOptions {
-  readonly engine: Engine;
+  readonly engine: EngineApi;
   /** Listen address; default 127.0.0.1. Anything else exposes the dashboard beyond this machine. */
   readonly host?: string;
   /** TCP port; 0 (default) picks a free one. */

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createEngine, type EngineHandle } from '../../../src/main/core/engine.js';
+import { createEngine, type Engine } from '../../../src/main/core/engine.js';
 import { freePort } from '../../../src/main/core/gateway/port.js';
 import { ProcessGatewaySupervisor } from '../../../src/main/core/gateway/process.js';
 import { alive, copyGatewayFolder } from '../core/gateway-folder.js';
@@ -33,7 +33,7 @@ async function setup() {
     fs.rmSync(configDir, { recursive: true, force: true });
     return removeFolder();
   });
-  const make = async (): Promise<EngineHandle> => {
+  const make = async (): Promise<Engine> => {
     const engine = await createEngine({
       configDir,
       gatewayFolder: folder,

@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createEngine, type EngineHandle, type EngineOptions } from '../../../src/main/core/engine.js';
+import { createEngine, type Engine, type EngineOptions } from '../../../src/main/core/engine.js';
 import type { AppSnapshot } from '../../../src/shared/snapshot.js';
 import type { RequestRecord, SimOptions, Simulator } from '../../sim/api.js';
 import { startSimulator } from '../../sim/index.js';
@@ -20,11 +20,11 @@ export const FAST_TIMING: NonNullable<EngineOptions['timing']> = {
 
 export interface Rig {
   readonly sim: Simulator;
-  readonly engine: EngineHandle;
+  readonly engine: Engine;
   readonly configDir: string;
   readonly opened: string[];
   /** Another engine on the same simulator and settings folder (an app restart). */
-  restart(): Promise<EngineHandle>;
+  restart(): Promise<Engine>;
   close(): Promise<void>;
 }
 
@@ -32,8 +32,8 @@ export async function startRig(simOptions: SimOptions = {}, engineOptions: Parti
   const sim = await startSimulator({ ...FAST_SIM, ...simOptions });
   const dir = configDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'ibkr-engine-'));
   const opened: string[] = [];
-  const engines: EngineHandle[] = [];
-  const make = async (): Promise<EngineHandle> => {
+  const engines: Engine[] = [];
+  const make = async (): Promise<Engine> => {
     const engine = await createEngine({
       gatewayUrl: sim.url,
       configDir: dir,
@@ -69,7 +69,7 @@ export async function startRig(simOptions: SimOptions = {}, engineOptions: Parti
 }
 
 /** Resolve with the first snapshot (current or next) that satisfies `predicate`; reject at the deadline. */
-export function waitForSnapshot(engine: EngineHandle, predicate: (s: AppSnapshot) => boolean, what: string, timeoutMs = 10_000): Promise<AppSnapshot> {
+export function waitForSnapshot(engine: Engine, predicate: (s: AppSnapshot) => boolean, what: string, timeoutMs = 10_000): Promise<AppSnapshot> {
   return new Promise((resolve, reject) => {
     const done = (s: AppSnapshot): boolean => {
       if (!predicate(s)) return false;
@@ -90,7 +90,7 @@ export function waitForSnapshot(engine: EngineHandle, predicate: (s: AppSnapshot
   });
 }
 
-export const inState = (engine: EngineHandle, state: AppSnapshot['state'], timeoutMs?: number): Promise<AppSnapshot> =>
+export const inState = (engine: Engine, state: AppSnapshot['state'], timeoutMs?: number): Promise<AppSnapshot> =>
   waitForSnapshot(engine, (s) => s.state === state, `state ${state}`, timeoutMs);
 
 /** Requests to `path` (exact) since index `from` of the log. */

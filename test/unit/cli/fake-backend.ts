@@ -1,6 +1,6 @@
 /** A CliBackend made of plain data, for testing the commands' logic without a gateway. */
 import type { CliBackend, SeedAuthentication } from '../../../src/main/cli/backend.js';
-import type { EngineHandle } from '../../../src/main/core/engine.js';
+import type { Engine } from '../../../src/main/core/engine.js';
 import type { Intent, IntentResult, IntentType } from '../../../src/shared/intents.js';
 import type { AppSnapshot } from '../../../src/shared/snapshot.js';
 
@@ -57,7 +57,7 @@ export function fakeBackend(
         return Promise.resolve({ ok: true });
       },
       settings: { update: () => undefined },
-    } as unknown as EngineHandle,
+    } as unknown as Engine,
     check: () => {
       const next = states[Math.min(fake.checks, states.length - 1)];
       fake.checks += 1;

@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { AccountBook } from '../../../src/main/core/accounts.js';
-import { SessionController } from '../../../src/main/core/controller.js';
+import { IntentDispatcher } from '../../../src/main/core/intent-dispatcher.js';
 import { GatewayError } from '../../../src/main/core/errors.js';
 import type { AuthStatus, SsodhInit, SsoValidate, Tickle } from '../../../src/main/core/gateway/schemas.js';
 import type { GatewayApi } from '../../../src/main/core/gateway/types.js';
 import { SessionMonitor } from '../../../src/main/core/monitor.js';
 import { SettingsStore } from '../../../src/main/core/settings.js';
-import { KEEPALIVE_ALARM_MS } from '../../../src/main/core/snapshot.js';
+import { KEEPALIVE_ALARM_MS } from '../../../src/main/core/derive-snapshot.js';
 import { flush, ManualClock } from '../../sim/manual-clock.js';
 import { memorySettingsBackend } from './memory-settings.js';
 
@@ -49,7 +49,7 @@ function setup(api = new FakeApi()) {
     notice: (level, text) => notices.push(`${level}: ${text}`),
   });
   const accounts = new AccountBook({ monitor, settings, clock, notice: () => undefined });
-  const controller = new SessionController({
+  const controller = new IntentDispatcher({
     monitor,
     accounts,
     settings,

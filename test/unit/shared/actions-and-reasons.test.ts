@@ -1,9 +1,9 @@
 /**
  * What the core offers and says in every state: the table the tray, the page and the command all
- * draw from (src/main/core/snapshot.ts). Sessions are reached through transition(), as in the app.
+ * draw from (src/main/core/derive-snapshot.ts). Sessions are reached through transition(), as in the app.
  */
 import { describe, expect, it } from 'vitest';
-import { actionsFor, deriveSnapshot, reasonFor } from '../../../src/main/core/snapshot.js';
+import { actionsFor, deriveSnapshot, reasonFor } from '../../../src/main/core/derive-snapshot.js';
 import { transition, type SessionEvent, type SessionState } from '../../../src/shared/session.js';
 import type { AvailableActions, GatewayView, SessionKind } from '../../../src/shared/snapshot.js';
 import { FIXTURE_PREFERENCES, FIXTURE_START, FIXTURE_URL, sessionIn } from '../../fixtures/snapshots.js';

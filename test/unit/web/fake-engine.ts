@@ -1,15 +1,15 @@
 /**
- * A small in-memory Engine for the page's and the dashboard's tests: it holds a snapshot, emits the
+ * A small in-memory EngineApi for the page's and the dashboard's tests: it holds a snapshot, emits the
  * ones a test pushes, records the intents it receives, and answers them the way the test says. Its
  * snapshots come from test/fixtures/snapshots.ts, i.e. from the core's own derivation.
  */
 import type { LogLine } from '../../../src/shared/api.js';
-import type { Engine } from '../../../src/shared/engine.js';
+import type { EngineApi } from '../../../src/shared/engine-api.js';
 import type { Intent, IntentResult } from '../../../src/shared/intents.js';
 import type { AppSnapshot, SessionKind } from '../../../src/shared/snapshot.js';
 import { snapshotOf, type FixtureOptions } from '../../fixtures/snapshots.js';
 
-export interface FakeEngine extends Engine {
+export interface FakeEngine extends EngineApi {
   /** Intents received, in order. */
   readonly intents: Intent[];
   /** What dispatch answers (default ok). */

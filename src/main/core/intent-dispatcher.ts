@@ -1,11 +1,11 @@
 /**
- * The SessionController is the Engine every shell holds: it turns intents into gateway calls (each
+ * The IntentDispatcher is the EngineApi every shell holds: it turns intents into gateway calls (each
  * one allowed only where the snapshot's actions say so) and the monitor's state into numbered
  * snapshots, emitted only when something a user can see changed. "Log out" and "stop" are
  * remembered in settings, so auto-recovery never undoes them, not even after an app restart.
  */
 import type { LogLine } from '../../shared/api.js';
-import type { Engine } from '../../shared/engine.js';
+import type { EngineApi } from '../../shared/engine-api.js';
 import { IntentSchema, type Intent, type IntentResult } from '../../shared/intents.js';
 import { deepEqual } from '../../shared/session.js';
 import type { AppSnapshot, AvailableActions, GatewayView, Notice } from '../../shared/snapshot.js';
@@ -15,9 +15,9 @@ import { portOf } from './gateway/location.js';
 import { asGatewayError } from './errors.js';
 import type { SessionMonitor } from './monitor.js';
 import type { SettingsStore } from './settings.js';
-import { deriveSnapshot } from './snapshot.js';
+import { deriveSnapshot } from './derive-snapshot.js';
 
-export interface SessionControllerOptions {
+export interface IntentDispatcherOptions {
   readonly monitor: SessionMonitor;
   readonly accounts: AccountBook;
   readonly settings: SettingsStore;
@@ -62,7 +62,7 @@ const WORDS: Record<Intent['type'], string> = {
   'set-preference': 'Changing a preference',
 };
 
-export class SessionController implements Engine {
+export class IntentDispatcher implements EngineApi {
   private last: AppSnapshot;
   private readonly listeners = new Set<(snapshot: AppSnapshot) => void>();
   private readonly logListeners = new Set<(lines: readonly LogLine[]) => void>();
@@ -70,7 +70,7 @@ export class SessionController implements Engine {
   private readonly unsubscribers: (() => void)[] = [];
   private queue: Promise<unknown> = Promise.resolve();
 
-  constructor(private readonly options: SessionControllerOptions) {
+  constructor(private readonly options: IntentDispatcherOptions) {
     this.last = { seq: 1, ...this.build() };
     this.unsubscribers.push(
       options.monitor.on((state, previous) => {

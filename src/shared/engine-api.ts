@@ -6,7 +6,7 @@ import type { LogLine } from './api.js';
 import type { Intent, IntentResult } from './intents.js';
 import type { AppSnapshot } from './snapshot.js';
 
-export interface Engine {
+export interface EngineApi {
   /** The latest snapshot (never stale by more than one change). */
   snapshot(): AppSnapshot;
   /** Called with every new snapshot. Returns the function that unsubscribes. */

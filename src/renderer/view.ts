@@ -2,7 +2,7 @@
  * The page's picture of a snapshot: pure data in, pure data out (no DOM), so every rule about what
  * the window shows is a table test. main.ts only turns this model into elements.
  */
-import type { AppSnapshot, Notice, Preferences, Tone } from '../shared/snapshot.js';
+import { needsSetup, SETUP_TITLE, type AppSnapshot, type Notice, type Preferences, type Tone } from '../shared/snapshot.js';
 import { accountLabel, stateTitle } from '../shared/state-words.js';
 import { tradingMode } from '../shared/trading-mode.js';
 
@@ -154,7 +154,7 @@ export function viewOf(s: AppSnapshot, now: number, shell: Shell = 'web'): ViewM
     : formatRelative(s.lastTickleAt, now, 'none yet');
   const setup = setupFor(s);
   // First run: a stopped gateway without a folder is a step to take, not a failure to show in red.
-  const firstRun = setup !== null && s.state === 'stopped';
+  const firstRun = setup !== null && needsSetup(s);
   let reason = firstRun ? 'IBKR Tray needs the Client Portal Gateway: set it up below.' : s.reason;
   if (s.state === 'rate-limited' && s.rateLimitedUntil !== null && s.rateLimitedUntil > now) {
     reason = `${s.reason} (resumes ${formatRelative(s.rateLimitedUntil, now)})`;
@@ -162,7 +162,7 @@ export function viewOf(s: AppSnapshot, now: number, shell: Shell = 'web'): ViewM
   return {
     seq: s.seq,
     tone: firstRun ? 'setup' : s.tone,
-    stateLabel: firstRun ? 'Setup needed' : stateTitle(s.state),
+    stateLabel: firstRun ? SETUP_TITLE : stateTitle(s.state),
     reason,
     identity,
     accounts: { options, selected: s.selectedAccount, enabled: s.actions.selectAccount && options.length > 1, visible: options.length > 0 },

@@ -128,3 +128,14 @@ export interface Preferences {
   readonly startGatewayWithApp: boolean;
   readonly stopGatewayOnQuit: boolean;
 }
+
+/** What the page and the tray call the first run (no gateway chosen yet), instead of a stopped gateway. */
+export const SETUP_TITLE = 'Setup needed';
+
+/**
+ * The first run: no gateway folder chosen and none running to adopt. Nothing has failed, so the page
+ * and the tray say "Setup needed" in a neutral colour instead of a red "Gateway stopped".
+ */
+export function needsSetup(snapshot: Pick<AppSnapshot, 'state' | 'gateway'>): boolean {
+  return snapshot.state === 'stopped' && snapshot.gateway.folder === null && !snapshot.gateway.running;
+}

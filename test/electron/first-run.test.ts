@@ -16,7 +16,11 @@ describe('first run', () => {
     const window = windowWhere(shown, isStatusWindow)!;
     expect(window.url).toBe('app://ibkr-tray/index.html');
     expect(window.webPreferences).toMatchObject({ contextIsolation: true, sandbox: true, nodeIntegration: false, webSecurity: true });
-    expect(menuItem(shown, 'Log in…')?.enabled).toBe(false);
+    // Nothing has failed yet: a neutral icon, and the one useful action.
+    expect(trayOf(shown).image).toBe('assets/tray/grey-linux.png');
+    expect(trayOf(shown).tooltip).toBe('IBKR Tray: Setup needed\nChoose the Client Portal Gateway in the IBKR Tray window.');
+    expect(menuItem(shown, 'Set up IBKR Tray…')?.enabled).toBe(true);
+    expect(menuItem(shown, 'Log in…')).toBeUndefined();
 
     await app.page(window, 'waitForSelector', '#setup:not([hidden])');
     await app.page(window, 'click', '#folder-browse');

@@ -85,7 +85,7 @@ describe('macOS', () => {
     const first = await app.until((s) => windowWhere(s, isStatusWindow)?.visible === true, 'the first-run window');
     expect(first.dockHidden).toBe(true);
     const tray = trayOf(first);
-    expect(tray.image).toBe('assets/tray/redTemplate.png');
+    expect(tray.image).toBe('assets/tray/greyTemplate.png');
     expect(tray.imageIsTemplate).toBe(true);
     expect(tray.imageExists).toBe(true);
     // A context menu set on macOS would take the left click too.
@@ -104,8 +104,11 @@ describe('macOS', () => {
 
 describe('Windows', () => {
   it('start at login, unpackaged, registers Electron with the app folder as its argument', async () => {
-    const app = await launchApp({ platform: 'win32' });
-    await app.until((s) => trayOf(s).image === 'assets/tray/red.ico', 'the Windows tray icon');
+    const gateway = await fakeGatewayFolder();
+    const userData = tempDir('ibkr-tray-userdata-');
+    writeAppSettings(userData, { gatewayFolder: gateway.dir });
+    const app = await launchApp({ platform: 'win32', userData, env: fakeGatewayEnv() });
+    await app.until((s) => trayOf(s).image === 'assets/tray/red.ico', 'the Windows tray icon, red while a login is required', 30_000);
     await app.clickMenu('Start at login');
     const set = await app.until((s) => s.loginItemSettings?.['openAtLogin'] === true, 'the login item');
     expect(set.loginItemSettings).toEqual({ openAtLogin: true, path: process.execPath, args: [ROOT] });

@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { SessionKind } from '../../src/shared/snapshot.js';
+import { SETUP_TITLE, type SessionKind } from '../../src/shared/snapshot.js';
 import { stateTitle } from '../../src/shared/state-words.js';
 import { fakeGatewayEnv, fakeGatewayFolder } from './gateway.js';
 import { isLoginWindow, isStatusWindow, launchApp, RESULTS, trayOf, windowWhere, type RunningApp } from './harness.js';
@@ -21,12 +21,13 @@ function isPng(file: string): boolean {
 }
 
 /** The status window in light and dark, and the tray menu, for the state the app is in now. */
-async function picture(app: RunningApp, kind: SessionKind): Promise<void> {
+async function picture(app: RunningApp, kind: SessionKind | 'setup'): Promise<void> {
+  const label = kind === 'setup' ? SETUP_TITLE : stateTitle(kind);
   if (windowWhere(app.state(), isStatusWindow)?.visible !== true) await app.clickMenu('Open IBKR Tray');
   const shown = await app.until((s) => windowWhere(s, isStatusWindow)?.visible === true, 'the status window');
   const window = windowWhere(shown, isStatusWindow)!;
   // The page draws the same snapshot as the tray: wait until it says the same thing.
-  await app.page(window, 'waitForSelector', `#state-label:text-is("${stateTitle(kind)}")`);
+  await app.page(window, 'waitForSelector', `#state-label:text-is("${label}")`);
   for (const colorScheme of ['light', 'dark'] as const) {
     const windowFile = path.join(RESULTS, `window-${kind}-${colorScheme}.png`);
     const trayFile = path.join(RESULTS, `tray-${kind}-${colorScheme}.png`);
@@ -42,7 +43,7 @@ describe('pictures of a first day with the tray app', () => {
     const gateway = await fakeGatewayFolder();
     const app = await launchApp({ openDialogAnswers: [gateway.dir], env: fakeGatewayEnv() });
     await app.until((s) => windowWhere(s, isStatusWindow)?.visible === true, 'the first-run window');
-    await picture(app, 'stopped');
+    await picture(app, 'setup');
 
     const setup = windowWhere(app.state(), isStatusWindow)!;
     await app.page(setup, 'click', '#folder-browse');
@@ -63,5 +64,5 @@ describe('pictures of a first day with the tray app', () => {
     await gateway.control().competeFromElsewhere();
     await app.until(says('competing'), 'competing', 30_000);
     await picture(app, 'competing');
-  });
+  }, 120_000);
 });

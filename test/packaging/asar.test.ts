@@ -15,6 +15,7 @@ import { trayIconFile, type TrayPlatform } from '../../src/main/electron/tray-ic
 import { SESSION_KINDS } from '../../src/shared/snapshot.js';
 import { importsOf, walkImports } from './archive-imports.js';
 import { makeStandInElectron, packLinuxDir, type PackedApp } from './pack-linux-dir.js';
+import { snapshotOf } from '../fixtures/snapshots.js';
 
 const projectDir = path.resolve(import.meta.dirname, '../..');
 const projectManifest = JSON.parse(readFileSync(path.join(projectDir, 'package.json'), 'utf8')) as Manifest;
@@ -166,10 +167,13 @@ describe('resources/app.asar', () => {
     const icons = new Set<string>([`${ASSETS_FOLDER}/${APP_ICON_FILE}`]);
     for (const state of SESSION_KINDS) {
       for (const platform of PLATFORMS) {
-        const icon = `${ASSETS_FOLDER}/${trayIconFile({ state }, platform)}`;
-        icons.add(icon);
-        // Electron loads the @2x sibling of a PNG by itself on high-density screens.
-        if (icon.endsWith('.png')) icons.add(icon.replace(/\.png$/, '@2x.png'));
+        // Every state's icon, and the first run's (no gateway chosen yet).
+        for (const folder of ['/opt/clientportal.gw', null]) {
+          const icon = `${ASSETS_FOLDER}/${trayIconFile({ state, gateway: { ...snapshotOf(state).gateway, folder, running: false } }, platform)}`;
+          icons.add(icon);
+          // Electron loads the @2x sibling of a PNG by itself on high-density screens.
+          if (icon.endsWith('.png')) icons.add(icon.replace(/\.png$/, '@2x.png'));
+        }
       }
     }
     expect(icons.size).toBeGreaterThan(20);

@@ -2,7 +2,7 @@
  * Which tray icon and tooltip a snapshot gets. Pure (no Electron): tray.ts turns the file name into a
  * nativeImage, and the unit tests check every state without loading Electron.
  */
-import { toneOf, type AppSnapshot, type Tone } from '../../shared/snapshot.js';
+import { needsSetup, SETUP_TITLE, toneOf, type AppSnapshot, type Tone } from '../../shared/snapshot.js';
 import { accountLabelOf, stateTitle } from './tray-words.js';
 
 /** The colour of the tray icon, one per tone; also the icon's file name stem under assets/tray/. */
@@ -30,8 +30,9 @@ export function iconColorOf(tone: Tone): IconColor {
  * "…" — carries the state), Windows the `.ico` (sharpest at every DPI), Linux the 22 px PNG that
  * status-notifier hosts expect. Electron picks the `@2x` sibling of a PNG by itself.
  */
-export function trayIconFile(snapshot: Pick<AppSnapshot, 'state'>, platform: TrayPlatform): string {
-  const color = iconColorOf(toneOf(snapshot.state));
+export function trayIconFile(snapshot: Pick<AppSnapshot, 'state' | 'gateway'>, platform: TrayPlatform): string {
+  // The first run is not an error: grey until the user has chosen the gateway.
+  const color = needsSetup(snapshot) ? 'grey' : iconColorOf(toneOf(snapshot.state));
   switch (platform) {
     case 'darwin':
       return `tray/${color}Template.png`;
@@ -50,6 +51,7 @@ export const TOOLTIP_MAX = 127;
  * The account is shown in full: this is the user's own tray, and the alias is what they recognise.
  */
 export function trayTooltip(snapshot: AppSnapshot): string {
+  if (needsSetup(snapshot)) return `IBKR Tray: ${SETUP_TITLE}\nChoose the Client Portal Gateway in the IBKR Tray window.`;
   const lines = [`IBKR Tray: ${stateTitle(snapshot.state)}`];
   if (snapshot.selectedAccount) lines.push(`Account: ${accountLabelOf(snapshot.accounts, snapshot.selectedAccount)}`);
   if (snapshot.reason) lines.push(snapshot.reason);

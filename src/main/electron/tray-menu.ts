@@ -4,7 +4,7 @@
  * so the unit tests check every state without loading Electron.
  */
 import type { Intent } from '../../shared/intents.js';
-import type { AppSnapshot } from '../../shared/snapshot.js';
+import { needsSetup, SETUP_TITLE, type AppSnapshot } from '../../shared/snapshot.js';
 import { accountLabel, stateTitle } from './tray-words.js';
 
 /** What choosing a menu item does: an intent for the engine, or something only the shell can do. */
@@ -48,6 +48,16 @@ function accountsMenu(snapshot: AppSnapshot): TrayMenuItem {
 /** The whole tray menu for one snapshot. */
 export function trayMenu(snapshot: AppSnapshot): TrayMenuItem[] {
   const { actions } = snapshot;
+  if (needsSetup(snapshot)) {
+    // First run: the one useful thing is the window that asks for the gateway.
+    return [
+      { type: 'normal', label: SETUP_TITLE, enabled: false },
+      separator,
+      { type: 'normal', label: 'Set up IBKR Tray…', enabled: true, command: { kind: 'open-window' } },
+      separator,
+      { type: 'normal', label: 'Quit IBKR Tray', enabled: true, command: { kind: 'quit' } },
+    ];
+  }
   const menu: TrayMenuItem[] = [{ type: 'normal', label: stateTitle(snapshot.state), enabled: false }, separator];
   menu.push(intentItem('Log in…', { type: 'log-in' }, actions.logIn));
   if (actions.cancelLogin) menu.push(intentItem('Cancel login', { type: 'cancel-login' }, true));

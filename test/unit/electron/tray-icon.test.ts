@@ -36,6 +36,14 @@ describe('tray icon per state', () => {
     expect(trayIconFile(snapshot, 'linux')).toBe(`tray/${color}-linux.png`);
   });
 
+  it('the first run (no gateway chosen yet) is grey, not red, and its tooltip says what to do', () => {
+    const firstRun = snapshotOf('stopped', { gateway: { ...snapshotOf('stopped').gateway, folder: null, running: false } });
+    expect(trayIconFile(firstRun, 'linux')).toBe('tray/grey-linux.png');
+    expect(trayIconFile(firstRun, 'darwin')).toBe('tray/greyTemplate.png');
+    expect(trayTooltip(firstRun)).toBe('IBKR Tray: Setup needed\nChoose the Client Portal Gateway in the IBKR Tray window.');
+    expect(trayIconFile(snapshotOf('stopped'), 'linux')).toBe('tray/red-linux.png');
+  });
+
   it.each(['green', 'amber', 'red', 'grey'] as const)('the committed %s icons exist at 1x and 2x with the right sizes', (color) => {
     expect(pngSize(path.join(assets, 'tray', `${color}.png`))).toEqual([16, 16]);
     expect(pngSize(path.join(assets, 'tray', `${color}@2x.png`))).toEqual([32, 32]);

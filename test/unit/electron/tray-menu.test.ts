@@ -96,4 +96,12 @@ describe('trayMenu', () => {
       expect(trayClickCommand(snapshot), state).toEqual(expected);
     }
   });
+
+  it('on the first run (no gateway chosen) offers only to set up, and no Log in…', () => {
+    const firstRun = snapshotOf('stopped', { gateway: { ...snapshotOf('stopped').gateway, folder: null, running: false } });
+    expect(rows(trayMenu(firstRun))).toEqual(['Setup needed (off)', '---', 'Set up IBKR Tray…', '---', 'Quit IBKR Tray']);
+    expect(trayMenu(firstRun)[2]?.command).toEqual({ kind: 'open-window' });
+    // A stopped gateway whose folder is known is not a first run.
+    expect(rows(trayMenu(snapshotOf('stopped')))[0]).toBe('Gateway stopped (off)');
+  });
 });

@@ -115,3 +115,34 @@ describe('another platform takes the session', () => {
     expect(green.notifications).toHaveLength(1);
   });
 });
+
+describe('the moment the login succeeds', () => {
+  it('the gateway\'s "Client login succeeds" page makes the app check often, so the window closes within a few checks of ready, within IBKR\'s pacing', async () => {
+    const AUTH_DELAY_MS = 2_000;
+    const gateway = await fakeGatewayFolder();
+    const userData = tempDir('ibkr-tray-userdata-');
+    writeAppSettings(userData, { gatewayFolder: gateway.dir });
+    const app = await launchApp({ userData, env: { ...fakeGatewayEnv(), IBKR_SIM_AUTH_DELAY_MS: String(AUTH_DELAY_MS) } });
+    await app.until(says('login-required'), 'login required', 30_000);
+    await app.clickMenu('Log in…');
+    await logInThroughWindow(app);
+    await app.until((s) => says('ready')(s) && windowWhere(s, isLoginWindow) === undefined, 'ready, and the login window closed by itself', 30_000);
+    const closedAt = Date.now();
+
+    const requests = await gateway.control().requests();
+    const succeeded = requests.find((r) => r.path === '/sso/Dispatcher');
+    if (!succeeded) throw new Error(`the login never reached /sso/Dispatcher: ${requests.map((r) => r.path).join(' ')}`);
+    // The brokerage session comes up AUTH_DELAY_MS after the success page (gateway-facts §6).
+    const readyAt = succeeded.at + AUTH_DELAY_MS;
+    const checks = requests.filter((r) => r.at > succeeded.at && /\/iserver\/auth\/status$|\/tickle$/.test(r.path));
+    // While the gateway's login chain runs, the hint checks every 250 ms: far more often than the 1 s
+    // pace of a login the app started, let alone the idle poll.
+    expect(checks.filter((r) => r.at < readyAt).length).toBeGreaterThanOrEqual(5);
+    // Once the session is up, the window closes at the next check or so.
+    expect(checks.filter((r) => r.at >= readyAt && r.at <= closedAt).length).toBeLessThanOrEqual(3);
+    // IBKR's pacing: never more than 10 requests in any second, and no 429.
+    expect(requests.filter((r) => r.status === 429)).toEqual([]);
+    const busiest = Math.max(...requests.map((r) => requests.filter((o) => o.at >= r.at && o.at < r.at + 1_000).length));
+    expect(busiest).toBeLessThanOrEqual(10);
+  });
+});

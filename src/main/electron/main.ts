@@ -96,6 +96,7 @@ async function run(): Promise<void> {
     snapshot: () => current().snapshot(),
     onClosedByUser: () => void dispatch({ type: 'cancel-login' }),
     report,
+    onLoginPageDone: () => current().loginPageDone(),
   });
   // One folder for everything the engine keeps (settings and the gateway's pid record), the app's own:
   // otherwise an IBKR_TRAY_CONFIG_DIR in the environment would split them across two folders.

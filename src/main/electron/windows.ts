@@ -7,7 +7,7 @@
  */
 import { BrowserWindow, session, shell, type Session, type WebContents, type WebPreferences } from 'electron';
 import type { AppSnapshot } from '../../shared/snapshot.js';
-import { LOAD_ABORTED, loginPageProblem } from './load-problems.js';
+import { isPostLoginPage, LOAD_ABORTED, loginPageProblem } from './login-page.js';
 import {
   APP_PAGE_URL,
   grantsPermission,
@@ -148,6 +148,8 @@ export interface LoginWindowOptions {
   readonly onClosedByUser: () => void;
   /** The login page did not load (gateway down, certificate not the pinned one): say why. */
   readonly report: ReportProblem;
+  /** The page reached the gateway's "Client login succeeds": a hint to check the session now. */
+  readonly onLoginPageDone: () => void;
 }
 
 /** The embedded login page (gateway-facts §6): the gateway's own form, nothing of ours inside it. */
@@ -201,6 +203,11 @@ export class LoginWindow {
     // proxyRemoteHost, gateway-facts §4) stays out of this window.
     window.webContents.on('will-redirect', (event, target) => {
       if (!isAllowedNavigation(target, gatewayUrl())) event.preventDefault();
+    });
+    // The password was accepted: the engine checks the session at once and often, so the window closes
+    // the moment the API says ready instead of at the next slow poll.
+    window.webContents.on('did-navigate', (_event, target) => {
+      if (isPostLoginPage(target, gatewayUrl())) this.options.onLoginPageDone();
     });
     // A page that cannot load (the gateway went away, or answers with another certificate) would
     // leave a blank or error window: close it, end the login attempt, and say why.

@@ -1,7 +1,21 @@
 /**
- * What the user is told when the login page cannot be shown. Pure (no Electron): windows.ts passes
- * Chromium's error from did-fail-load, main.ts shows the sentence in a notification.
+ * Rules about the gateway's login page in the login window, pure (no Electron) so they are tested:
+ * which page means "the password was accepted" (a hint to check the session now), and what the user is
+ * told when the page cannot be shown (windows.ts passes Chromium's error from did-fail-load).
  */
+import { isAllowedNavigation } from './security.js';
+
+/** The path the gateway answers with "Client login succeeds" once IBKR accepted the login (gateway-facts §4, §6). */
+const POST_LOGIN_PATH = '/sso/Dispatcher';
+
+/**
+ * Is `url` the gateway's post-login page? Only a hint: the brokerage session comes up 3-5 s later, or
+ * not at all (gateway-facts §6), so the engine checks the API often for a while; it never decides "ready".
+ */
+export function isPostLoginPage(url: string, gatewayUrl: string): boolean {
+  if (!isAllowedNavigation(url, gatewayUrl)) return false;
+  return new URL(url).pathname === POST_LOGIN_PATH;
+}
 
 /** Chromium's net error codes that mean "this is not the certificate we trust" (net_error_list.h: -200…-299). */
 function isCertificateError(errorCode: number): boolean {

@@ -4,6 +4,8 @@
  * keeps its files, and the window's own features (Copy of the gateway log, links to the browser).
  */
 import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { startGatewayFolder } from '../sim/gateway-folder.js';
@@ -147,5 +149,34 @@ describe('the status window', () => {
     const told = await app.until((s) => s.notifications.some((n) => n.body.startsWith('Could not open')), 'a notification saying the link could not be opened');
     expect(told.openedExternal).toHaveLength(1);
     expect(told.openedExternal[0]).toMatch(/^https:\/\//);
+  });
+});
+
+describe('a ping when a login is needed', () => {
+  it('posts the webhook from the settings once when a login is required: state, reason, time, masked account, no secret', async () => {
+    const received: { headers: http.IncomingHttpHeaders; body: string }[] = [];
+    let wake: () => void = () => undefined;
+    const receiver = http.createServer((req, res) => {
+      let body = '';
+      req.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
+      req.on('end', () => {
+        received.push({ headers: req.headers, body });
+        res.writeHead(204).end();
+        wake();
+      });
+    });
+    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = receiver.address() as AddressInfo;
+      const { app } = await returningUser({ notifyUrl: `http://127.0.0.1:${port}/hooks/ibkr` });
+      if (received.length === 0) await new Promise<void>((resolve) => (wake = resolve));
+      const ping = JSON.parse(received[0]!.body) as Record<string, unknown>;
+      expect(ping).toMatchObject({ event: 'login-required', state: 'login-required' });
+      expect(typeof ping['time']).toBe('string');
+      expect(received[0]!.body).not.toMatch(/cookie|session|token/i);
+      expect(app.state().errors).toEqual([]);
+    } finally {
+      receiver.close();
+    }
   });
 });

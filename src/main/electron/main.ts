@@ -9,6 +9,7 @@ import { Channels } from '../../shared/api.js';
 import type { Intent, IntentResult } from '../../shared/intents.js';
 import type { AppSnapshot } from '../../shared/snapshot.js';
 import { createEngine, type Engine } from '../core/engine.js';
+import { Notifier, parseNotifyTarget } from '../core/notify.js';
 import { APP_ICON_FILE, ASSETS_FOLDER, PRELOAD_FILE, RENDERER_FOLDER } from './app-layout.js';
 import { registerAppScheme, serveRenderer } from './app-protocol.js';
 import { forwardEngineEvents, registerInvokeHandlers } from './ipc.js';
@@ -165,6 +166,12 @@ async function run(): Promise<void> {
     const alert = notifications.next(snapshot);
     if (alert) showAlert(alert);
   }
+  // The same ping a server's keepalive sends (--notify), when the user set a webhook or ntfy topic.
+  const notifyUrl = current().settings.get().notifyUrl;
+  const parsedTarget = notifyUrl === null ? null : parseNotifyTarget(notifyUrl);
+  const pinger = parsedTarget?.ok ? new Notifier({ target: parsedTarget.target, log: (line) => console.error(`IBKR Tray: ${line}`) }) : null;
+  const stopPinging = pinger ? current().subscribe((snapshot) => pinger.observe(snapshot)) : () => undefined;
+  if (pinger) pinger.observe(current().snapshot());
   const stopDrawing = current().subscribe(draw);
   draw(current().snapshot());
   const stopForwarding = forwardEngineEvents(current(), (channel, payload) => statusWindow.send(channel, payload));
@@ -207,6 +214,8 @@ async function run(): Promise<void> {
         clearTimeout(timer);
       }
       stopDrawing();
+      stopPinging();
+      await pinger?.close();
       stopForwarding();
       removeHandlers();
       loginWindow.close();

@@ -14,7 +14,9 @@ export function megabytes(bytes: number): string {
 /** "12.3 of 45.6 MB", or "12.3 MB" when the size is unknown. */
 export function amountWords(received: number, total: number | null): string {
   if (total === null) return megabytes(received);
-  return `${(received / 1_000_000).toFixed(1)} of ${megabytes(total)}`;
+  // In the unit of the total, which megabytes() picks: "40 of 120 kB", "12.3 of 45.6 MB".
+  const done = total < 100_000 ? String(Math.round(received / 1000)) : (received / 1_000_000).toFixed(1);
+  return `${done} of ${megabytes(total)}`;
 }
 
 /** Whole percent done (0–100), or null when the total is unknown. */

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { SESSION_KINDS, type SessionKind } from '../../../src/shared/snapshot.js';
 import { trayClickCommand, trayMenu, type TrayMenuItem } from '../../../src/main/electron/tray-menu.js';
+import { missingOf } from '../../../src/main/core/derive-snapshot.js';
 import { snapshotOf } from '../../fixtures/snapshots.js';
 
 /** One line per item: label, then "off" when disabled and "[x]" / "[ ]" for check marks. */
@@ -116,7 +117,7 @@ describe('trayMenu', () => {
   });
 
   it('offers Download Java for the gateway when the start found no Java, and Cancel download while any download runs', () => {
-    const missing = { what: 'java', todo: 'install it, or set JAVA_HOME' } as const;
+    const missing = missingOf({ kind: 'failed', reason: 'no Java', lastLog: [], cause: 'no-java' }, 'linux');
     const noJava = rows(trayMenu(snapshotOf('failed', { missing })));
     expect(noJava.slice(0, 4)).toEqual(['Gateway failed (off)', '---', 'Download Java for the gateway', '---']);
     expect(trayMenu(snapshotOf('failed', { missing }))[2]?.command).toEqual({ kind: 'intent', intent: { type: 'install-java' } });

@@ -217,6 +217,28 @@ describe('downloads started from the window or the tray', () => {
     expect(after.notices.at(-1)).toMatchObject({ level: 'info', text: `Installed Java 17.0.99 in ${path.join(CONFIG_DIR, 'java', 'jdk-17.0.99+1-jre')}.` });
   });
 
+  it('an update of the running gateway lets the install stop it for the swap and start it again', async () => {
+    const folder = '/opt/clientportal.gw';
+    const { engine, calls, supervisors } = await setup({ folder });
+    const supervisor = supervisors[0]!;
+    expect(supervisor.state().kind).toBe('running');
+    await engine.dispatch({ type: 'install-gateway' });
+    const options = calls[0]!.options as GatewayInstallOptions;
+    // The folder in use is the one updated, with a hand on its gateway.
+    expect(options.folder).toBe(folder);
+    const control = options.gateway!;
+    expect(await control.isRunning()).toBe(true);
+    await control.stop();
+    expect(supervisor.state().kind).toBe('stopped');
+    await control.start();
+    expect(supervisor.state().kind).toBe('running');
+    calls[0]!.finish(true);
+    await flush();
+    expect(engine.snapshot().gateway.folder).toBe(folder);
+    expect(supervisors).toHaveLength(1);
+    expect(engine.snapshot().notices.at(-1)).toMatchObject({ level: 'info', text: `Installed the gateway in ${folder} (9.8 MB).` });
+  });
+
   it('quitting during a download cancels it', async () => {
     const { engine, calls } = await setup();
     await engine.dispatch({ type: 'install-gateway' });

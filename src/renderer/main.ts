@@ -50,6 +50,21 @@ const folderForm = el('form', { className: 'folder-form', attrs: { id: 'folder-f
   el('label', { text: 'Gateway folder', attrs: { for: 'folder-input' } }),
   el('div', { className: 'row' }, [folderInput, folderUse, folderBrowse]),
 ]);
+// Downloads the engine does (issue 15): the gateway on the first run, Java when none was found.
+const downloadGateway = actionButton('download-gateway', 'Download the gateway', 'primary');
+const setupDownload = el('div', { className: 'row setup-download' }, [downloadGateway, el('span', { className: 'muted', text: 'or choose the folder you unzipped:' })]);
+const installTitleText = el('h2', { attrs: { id: 'install-title' } });
+const installBar = el('progress', { attrs: { id: 'install-bar', 'aria-labelledby': 'install-title' } });
+const installAmount = el('span', { className: 'muted', attrs: { id: 'install-amount' } });
+const cancelInstall = actionButton('cancel-install', 'Cancel');
+const installPanel = el('section', { className: 'panel install', attrs: { id: 'install', 'aria-labelledby': 'install-title', 'aria-live': 'polite' } }, [
+  installTitleText,
+  el('div', { className: 'row install-row' }, [installBar, installAmount, cancelInstall]),
+]);
+const javaTodo = el('p', { attrs: { id: 'java-todo' } });
+const downloadJava = actionButton('download-java', 'Download Java for the gateway', 'primary');
+const javaPanel = el('section', { className: 'panel java', attrs: { id: 'java', 'aria-label': 'Java' } }, [javaTodo, el('div', { className: 'actions' }, [downloadJava])]);
+
 const setupSteps = el('ol', { className: 'steps' });
 const setupLink = el('a', { attrs: { id: 'download-link', target: '_blank', rel: 'noopener noreferrer' } });
 const setupTitle = el('h2', { attrs: { id: 'setup-title' } });
@@ -103,7 +118,7 @@ const noticeList = el('ul', { className: 'notices', attrs: { id: 'notices', 'ari
 const message = el('p', { className: 'message', attrs: { id: 'message', role: 'status' } });
 const logView = createLogView();
 
-const app = el('main', { className: 'app' }, [banner, status, message, setup, noticeList, session, gateway, logView.element, settings]);
+const app = el('main', { className: 'app' }, [banner, status, message, installPanel, javaPanel, setup, noticeList, session, gateway, logView.element, settings]);
 document.body.append(app);
 
 // ---- drawing ---------------------------------------------------------------------------------
@@ -142,6 +157,7 @@ function drawSetup(vm: ViewModel): void {
     }
     setupLink.href = vm.setup.downloadUrl;
     setText(setupLink, vm.setup.downloadUrl);
+    if (setupDownload.parentElement !== setup) setup.append(setupDownload);
     if (folderForm.parentElement !== setup) setup.append(folderForm);
   } else if (folderForm.parentElement === setup) {
     folderForm.remove();
@@ -149,6 +165,28 @@ function drawSetup(vm: ViewModel): void {
   // Without a running gateway or a folder there is nothing else to show yet.
   session.hidden = vm.setup !== null;
   gateway.hidden = vm.setup !== null;
+}
+
+function drawInstall(vm: ViewModel): void {
+  const { install } = vm;
+  drawButton(downloadGateway, install.downloadGateway);
+  javaPanel.hidden = install.javaTodo === null;
+  setText(javaTodo, install.javaTodo ?? '');
+  drawButton(downloadJava, install.downloadJava);
+  drawButton(cancelInstall, install.cancel);
+  const progress = install.progress;
+  installPanel.hidden = progress === null;
+  if (progress === null) return;
+  setText(installTitleText, progress.title);
+  setText(installAmount, progress.amount);
+  // Without a value a <progress> is indeterminate: a size not known yet, or unpacking.
+  if (progress.value === null || progress.max === null) {
+    installBar.removeAttribute('value');
+    installBar.removeAttribute('max');
+  } else {
+    installBar.max = progress.max;
+    installBar.value = progress.value;
+  }
 }
 
 function drawPreferences(vm: ViewModel): void {
@@ -178,6 +216,7 @@ function draw(): void {
   identity.hidden = vm.identity === null;
   setText(identity, vm.identity ?? '');
   drawSetup(vm);
+  drawInstall(vm);
   drawAccounts(vm);
   drawButton(logIn, vm.buttons.logIn);
   drawButton(cancelLogin, vm.buttons.cancelLogin);
@@ -251,6 +290,9 @@ onClick(retry, { type: 'retry' });
 onClick(startGateway, { type: 'start-gateway' });
 onClick(stopGateway, { type: 'stop-gateway' });
 onClick(refresh, { type: 'refresh' });
+onClick(downloadGateway, { type: 'install-gateway' });
+onClick(downloadJava, { type: 'install-java' });
+onClick(cancelInstall, { type: 'cancel-install' });
 
 account.addEventListener('change', () => {
   const accountId = account.value;

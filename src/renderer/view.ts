@@ -2,6 +2,7 @@
  * The page's picture of a snapshot: pure data in, pure data out (no DOM), so every rule about what
  * the window shows is a table test. main.ts only turns this model into elements.
  */
+import { amountWords, installTitle } from '../shared/install-words.js';
 import { needsSetup, SETUP_TITLE, type AppSnapshot, type Notice, type Preferences, type Tone } from '../shared/snapshot.js';
 import { accountLabel, stateTitle } from '../shared/state-words.js';
 import { tradingMode } from '../shared/trading-mode.js';
@@ -33,6 +34,28 @@ export interface SetupModel {
   readonly title: string;
   readonly steps: readonly string[];
   readonly downloadUrl: string;
+}
+
+/** A download the engine is doing: a title, a bar (no value: a size not known yet) and how far it got. */
+export interface ProgressModel {
+  readonly title: string;
+  /** The bar's value and max, or null for an indeterminate bar (unknown size, unpacking). */
+  readonly value: number | null;
+  readonly max: number | null;
+  /** "12.3 of 45.6 MB", "" while unpacking. */
+  readonly amount: string;
+}
+
+/** The downloads the page offers (issue 15) and the one under way. */
+export interface InstallModel {
+  /** "Download the gateway", beside the folder field of the first-run step. */
+  readonly downloadGateway: ButtonModel;
+  /** What to do when the gateway's start found no Java (on the engine's OS), or null when it did. */
+  readonly javaTodo: string | null;
+  /** "Download Java for the gateway", beside that line. */
+  readonly downloadJava: ButtonModel;
+  readonly progress: ProgressModel | null;
+  readonly cancel: ButtonModel;
 }
 
 /** The badge's colour: a snapshot's tone, or 'setup' (neutral) for the first run, which is not an error. */
@@ -80,6 +103,7 @@ export interface ViewModel {
   };
   /** The first-run step, drawn instead of an error while no gateway folder is known. */
   readonly setup: SetupModel | null;
+  readonly install: InstallModel;
   readonly notices: readonly Notice[];
   readonly preferences: readonly PreferenceModel[];
 }
@@ -127,11 +151,36 @@ function setupFor(s: AppSnapshot): SetupModel | null {
   return {
     title: 'Set up the Client Portal Gateway',
     steps: [
-      'Download the Client Portal Gateway (clientportal.gw.zip) from the IBKR Web API docs and unzip it.',
-      'Install Java 8 or newer if you do not have it: the gateway is a Java program.',
-      'Choose the unzipped folder (the one that contains bin/ and root/) below.',
+      'Download the gateway with the button below, or get the Client Portal Gateway (clientportal.gw.zip) from the IBKR Web API docs and unzip it.',
+      'The gateway is a Java program: it needs Java 8 or newer. If none is found, the app says so and can download one.',
+      'Or choose an unzipped gateway folder (the one that contains bin/ and root/) below.',
     ],
     downloadUrl: GATEWAY_DOWNLOAD_URL,
+  };
+}
+
+function progressOf(s: AppSnapshot): ProgressModel | null {
+  const install = s.install;
+  if (install === null) return null;
+  const downloading = install.phase === 'download';
+  const total = downloading && install.total !== null && install.total > 0 ? install.total : null;
+  return {
+    title: `${installTitle(install)}…`,
+    value: total === null ? null : Math.min(install.received, total),
+    max: total,
+    amount: downloading ? amountWords(install.received, install.total) : '',
+  };
+}
+
+function installOf(s: AppSnapshot, setup: SetupModel | null): InstallModel {
+  const idle = s.install === null;
+  const java = s.missing?.what === 'java' ? s.missing : null;
+  return {
+    downloadGateway: button(idle, setup !== null),
+    javaTodo: java === null ? null : `No Java 8 or newer here. Download one for the gateway (Temurin, from Adoptium), or ${java.todo}.`,
+    downloadJava: button(idle, java !== null),
+    progress: progressOf(s),
+    cancel: button(true, !idle),
   };
 }
 
@@ -192,6 +241,7 @@ export function viewOf(s: AppSnapshot, now: number, shell: Shell = 'web'): ViewM
       folder: s.gateway.folder ?? 'not set',
     },
     setup,
+    install: installOf(s, setup),
     notices: s.notices,
     // Desktop notifications and login items belong to the tray app; the dashboard has neither.
     preferences: PREFERENCE_LABELS.filter((p) => shell === 'electron' || !p.desktopOnly).map((p) => ({

@@ -29,6 +29,10 @@ export const IntentSchema = z.discriminatedUnion('type', [
     key: z.enum(['startAtLogin', 'notifications', 'startGatewayWithApp', 'stopGatewayOnQuit']),
     value: z.boolean(),
   }),
+  // First run without homework (issue 15): the engine downloads what is missing, one install at a time.
+  z.object({ type: z.literal('install-gateway') }),
+  z.object({ type: z.literal('install-java') }),
+  z.object({ type: z.literal('cancel-install') }),
 ]);
 export type Intent = z.infer<typeof IntentSchema>;
 export type IntentType = Intent['type'];

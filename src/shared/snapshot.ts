@@ -87,6 +87,30 @@ export interface Notice {
   readonly at: number;
 }
 
+/** What the engine can download for the user (issue 15): the gateway's folder, or a Java runtime. */
+export type InstallWhat = 'gateway' | 'java';
+
+/**
+ * An install under way. `received` and `total` count bytes while downloading and files while
+ * unpacking; `total` is null when the server did not say. Plain data, throttled by the engine.
+ */
+export interface InstallView {
+  readonly what: InstallWhat;
+  readonly phase: 'download' | 'unpack';
+  readonly received: number;
+  readonly total: number | null;
+}
+
+/**
+ * Something the gateway needs that this computer lacks, and what to do about it on the engine's OS
+ * (the page may be a browser elsewhere, so the engine says it): `todo` is one clause, e.g. "install it
+ * with `brew install openjdk@17` (or any JDK 8+), or set JAVA_HOME".
+ */
+export interface MissingView {
+  readonly what: 'java';
+  readonly todo: string;
+}
+
 export interface AppSnapshot {
   /** Increases by one with every snapshot the core emits; shells drop older ones. */
   readonly seq: number;
@@ -120,6 +144,10 @@ export interface AppSnapshot {
   readonly notices: readonly Notice[];
   /** Settings the shells show as toggles. */
   readonly preferences: Preferences;
+  /** The download the engine is doing for the user, or null (one at a time). */
+  readonly install: InstallView | null;
+  /** What the last start of the gateway found missing (Java), or null. */
+  readonly missing: MissingView | null;
 }
 
 export interface Preferences {

@@ -5,7 +5,9 @@
 import { nextNightlyReset } from '../../shared/nightly-reset.js';
 import { MAX_BROKERAGE_INIT_ATTEMPTS, type SessionState } from '../../shared/session.js';
 import { distinctAlias } from '../../shared/state-words.js';
-import { toneOf, type AppSnapshot, type AvailableActions, type GatewayView, type Notice, type Preferences } from '../../shared/snapshot.js';
+import { toneOf, type AppSnapshot, type AvailableActions, type GatewayView, type InstallView, type MissingView, type Notice, type Preferences } from '../../shared/snapshot.js';
+import { installJavaHint } from './gateway/java.js';
+import type { GatewayProcessState } from './gateway/types.js';
 
 /** Keepalive tickles failing for longer than this is shown to the user (issue: "more than 2 minutes"). */
 export const KEEPALIVE_ALARM_MS = 120_000;
@@ -19,6 +21,18 @@ export interface SnapshotContext {
   readonly canStopGateway: boolean;
   readonly preferences: Preferences;
   readonly notices: readonly Notice[];
+  /** The download under way (default none). */
+  readonly install?: InstallView | null;
+  /** What the gateway's last start found missing (default nothing). */
+  readonly missing?: MissingView | null;
+}
+
+/**
+ * What the supervisor's last start found missing: Java, when it failed for want of one (GatewayStartError
+ * 'no-java'), with what to do on `platform`, the engine's OS (the page may be a browser elsewhere).
+ */
+export function missingOf(process: GatewayProcessState | null, platform: NodeJS.Platform): MissingView | null {
+  return process?.kind === 'failed' && process.cause === 'no-java' ? { what: 'java', todo: installJavaHint(platform) } : null;
 }
 
 /** What the user can do in `state`: the one place the controller and every button agree on. */
@@ -126,5 +140,7 @@ export function deriveSnapshot(state: SessionState, ctx: SnapshotContext): Omit<
     actions: actionsFor(state, ctx),
     notices: ctx.notices,
     preferences: ctx.preferences,
+    install: ctx.install ?? null,
+    missing: ctx.missing ?? null,
   };
 }

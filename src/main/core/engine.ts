@@ -24,6 +24,16 @@ import { SessionMonitor, type GatewayBinding } from './monitor.js';
 import type { MonitorTiming } from './schedule.js';
 import { confSettingsBackend, defaultConfigDir, SettingsStore, type SettingsBackend } from './settings.js';
 import { GatewaySocket, type SocketTiming } from './socket.js';
+import { downloadAddresses, type DownloadAddresses } from './install/download-addresses.js';
+import { gatewayInstallFolder, installGateway, type GatewayControl, type GatewayInstalled, type GatewayInstallOptions } from './install/gateway-install.js';
+import { installJava, type JavaInstalled, type JavaInstallOptions } from './install/java-install.js';
+import { megabytes } from '../../shared/install-words.js';
+
+/** What the engine's downloads call: the core's installGateway and installJava (fakes in tests). */
+export interface Installer {
+  readonly gateway: (options: GatewayInstallOptions) => Promise<GatewayInstalled>;
+  readonly java: (options: JavaInstallOptions) => Promise<JavaInstalled>;
+}
 
 /** Builds the supervisor of a gateway folder (the core's GatewaySupervisor in the app; fakes in tests). */
 export type SupervisorFactory = (options: {
@@ -67,6 +77,12 @@ export interface EngineOptions {
   };
   /** One line per request and socket event (never tokens, cookies or full account numbers). */
   readonly log?: (line: string) => void;
+  /** What "Download the gateway" / "Download Java" run; default the core's installers. */
+  readonly installer?: Installer;
+  /** Where they download from; default IBKR's and Adoptium's (or the mirrors the environment names). */
+  readonly downloadAddresses?: DownloadAddresses;
+  /** At most one progress snapshot per this many ms during a download (default 200). */
+  readonly installProgressIntervalMs?: number;
 }
 
 export interface Engine extends EngineApi {
@@ -187,18 +203,69 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
         return (error as Error).message;
       }
     },
-    onFolderChanged: async () => {
-      // An engine option pins the folder for this run; a saved one takes effect now otherwise.
-      if (options.gatewayFolder) return;
-      monitor.replaceGateway(bind());
-      // First run: the folder the user just chose is what the app was waiting for.
-      if (started) await startGatewayIfWanted();
-    },
+    onFolderChanged: () => useSavedFolder(),
+    install: { gateway: (signal, onProgress) => installGatewayHere(signal, onProgress), java: (signal, onProgress) => installJavaHere(signal, onProgress) },
+    ...(options.installProgressIntervalMs === undefined ? {} : { installProgressIntervalMs: options.installProgressIntervalMs }),
   });
   const engine = controller;
   const watch = options.watch ?? true;
   /** start() was called: the shell wants the engine running (a one-shot command never calls it). */
   let started = false;
+
+  /** The gateway folder in the settings changed: talk to (and, when wanted, start) that gateway. */
+  async function useSavedFolder(): Promise<void> {
+    // An engine option pins the folder for this run; a saved one takes effect now otherwise.
+    if (options.gatewayFolder) return;
+    monitor.replaceGateway(bind());
+    // First run: the folder the user just chose is what the app was waiting for.
+    if (started) await startGatewayIfWanted();
+  }
+
+  const installer = options.installer ?? { gateway: installGateway, java: installJava };
+  const addresses = options.downloadAddresses ?? downloadAddresses();
+
+  /**
+   * "Download the gateway": into the folder `gateway install` would choose, then use it as the gateway
+   * folder and start it when the settings say so. An update of a running gateway stops it for the swap.
+   */
+  async function installGatewayHere(signal: AbortSignal, onProgress: GatewayInstallOptions['onProgress']): Promise<string> {
+    const folder = gatewayInstallFolder(folderOf(), configDir);
+    const current = supervisor as GatewaySupervisor | null;
+    const control: GatewayControl | undefined = current
+      ? {
+          isRunning: () => Promise.resolve(current.state().kind === 'running'),
+          stop: async () => {
+            monitor.expectStop();
+            await current.stop();
+          },
+          start: async () => {
+            await current.start();
+          },
+        }
+      : undefined;
+    const done = await installer.gateway({ folder, source: addresses.gatewayZip, signal, onProgress, gateway: control });
+    if (done.restartFailed !== null) throw new Error(`the gateway in ${folder} was updated, but it did not start again: ${done.restartFailed}`);
+    // The install is done once the folder is in place: the gateway's start (up to its ready timeout)
+    // shows as the session's own "starting", not as a download that does not end.
+    if (!options.gatewayFolder && settings.get().gatewayFolder !== folder) {
+      settings.update({ gatewayFolder: folder });
+      void useSavedFolder();
+    } else if (started) {
+      void startGatewayIfWanted();
+    }
+    if (done.outcome === 'unchanged') return `The gateway in ${folder} is up to date.`;
+    const size = done.bytes === null ? '' : ` (${megabytes(done.bytes)})`;
+    return `${done.outcome === 'installed' ? 'Installed' : 'Updated'} the gateway in ${folder}${size}.`;
+  }
+
+  /** "Download Java for the gateway": a JRE where the gateway's start looks, then the failed start again. */
+  async function installJavaHere(signal: AbortSignal, onProgress: JavaInstallOptions['onProgress']): Promise<string> {
+    const done = await installer.java({ appDataDir: configDir, apiBase: addresses.adoptiumApi, signal, onProgress });
+    const current = supervisor as GatewaySupervisor | null;
+    // The start that found no Java is the one the user wanted: try it again now that there is one.
+    if (current?.state().kind === 'failed') void current.start().catch(() => undefined);
+    return done.outcome === 'installed' ? `Installed Java ${done.version} in ${done.home}.` : `Java ${done.version} is already installed in ${done.home}.`;
+  }
 
   /** Start the folder's gateway when the settings say so and the user has not stopped it. */
   async function startGatewayIfWanted(): Promise<void> {
@@ -244,6 +311,7 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
       unfollow?.();
       monitor.stop();
       accounts.dispose();
+      await engine.stopInstalls();
       engine.dispose();
       const current = supervisor as GatewaySupervisor | null;
       if (current) {

@@ -6,16 +6,18 @@
  */
 import type { LogLine } from '../../shared/api.js';
 import type { EngineApi } from '../../shared/engine-api.js';
-import { IntentSchema, type Intent, type IntentResult } from '../../shared/intents.js';
+import { IntentSchema, type Intent, type IntentResult, type IntentType } from '../../shared/intents.js';
 import { deepEqual } from '../../shared/session.js';
 import type { AppSnapshot, AvailableActions, GatewayView, Notice } from '../../shared/snapshot.js';
 import type { AccountBook } from './accounts.js';
 import type { Clock } from './gateway/clock.js';
+import type { GatewayProcessState } from './gateway/types.js';
 import { portOf } from './gateway/location.js';
 import { asGatewayError } from './errors.js';
 import type { SessionMonitor } from './monitor.js';
 import type { SettingsStore } from './settings.js';
-import { deriveSnapshot } from './derive-snapshot.js';
+import { deriveSnapshot, missingOf } from './derive-snapshot.js';
+import { Installs, type InstallWork } from './install/installs.js';
 
 export interface IntentDispatcherOptions {
   readonly monitor: SessionMonitor;
@@ -30,6 +32,12 @@ export interface IntentDispatcherOptions {
   readonly checkFolder: (folder: string) => string | null;
   /** After a new folder was saved: talk to that gateway from now on. */
   readonly onFolderChanged?: (folder: string) => void | Promise<void>;
+  /** The downloads `install-gateway` and `install-java` do (absent: refused, e.g. a one-shot command). */
+  readonly install?: { readonly gateway: InstallWork; readonly java: InstallWork };
+  /** At most one progress snapshot per this many ms during an install (default 200). */
+  readonly installProgressIntervalMs?: number;
+  /** The engine's OS, for what to do when Java is missing (default this process's). */
+  readonly platform?: NodeJS.Platform;
 }
 
 /** How many notices a snapshot carries (the newest). */
@@ -48,6 +56,12 @@ const NEEDS: Partial<Record<Intent['type'], keyof AvailableActions>> = {
   refresh: 'refresh',
 };
 
+/**
+ * Intents that never wait behind a slow start: cancelling a login, a refresh, and the installs (they
+ * only begin or cancel a download, which then runs on its own).
+ */
+const UNQUEUED: ReadonlySet<IntentType> = new Set<IntentType>(['cancel-login', 'refresh', 'install-gateway', 'install-java', 'cancel-install']);
+
 const WORDS: Record<Intent['type'], string> = {
   'start-gateway': 'Start gateway',
   'stop-gateway': 'Stop gateway',
@@ -60,6 +74,9 @@ const WORDS: Record<Intent['type'], string> = {
   refresh: 'Refresh',
   'set-gateway-folder': 'Choosing the gateway folder',
   'set-preference': 'Changing a preference',
+  'install-gateway': 'Downloading the gateway',
+  'install-java': 'Downloading Java',
+  'cancel-install': 'Cancelling the download',
 };
 
 export class IntentDispatcher implements EngineApi {
@@ -69,8 +86,15 @@ export class IntentDispatcher implements EngineApi {
   private readonly ownNotices: Notice[] = [];
   private readonly unsubscribers: (() => void)[] = [];
   private queue: Promise<unknown> = Promise.resolve();
+  private readonly installs: Installs;
 
   constructor(private readonly options: IntentDispatcherOptions) {
+    this.installs = new Installs({
+      clock: options.clock,
+      onChange: () => this.emit(),
+      notice: (level, text) => this.notice(level, text),
+      ...(options.installProgressIntervalMs === undefined ? {} : { progressIntervalMs: options.installProgressIntervalMs }),
+    });
     this.last = { seq: 1, ...this.build() };
     this.unsubscribers.push(
       options.monitor.on((state, previous) => {
@@ -116,6 +140,11 @@ export class IntentDispatcher implements EngineApi {
     this.emit();
   }
 
+  /** Cancel a download under way and wait (boundedly) until it has cleaned up after itself. */
+  stopInstalls(): Promise<void> {
+    return this.installs.stop();
+  }
+
   /** Stop following the monitor and the settings. */
   dispose(): void {
     for (const unsubscribe of this.unsubscribers.splice(0)) unsubscribe();
@@ -127,8 +156,8 @@ export class IntentDispatcher implements EngineApi {
     const parsed = IntentSchema.safeParse(intent);
     if (!parsed.success) return { ok: false, reason: `Not a valid request: ${parsed.error.issues[0]?.message ?? 'unknown intent'}.` };
     const checked = parsed.data;
-    // Cancelling a login and refreshing must not wait behind a slow start; everything else runs one at a time.
-    if (checked.type === 'cancel-login' || checked.type === 'refresh') return this.run(checked);
+    // Everything else runs one at a time.
+    if (UNQUEUED.has(checked.type)) return this.run(checked);
     const result = this.queue.then(() => this.run(checked));
     this.queue = result.catch(() => undefined);
     return result;
@@ -190,7 +219,22 @@ export class IntentDispatcher implements EngineApi {
       case 'set-preference':
         settings.update({ [intent.key]: intent.value });
         return { ok: true };
+      case 'install-gateway':
+        return this.beginInstall('gateway');
+      case 'install-java':
+        return this.beginInstall('java');
+      case 'cancel-install':
+        return this.installs.cancel() ? { ok: true, message: 'Cancelling the download…' } : { ok: false, reason: 'Nothing is being downloaded.' };
     }
+  }
+
+  /** Begin a download in the background; its progress and outcome reach the user through snapshots. */
+  private beginInstall(what: 'gateway' | 'java'): IntentResult {
+    const work = this.options.install?.[what];
+    if (!work) return { ok: false, reason: 'Downloads are not available here: run `ibkr-tray gateway install` or `ibkr-tray java install`.' };
+    const began = this.installs.begin(what, work);
+    if ('refused' in began) return { ok: false, reason: began.refused };
+    return { ok: true, message: what === 'gateway' ? 'Downloading the gateway…' : 'Downloading Java for the gateway…' };
   }
 
   private async startGateway(): Promise<IntentResult> {
@@ -284,7 +328,7 @@ export class IntentDispatcher implements EngineApi {
     if (settings.get().userIntent === hold) settings.update({ userIntent: null });
   }
 
-  private gatewayView(): { view: GatewayView; canStart: boolean; canStop: boolean } {
+  private gatewayView(): { view: GatewayView; canStart: boolean; canStop: boolean; process: GatewayProcessState | null } {
     const { monitor, settings } = this.options;
     const url = monitor.api.baseUrl;
     const parsed = new URL(url);
@@ -305,6 +349,7 @@ export class IntentDispatcher implements EngineApi {
       },
       canStart: !!proc && (proc.kind === 'stopped' || proc.kind === 'failed'),
       canStop: !!proc && (proc.kind === 'running' || proc.kind === 'starting'),
+      process: proc,
     };
   }
 
@@ -318,6 +363,8 @@ export class IntentDispatcher implements EngineApi {
       canStopGateway: gateway.canStop,
       preferences: settings.preferences(),
       notices: [...settings.notices(), ...this.ownNotices].slice(-MAX_NOTICES),
+      install: this.installs.view(),
+      missing: missingOf(gateway.process, this.options.platform ?? process.platform),
     });
   }
 

@@ -2,6 +2,7 @@
  * Which tray icon and tooltip a snapshot gets. Pure (no Electron): tray.ts turns the file name into a
  * nativeImage, and the unit tests check every state without loading Electron.
  */
+import { installLine } from '../../shared/install-words.js';
 import { needsSetup, SETUP_TITLE, toneOf, type AppSnapshot, type Tone } from '../../shared/snapshot.js';
 import { accountLabelOf, stateTitle } from './tray-words.js';
 
@@ -51,6 +52,11 @@ export const TOOLTIP_MAX = 127;
  * The account is shown in full: this is the user's own tray, and the alias is what they recognise.
  */
 export function trayTooltip(snapshot: AppSnapshot): string {
+  // A download under way is what the user is waiting for: it comes first (on the first run, alone).
+  if (snapshot.install !== null) {
+    const progress = `IBKR Tray: ${installLine(snapshot.install)}`;
+    return needsSetup(snapshot) ? progress : `${progress}\n${stateTitle(snapshot.state)}`;
+  }
   if (needsSetup(snapshot)) return `IBKR Tray: ${SETUP_TITLE}\nChoose the Client Portal Gateway in the IBKR Tray window.`;
   const lines = [`IBKR Tray: ${stateTitle(snapshot.state)}`];
   if (snapshot.selectedAccount) lines.push(`Account: ${accountLabelOf(snapshot.accounts, snapshot.selectedAccount)}`);

@@ -4,6 +4,7 @@
  * so the unit tests check every state without loading Electron.
  */
 import type { Intent } from '../../shared/intents.js';
+import { installLine } from '../../shared/install-words.js';
 import { needsSetup, SETUP_TITLE, type AppSnapshot } from '../../shared/snapshot.js';
 import { accountLabel, stateTitle } from './tray-words.js';
 
@@ -45,20 +46,36 @@ function accountsMenu(snapshot: AppSnapshot): TrayMenuItem {
   };
 }
 
+/**
+ * The download under way (its progress as a disabled line, and Cancel), or the download the state
+ * calls for: the gateway on the first run, Java when the gateway's start found none.
+ */
+function installItems(snapshot: AppSnapshot): TrayMenuItem[] {
+  if (snapshot.install !== null) {
+    return [{ type: 'normal', label: installLine(snapshot.install), enabled: false }, intentItem('Cancel download', { type: 'cancel-install' }, true)];
+  }
+  if (needsSetup(snapshot)) return [intentItem('Download the gateway', { type: 'install-gateway' }, true)];
+  if (snapshot.missing?.what === 'java') return [intentItem('Download Java for the gateway', { type: 'install-java' }, true)];
+  return [];
+}
+
 /** The whole tray menu for one snapshot. */
 export function trayMenu(snapshot: AppSnapshot): TrayMenuItem[] {
   const { actions } = snapshot;
   if (needsSetup(snapshot)) {
-    // First run: the one useful thing is the window that asks for the gateway.
+    // First run: download the gateway, or open the window that asks for its folder.
     return [
       { type: 'normal', label: SETUP_TITLE, enabled: false },
       separator,
+      ...installItems(snapshot),
       { type: 'normal', label: 'Set up IBKR Tray…', enabled: true, command: { kind: 'open-window' } },
       separator,
       { type: 'normal', label: 'Quit IBKR Tray', enabled: true, command: { kind: 'quit' } },
     ];
   }
   const menu: TrayMenuItem[] = [{ type: 'normal', label: stateTitle(snapshot.state), enabled: false }, separator];
+  const install = installItems(snapshot);
+  if (install.length > 0) menu.push(...install, separator);
   menu.push(intentItem('Log in…', { type: 'log-in' }, actions.logIn));
   if (actions.cancelLogin) menu.push(intentItem('Cancel login', { type: 'cancel-login' }, true));
   menu.push(intentItem('Log out', { type: 'log-out' }, actions.logOut));

@@ -44,6 +44,18 @@ describe('tray icon per state', () => {
     expect(trayIconFile(snapshotOf('stopped'), 'linux')).toBe('tray/red-linux.png');
   });
 
+  it('a download under way leads the tooltip with its percentage, the icon unchanged', () => {
+    const gateway = { ...snapshotOf('stopped').gateway, folder: null, running: false };
+    const downloading = snapshotOf('stopped', { gateway, install: { what: 'gateway', phase: 'download', received: 4_560_000, total: 10_000_000 } });
+    expect(trayTooltip(downloading)).toBe('IBKR Tray: Downloading the gateway: 45 %');
+    expect(trayIconFile(downloading, 'linux')).toBe('tray/grey-linux.png');
+    // Before the server said how big the file is, there is no percentage to show.
+    expect(trayTooltip({ ...downloading, install: { what: 'gateway', phase: 'download', received: 0, total: null } })).toBe('IBKR Tray: Downloading the gateway…');
+    const java = snapshotOf('failed', { install: { what: 'java', phase: 'download', received: 1, total: 4 } });
+    expect(trayTooltip(java)).toBe('IBKR Tray: Downloading Java for the gateway: 25 %\nGateway failed');
+    expect(trayIconFile(java, 'linux')).toBe('tray/red-linux.png');
+  });
+
   it.each(['green', 'amber', 'red', 'grey'] as const)('the committed %s icons exist at 1x and 2x with the right sizes', (color) => {
     expect(pngSize(path.join(assets, 'tray', `${color}.png`))).toEqual([16, 16]);
     expect(pngSize(path.join(assets, 'tray', `${color}@2x.png`))).toEqual([32, 32]);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { SESSION_KINDS, type SessionKind } from '../../../src/shared/snapshot.js';
 import { trayClickCommand, trayMenu, type TrayMenuItem } from '../../../src/main/electron/tray-menu.js';
+import { missingOf } from '../../../src/main/core/derive-snapshot.js';
 import { snapshotOf } from '../../fixtures/snapshots.js';
 
 /** One line per item: label, then "off" when disabled and "[x]" / "[ ]" for check marks. */
@@ -97,11 +98,33 @@ describe('trayMenu', () => {
     }
   });
 
-  it('on the first run (no gateway chosen) offers only to set up, and no Log in…', () => {
+  it('on the first run (no gateway chosen) offers only to download the gateway or set up, and no Log in…', () => {
     const firstRun = snapshotOf('stopped', { gateway: { ...snapshotOf('stopped').gateway, folder: null, running: false } });
-    expect(rows(trayMenu(firstRun))).toEqual(['Setup needed (off)', '---', 'Set up IBKR Tray…', '---', 'Quit IBKR Tray']);
-    expect(trayMenu(firstRun)[2]?.command).toEqual({ kind: 'open-window' });
+    expect(rows(trayMenu(firstRun))).toEqual(['Setup needed (off)', '---', 'Download the gateway', 'Set up IBKR Tray…', '---', 'Quit IBKR Tray']);
+    expect(trayMenu(firstRun)[3]?.command).toEqual({ kind: 'open-window' });
     // A stopped gateway whose folder is known is not a first run.
     expect(rows(trayMenu(snapshotOf('stopped')))[0]).toBe('Gateway stopped (off)');
+  });
+
+  it('on the first run offers Download the gateway, then its progress and Cancel download while it runs', () => {
+    const gateway = { ...snapshotOf('stopped').gateway, folder: null, running: false };
+    const firstRun = snapshotOf('stopped', { gateway });
+    expect(trayMenu(firstRun)[2]?.command).toEqual({ kind: 'intent', intent: { type: 'install-gateway' } });
+
+    const downloading = snapshotOf('stopped', { gateway, install: { what: 'gateway', phase: 'download', received: 4_500_000, total: 10_000_000 } });
+    expect(rows(trayMenu(downloading))).toEqual(['Setup needed (off)', '---', 'Downloading the gateway: 45 % (off)', 'Cancel download', 'Set up IBKR Tray…', '---', 'Quit IBKR Tray']);
+    expect(trayMenu(downloading)[3]?.command).toEqual({ kind: 'intent', intent: { type: 'cancel-install' } });
+  });
+
+  it('offers Download Java for the gateway when the start found no Java, and Cancel download while any download runs', () => {
+    const missing = missingOf({ kind: 'failed', reason: 'no Java', lastLog: [], cause: 'no-java' }, 'linux');
+    const noJava = rows(trayMenu(snapshotOf('failed', { missing })));
+    expect(noJava.slice(0, 4)).toEqual(['Gateway failed (off)', '---', 'Download Java for the gateway', '---']);
+    expect(trayMenu(snapshotOf('failed', { missing }))[2]?.command).toEqual({ kind: 'intent', intent: { type: 'install-java' } });
+    // Without that failure the menu is the state's own.
+    expect(rows(trayMenu(snapshotOf('failed')))).toEqual(EXPECTED.failed);
+
+    const installing = snapshotOf('failed', { missing, install: { what: 'java', phase: 'unpack', received: 0, total: null } });
+    expect(rows(trayMenu(installing)).slice(0, 5)).toEqual(['Gateway failed (off)', '---', 'Unpacking Java for the gateway… (off)', 'Cancel download', '---']);
   });
 });

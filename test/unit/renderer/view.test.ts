@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { formatDuration, formatRelative, isNewer, viewOf } from '../../../src/renderer/view.js';
-import { SESSION_KINDS } from '../../../src/shared/snapshot.js';
+import { SESSION_KINDS, type AppSnapshot } from '../../../src/shared/snapshot.js';
 import { stateTitle } from '../../../src/shared/state-words.js';
+import { missingOf } from '../../../src/main/core/derive-snapshot.js';
 import { snapshotOf } from '../../fixtures/snapshots.js';
 
 const NOW = Date.UTC(2026, 0, 15, 12, 0, 0);
@@ -142,5 +143,52 @@ describe('isNewer', () => {
     expect(isNewer(five, snapshotOf('ready', { seq: 6 }))).toBe(true);
     expect(isNewer(five, snapshotOf('ready', { seq: 4 }))).toBe(false);
     expect(isNewer(five, snapshotOf('ready', { seq: 5 }))).toBe(false);
+  });
+});
+
+describe('downloads in the page', () => {
+  const firstRun = (install: AppSnapshot['install'] = null) => snapshotOf('stopped', { install }, { world: 'no-folder' });
+  const noJava = missingOf({ kind: 'failed', reason: 'no Java', lastLog: [], cause: 'no-java' }, 'linux');
+
+  it.each([
+    ['first run, nothing downloading', firstRun(), { gateway: 'on', java: 'hidden', cancel: 'hidden' }, null],
+    [
+      'first run, the gateway downloading',
+      firstRun({ what: 'gateway', phase: 'download', received: 12_300_000, total: 45_600_000 }),
+      { gateway: 'off', java: 'hidden', cancel: 'on' },
+      { title: 'Downloading the gateway…', value: 12_300_000, max: 45_600_000, amount: '12.3 of 45.6 MB' },
+    ],
+    [
+      'size not known yet',
+      firstRun({ what: 'gateway', phase: 'download', received: 1_200_000, total: null }),
+      { gateway: 'off', java: 'hidden', cancel: 'on' },
+      { title: 'Downloading the gateway…', value: null, max: null, amount: '1.2 MB' },
+    ],
+    [
+      'unpacking',
+      firstRun({ what: 'gateway', phase: 'unpack', received: 0, total: 120 }),
+      { gateway: 'off', java: 'hidden', cancel: 'on' },
+      { title: 'Unpacking the gateway…', value: null, max: null, amount: '' },
+    ],
+    ['no Java found', snapshotOf('failed', { missing: noJava }), { gateway: 'hidden', java: 'on', cancel: 'hidden' }, null],
+    [
+      'Java downloading',
+      snapshotOf('failed', { missing: noJava, install: { what: 'java', phase: 'download', received: 50, total: 200 } }),
+      { gateway: 'hidden', java: 'off', cancel: 'on' },
+      { title: 'Downloading Java for the gateway…', value: 50, max: 200, amount: '0 of 1 kB' },
+    ],
+    ['ready', snapshotOf('ready'), { gateway: 'hidden', java: 'hidden', cancel: 'hidden' }, null],
+  ] as const)('%s', (_name, snapshot, buttons, progress) => {
+    const { install } = viewOf(snapshot, NOW);
+    const state = (b: { visible: boolean; enabled: boolean }) => (!b.visible ? 'hidden' : b.enabled ? 'on' : 'off');
+    expect({ gateway: state(install.downloadGateway), java: state(install.downloadJava), cancel: state(install.cancel) }).toEqual(buttons);
+    expect(install.progress).toEqual(progress);
+  });
+
+  it("says what to do about Java in the engine's words for its OS", () => {
+    const { install } = viewOf(snapshotOf('failed', { missing: noJava }), NOW);
+    expect(install.javaTodo).toBe(`No Java 8 or newer here. Download one for the gateway (Temurin, from Adoptium), or ${noJava!.todo}.`);
+    expect(install.javaTodo).toMatch(/apt install default-jre-headless/);
+    expect(viewOf(snapshotOf('failed'), NOW).install.javaTodo).toBeNull();
   });
 });

@@ -5,7 +5,9 @@
  * actually replaces the folder it runs from, and started again afterwards.
  */
 import path from 'node:path';
-import { GATEWAY_FOLDER_NAME, installGateway, type GatewayControl, type InstallProgress } from '../../core/install/gateway-install.js';
+import { amountWords, megabytes, percentDone } from '../../../shared/install-words.js';
+import { downloadAddresses } from '../../core/install/download-addresses.js';
+import { gatewayInstallFolder, installGateway, type GatewayControl, type InstallProgress } from '../../core/install/gateway-install.js';
 import { InstallError } from '../../core/install/install-error.js';
 import { isProcessAlive } from '../../core/gateway/process-tree.js';
 import type { CliBackend } from '../backend.js';
@@ -13,19 +15,14 @@ import { INTERRUPTED, type CommandContext, type CommandResult } from '../context
 import { CommandFailure, ExitCode, exitCodeForInstallFailure } from '../exit-codes.js';
 import { recordedPid } from './gateway.js';
 
-/** "3.1 MB" (or "42 kB"): sizes for a progress line. */
-export function megabytes(bytes: number): string {
-  if (bytes < 100_000) return `${Math.max(1, Math.round(bytes / 1000))} kB`;
-  return `${(bytes / 1_000_000).toFixed(1)} MB`;
-}
+export { megabytes };
 
 /** The progress line's words: `downloading the gateway: 3.1 of 9.8 MB (32%), 1.4 MB/s`. */
 export function progressWords(what: string, progress: InstallProgress, elapsedMs: number): string {
   if (progress.phase === 'unpack') return `unpacking ${what}…`;
   const rate = elapsedMs > 0 ? `, ${megabytes((progress.received * 1000) / elapsedMs)}/s` : '';
-  if (progress.total === null) return `downloading ${what}: ${megabytes(progress.received)}${rate}`;
-  const percent = progress.total > 0 ? Math.floor((progress.received * 100) / progress.total) : 100;
-  return `downloading ${what}: ${(progress.received / 1_000_000).toFixed(1)} of ${megabytes(progress.total)} (${percent}%)${rate}`;
+  const percent = percentDone(progress.received, progress.total);
+  return `downloading ${what}: ${amountWords(progress.received, progress.total)}${percent === null ? '' : ` (${percent}%)`}${rate}`;
 }
 
 /** A progress callback that redraws at most ~10 times a second (a fast local copy must not flood). */
@@ -87,13 +84,13 @@ function gatewayControl(backend: CliBackend, folder: string): GatewayControl {
 
 export async function gatewayInstall(ctx: CommandContext, from: string | null): Promise<CommandResult> {
   const backend = await ctx.backend();
-  const folder = path.resolve(backend.gatewayFolder ?? path.join(backend.configDir, GATEWAY_FOLDER_NAME));
+  const folder = gatewayInstallFolder(backend.gatewayFolder, backend.configDir);
   const progress = progressReporter(ctx, 'the gateway');
   let result;
   try {
     result = await installGateway({
       folder,
-      ...(from === null ? {} : { source: isUrlLike(from) ? from : path.resolve(from) }),
+      source: from === null ? downloadAddresses().gatewayZip : isUrlLike(from) ? from : path.resolve(from),
       signal: ctx.stop,
       onProgress: progress.onProgress,
       // --timeout is per request; a download may be silent a little longer before it counts as stalled.

@@ -3,7 +3,8 @@
  * folder, where the gateway's start finds it (java.ts, DOWNLOADED_JAVA_DIR). IBKR_TRAY_ADOPTIUM_API
  * points it at another copy of Adoptium's API (a mirror, or the tests' local server).
  */
-import { ADOPTIUM_API, installJava } from '../../core/install/java-install.js';
+import { downloadAddresses } from '../../core/install/download-addresses.js';
+import { installJava } from '../../core/install/java-install.js';
 import type { CommandContext, CommandResult } from '../context.js';
 import { ExitCode } from '../exit-codes.js';
 import { installFailure, megabytes, progressReporter } from './install.js';
@@ -15,7 +16,7 @@ export async function javaInstall(ctx: CommandContext): Promise<CommandResult> {
   try {
     result = await installJava({
       appDataDir: backend.configDir,
-      apiBase: process.env['IBKR_TRAY_ADOPTIUM_API']?.trim() || ADOPTIUM_API,
+      apiBase: downloadAddresses().adoptiumApi,
       signal: ctx.stop,
       onProgress: progress.onProgress,
       stallMs: ctx.global.requestTimeoutMs * 6,

@@ -248,7 +248,7 @@ export class ProcessGatewaySupervisor implements GatewaySupervisor {
     } catch (error) {
       const failure =
         error instanceof GatewayStartError ? error : new GatewayStartError('exited', `The gateway could not be started: ${(error as Error).message}`, this.logBuffer.tail());
-      this.setState({ kind: 'failed', reason: failure.message, lastLog: failure.lastLog.length ? failure.lastLog : this.logBuffer.tail() });
+      this.setState({ kind: 'failed', reason: failure.message, lastLog: failure.lastLog.length ? failure.lastLog : this.logBuffer.tail(), cause: failure.kind });
       throw failure;
     }
   }

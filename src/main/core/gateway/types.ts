@@ -4,6 +4,7 @@
  * the real implementations against the simulator.
  */
 import type { LogLine } from '../../../shared/api.js';
+import type { GatewayStartFailureKind } from '../errors.js';
 import type {
   AccountSet,
   AuthStatus,
@@ -56,7 +57,13 @@ export type GatewayProcessState =
       readonly since: number;
     }
   | { readonly kind: 'stopping'; readonly pid: number | null }
-  | { readonly kind: 'failed'; readonly reason: string; readonly lastLog: readonly string[] };
+  | {
+      readonly kind: 'failed';
+      readonly reason: string;
+      readonly lastLog: readonly string[];
+      /** Why a start failed, when it did (absent after crashes beyond the restart budget): 'no-java' lets a shell offer Java. */
+      readonly cause?: GatewayStartFailureKind;
+    };
 
 export interface GatewayLocation {
   /** https://localhost:PORT (or http:// with listenSsl false). */

@@ -22,6 +22,14 @@ export const IBKR_GATEWAY_ZIP_URL = 'https://download2.interactivebrokers.com/po
 /** The folder name used when the gateway goes into the app's data folder. */
 export const GATEWAY_FOLDER_NAME = 'clientportal.gw';
 
+/**
+ * Where installing the gateway puts it: the gateway folder in use (an update), else
+ * `clientportal.gw` in the settings folder. The command and the tray app choose alike.
+ */
+export function gatewayInstallFolder(folderInUse: string | null, configDir: string): string {
+  return path.resolve(folderInUse ?? path.join(configDir, GATEWAY_FOLDER_NAME));
+}
+
 /** Kept in the installed folder: where it came from and what the server said about the file. */
 export const DOWNLOAD_RECORD = '.ibkr-tray-download.json';
 

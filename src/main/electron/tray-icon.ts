@@ -57,7 +57,7 @@ export function trayTooltip(snapshot: AppSnapshot): string {
     const progress = `IBKR Tray: ${installLine(snapshot.install)}`;
     return needsSetup(snapshot) ? progress : `${progress}\n${stateTitle(snapshot.state)}`;
   }
-  if (needsSetup(snapshot)) return `IBKR Tray: ${SETUP_TITLE}\nChoose the Client Portal Gateway in the IBKR Tray window.`;
+  if (needsSetup(snapshot)) return `IBKR Tray: ${SETUP_TITLE}\nDownload or choose the Client Portal Gateway in the IBKR Tray window.`;
   const lines = [`IBKR Tray: ${stateTitle(snapshot.state)}`];
   if (snapshot.selectedAccount) lines.push(`Account: ${accountLabelOf(snapshot.accounts, snapshot.selectedAccount)}`);
   if (snapshot.reason) lines.push(snapshot.reason);

@@ -40,7 +40,7 @@ describe('tray icon per state', () => {
     const firstRun = snapshotOf('stopped', { gateway: { ...snapshotOf('stopped').gateway, folder: null, running: false } });
     expect(trayIconFile(firstRun, 'linux')).toBe('tray/grey-linux.png');
     expect(trayIconFile(firstRun, 'darwin')).toBe('tray/greyTemplate.png');
-    expect(trayTooltip(firstRun)).toBe('IBKR Tray: Setup needed\nChoose the Client Portal Gateway in the IBKR Tray window.');
+    expect(trayTooltip(firstRun)).toBe('IBKR Tray: Setup needed\nDownload or choose the Client Portal Gateway in the IBKR Tray window.');
     expect(trayIconFile(snapshotOf('stopped'), 'linux')).toBe('tray/red-linux.png');
   });
 

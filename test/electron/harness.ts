@@ -13,9 +13,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, expect } from 'vitest';
-import { isProcessAlive } from '../../src/main/core/gateway/process-tree.js';
+import { processesIn } from '../sim/processes.js';
 import type { ControlRequest } from './stand-in/control.js';
 import type { MenuItemView, StandInOptions, StandInState, TrayView, WindowView } from './stand-in/records.js';
+
+export { processesIn };
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const LAUNCH = path.join(ROOT, 'test', 'electron', 'stand-in', 'launch.mjs');
@@ -74,22 +76,6 @@ function killQuietly(pid: number): void {
   } catch {
     // gone already
   }
-}
-
-/** Live processes whose working directory is `folder` (the gateway's java and run.sh run there). */
-export function processesIn(folder: string): number[] {
-  const real = fs.realpathSync(folder);
-  return fs
-    .readdirSync('/proc')
-    .filter((entry) => /^\d+$/.test(entry))
-    .map(Number)
-    .filter((pid) => {
-      try {
-        return isProcessAlive(pid) && fs.readlinkSync(`/proc/${pid}/cwd`) === real;
-      } catch {
-        return false;
-      }
-    });
 }
 
 /** Processes left in `folder` after the test are killed (the test should have asserted there are none). */

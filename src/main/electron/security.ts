@@ -6,6 +6,7 @@
  */
 import { X509Certificate } from 'node:crypto';
 import path from 'node:path';
+import { portOf } from '../core/gateway/location.js';
 import { isTrustedCertificate, normalizeFingerprint, type Pin } from '../core/gateway/trust.js';
 
 /** The app's own scheme for the status window's page (avoids file://, where every file is one origin). */
@@ -177,10 +178,9 @@ export function verifyLoginCertificate(
   request: { readonly hostname: string; readonly certificate: PresentedCertificate },
   gateway: { readonly url: string; readonly fingerprint: string | null },
 ): typeof CERT_TRUSTED | typeof CERT_CHROMIUM_DECIDES {
-  let port: string;
+  let port: number;
   try {
-    const parsed = new URL(gateway.url);
-    port = parsed.port || (parsed.protocol === 'https:' ? '443' : '80');
+    port = portOf(gateway.url);
   } catch {
     return CERT_CHROMIUM_DECIDES;
   }

@@ -4,6 +4,7 @@
  * trust comes from pinning its SHA-256 fingerprint for the gateway's own origin, never from turning
  * verification off.
  */
+import { portOf } from './location.js';
 
 /** Normalise a fingerprint to upper-case hex pairs joined by ':' (what Node and Electron print). */
 export function normalizeFingerprint(fingerprint: string): string | null {
@@ -22,7 +23,7 @@ export function originOf(url: string): string | null {
   }
   if (parsed.protocol !== 'https:' && parsed.protocol !== 'wss:' && parsed.protocol !== 'http:' && parsed.protocol !== 'ws:') return null;
   const secure = parsed.protocol === 'https:' || parsed.protocol === 'wss:';
-  const port = parsed.port || (secure ? '443' : '80');
+  const port = portOf(parsed);
   // wss is the same server as https: compare them as one origin.
   const scheme = secure ? 'https' : 'http';
   return `${scheme}://${parsed.hostname.toLowerCase()}:${port}`;

@@ -14,7 +14,8 @@ import { freePort, probeGateway } from '../../../src/main/core/gateway/port.js';
 import { ProcessGatewaySupervisor } from '../../../src/main/core/gateway/process.js';
 import { memoryPinStore } from '../../../src/main/core/gateway/tls.js';
 import { startSimulator, type Simulator } from '../../sim/index.js';
-import { alive, copyGatewayFolder, groupPids, until } from './gateway-folder.js';
+import { until } from '../../sim/until.js';
+import { alive, copyGatewayFolder, groupPids } from './gateway-folder.js';
 import { loggedIn } from './sim-login.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];

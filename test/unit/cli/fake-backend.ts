@@ -69,7 +69,6 @@ export function fakeBackend(
     gatewayRecord: () => null,
     forgetGatewayRecord: () => undefined,
     rememberStopped: () => undefined,
-    supervisor: () => null,
     dispose: () => {
       fake.disposed += 1;
       return Promise.resolve();

@@ -8,14 +8,14 @@ import { InteractiveBrokersAuthentication } from '../../../src/main/core/auth.js
 import { GatewayError, IBCAuthenticationError, IBCValidationError } from '../../../src/main/core/errors.js';
 import type { AuthStatus, Reauthenticate, SsodhInit } from '../../../src/main/core/gateway/schemas.js';
 import type { GatewayApi } from '../../../src/main/core/gateway/types.js';
-import { FakeClock } from './fake-clock.js';
+import { ManualClock } from '../../sim/manual-clock.js';
 
 const NOT_AUTH = new GatewayError('not-authenticated', '401');
 const READY: AuthStatus = { authenticated: true, connected: true, competing: false };
 const SSO_ONLY: AuthStatus = { authenticated: false, connected: true, competing: false };
 
 /** A gateway whose answers a test sets; it records each call with the clock's time. */
-function scripted(clock: FakeClock) {
+function scripted(clock: ManualClock) {
   const calls: { name: string; at: number }[] = [];
   const script = {
     status: (): AuthStatus | GatewayError => NOT_AUTH,
@@ -43,7 +43,7 @@ function scripted(clock: FakeClock) {
 }
 
 function setup() {
-  const clock = new FakeClock();
+  const clock = new ManualClock();
   const gateway = scripted(clock);
   const opened: number[] = [];
   const auth = new InteractiveBrokersAuthentication({ client: gateway.api, clock, openLoginPage: () => void opened.push(clock.now()) });
@@ -51,13 +51,13 @@ function setup() {
 }
 
 /** Run `promise` to its end while moving the fake clock in steps; returns its value or its error. */
-async function drive<T>(clock: FakeClock, promise: Promise<T>, limitMs: number, stepMs = 500): Promise<T | Error> {
+async function drive<T>(clock: ManualClock, promise: Promise<T>, limitMs: number, stepMs = 500): Promise<T | Error> {
   let outcome: { value: T } | { error: Error } | null = null;
   promise.then(
     (value) => (outcome = { value }),
     (error: Error) => (outcome = { error }),
   );
-  for (let spent = 0; outcome === null && spent <= limitMs; spent += stepMs) await clock.advance(stepMs);
+  for (let spent = 0; outcome === null && spent <= limitMs; spent += stepMs) await clock.run(stepMs);
   if (outcome === null) throw new Error(`still running after ${limitMs} ms`);
   const done = outcome as { value: T } | { error: Error };
   return 'error' in done ? done.error : done.value;

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { isTargetAlive, stopProcessTree, type ProcessOs, type ProcessTarget } from '../../../src/main/core/gateway/process-tree.js';
-import { FakeClock } from './fake-clock.js';
+import { ManualClock } from '../../sim/manual-clock.js';
 
 /** Processes with parents and groups; each ends on the first signal it does not ignore. */
 class FakeProcesses implements ProcessOs {
@@ -45,9 +45,9 @@ class FakeProcesses implements ProcessOs {
 }
 
 async function stop(os: FakeProcesses, target: ProcessTarget, graceMs = 3000) {
-  const clock = new FakeClock();
+  const clock = new ManualClock();
   const result = stopProcessTree(target, { graceMs, os, clock, pollMs: 100 });
-  await clock.advance(graceMs + 6000);
+  await clock.run(graceMs + 6000);
   return result;
 }
 
@@ -87,11 +87,11 @@ describe('stopProcessTree', () => {
   it('SIGKILL only after the grace period, and says it was forced', async () => {
     const os = new FakeProcesses().add(10, 1, 10);
     os.stubborn.add(10);
-    const clock = new FakeClock();
+    const clock = new ManualClock();
     const pending = stopProcessTree({ pid: 10, group: true }, { graceMs: 3000, os, clock, pollMs: 100 });
-    await clock.advance(2900);
+    await clock.run(2900);
     expect(os.sent.map(([, s]) => s)).toEqual(['SIGTERM', 'SIGTERM']);
-    await clock.advance(200);
+    await clock.run(200);
     expect(os.sent.map(([, s]) => s)).toEqual(['SIGTERM', 'SIGTERM', 'SIGKILL', 'SIGKILL']);
     await expect(pending).resolves.toMatchObject({ stopped: true, forced: true });
   });

@@ -16,7 +16,7 @@ import { ProcessGatewaySupervisor, type GatewaySystem, type SupervisorOptions } 
 import type { ProbeResult } from '../../../src/main/core/gateway/port.js';
 import type { ProcessOs } from '../../../src/main/core/gateway/process-tree.js';
 import type { SupervisorEvent } from '../../../src/main/core/gateway/types.js';
-import { FakeClock, flush } from './fake-clock.js';
+import { flush, ManualClock } from '../../sim/manual-clock.js';
 
 const temp: string[] = [];
 afterEach(() => {
@@ -120,8 +120,8 @@ class FakeWorld implements GatewaySystem {
   }
 }
 
-function setup(options: Partial<SupervisorOptions> = {}, shared: { folder?: string; stateDir?: string; world?: FakeWorld; clock?: FakeClock } = {}) {
-  const clock = shared.clock ?? new FakeClock();
+function setup(options: Partial<SupervisorOptions> = {}, shared: { folder?: string; stateDir?: string; world?: FakeWorld; clock?: ManualClock } = {}) {
+  const clock = shared.clock ?? new ManualClock();
   const world = shared.world ?? new FakeWorld(options.platform ?? 'linux');
   const stateDir = shared.stateDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'ibkr-unit-state-'));
   if (!shared.stateDir) temp.push(stateDir);
@@ -158,14 +158,14 @@ describe('restart budget', () => {
       world.crash(pidOf(supervisor));
       await flush();
       expect(supervisor.state().kind).toBe('starting');
-      await clock.advance(1000);
+      await clock.run(1000);
       expect(supervisor.state().kind).toBe('running');
     }
     world.crash(pidOf(supervisor));
     await flush();
     expect(exits().map((e) => e.willRestart)).toEqual([true, true, true, false]);
     expect(supervisor.state()).toMatchObject({ kind: 'failed', reason: expect.stringMatching(/restarted 3 times within 15 minutes \(last: exit code 137\)/) });
-    await clock.advance(60 * 60_000);
+    await clock.run(60 * 60_000);
     expect(world.spawned).toHaveLength(4);
   });
 
@@ -174,11 +174,11 @@ describe('restart budget', () => {
     await supervisor.start();
     for (let crash = 1; crash <= 3; crash++) {
       world.crash(pidOf(supervisor));
-      await clock.advance(1000);
+      await clock.run(1000);
     }
-    await clock.advance(15 * 60_000);
+    await clock.run(15 * 60_000);
     world.crash(pidOf(supervisor));
-    await clock.advance(1000);
+    await clock.run(1000);
     expect(exits().map((e) => e.willRestart)).toEqual([true, true, true, true]);
     expect(supervisor.state().kind).toBe('running');
   });
@@ -188,7 +188,7 @@ describe('restart budget', () => {
     await supervisor.start();
     for (let crash = 1; crash <= 4; crash++) {
       world.crash(pidOf(supervisor));
-      await clock.advance(1000);
+      await clock.run(1000);
     }
     expect(supervisor.state().kind).toBe('failed');
     await supervisor.start();
@@ -205,9 +205,9 @@ describe('restart budget', () => {
     await expect(supervisor.start()).resolves.toMatchObject({ kind: 'running', pid: 77, adopted: true });
     world.alive.delete(77);
     world.listening.delete(5000);
-    await clock.advance(500);
+    await clock.run(500);
     expect(exits()).toHaveLength(1);
-    await clock.advance(1000);
+    await clock.run(1000);
     expect(supervisor.state()).toMatchObject({ kind: 'running', adopted: false });
   });
 });
@@ -219,7 +219,7 @@ describe('stopping', () => {
     const pid = pidOf(supervisor);
     world.stubborn.add(pid);
     const stopping = supervisor.stop();
-    await clock.advance(3500);
+    await clock.run(3500);
     await stopping;
     expect(world.signals).toEqual([
       [-pid, 'SIGTERM'],
@@ -264,10 +264,10 @@ describe('launching', () => {
     const found = { java: '/opt/jdk/bin/java', from: 'PATH', home: '/opt/jdk', major: 17, version: '17.0.15' } as const;
     const { clock, world, supervisor } = setup({ findJava: () => Promise.resolve(found).finally(() => asked++), watchIntervalMs: 100 });
     await supervisor.start();
-    await clock.advance(10_000);
+    await clock.run(10_000);
     expect(asked).toBe(1);
     world.crash(pidOf(supervisor));
-    await clock.advance(1000);
+    await clock.run(1000);
     expect(asked).toBe(2);
   });
 

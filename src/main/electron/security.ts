@@ -7,7 +7,7 @@
 import { X509Certificate } from 'node:crypto';
 import path from 'node:path';
 import { portOf } from '../core/gateway/location.js';
-import { isTrustedCertificate, normalizeFingerprint, type Pin } from '../core/gateway/trust.js';
+import { httpsOrigin, isTrustedCertificate, normalizeFingerprint, type Pin } from '../core/gateway/trust.js';
 
 /** The app's own scheme for the status window's page (avoids file://, where every file is one origin). */
 export const APP_SCHEME = 'app';
@@ -184,6 +184,5 @@ export function verifyLoginCertificate(
   } catch {
     return CERT_CHROMIUM_DECIDES;
   }
-  const host = request.hostname.includes(':') && !request.hostname.startsWith('[') ? `[${request.hostname}]` : request.hostname;
-  return acceptsGatewayCertificate(`https://${host}:${port}/`, request.certificate, gateway) ? CERT_TRUSTED : CERT_CHROMIUM_DECIDES;
+  return acceptsGatewayCertificate(`${httpsOrigin(request.hostname, port)}/`, request.certificate, gateway) ? CERT_TRUSTED : CERT_CHROMIUM_DECIDES;
 }

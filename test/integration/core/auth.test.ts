@@ -136,7 +136,7 @@ describe('login() when the gateway misbehaves', () => {
     expect(await sim.control.requests()).toEqual([]);
   });
 
-  // (The wait for a chain that reauthenticate only triggered is timed on a fake clock in test/unit/core/auth.test.ts.)
+  // (The wait for a chain that reauthenticate only triggered is timed on a fake clock in test/unit/main/core/auth.test.ts.)
   it('ssodh/init answering garbage falls back to reauthenticate; login() returns the session and opens no page', async () => {
     const { sim, auth, opened } = await simulated(1_500);
     await sim.control.loginWithoutBrokerage();

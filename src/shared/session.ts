@@ -14,6 +14,9 @@
  * names the endpoint: `Unexpected answer from /v1/api/tickle: …` (see `failure` events).
  *
  * This file is compiled in both the Node and the DOM program: no Node, no DOM in here.
+ *
+ * Why one file of ~440 lines: the phases, the events and transition() are one idea that is read and
+ * changed together (a new phase is a compile error in every switch here); the table test mirrors it.
  */
 import type { SessionKind } from './snapshot.js';
 

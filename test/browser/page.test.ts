@@ -8,7 +8,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { startDashboard, type Dashboard } from '../../src/main/web/dashboard.js';
 import { SESSION_KINDS, type AppSnapshot, type SessionKind } from '../../src/shared/snapshot.js';
 import { FIXTURE_PREFERENCES, snapshotOf, type FixtureOptions } from '../fixtures/snapshots.js';
-import { createFakeEngine, type FakeEngine } from '../unit/web/fake-engine.js';
+import { createFakeEngine, type FakeEngine } from '../unit/main/web/fake-engine.js';
 import { buildPage, launchChromium, screenshots } from './chromium.js';
 
 /** Snapshots are the core's own (test/fixtures/snapshots.ts), for a session begun when this file started. */

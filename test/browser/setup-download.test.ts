@@ -10,7 +10,7 @@ import { missingOf } from '../../src/main/core/derive-snapshot.js';
 import { startDashboard, type Dashboard } from '../../src/main/web/dashboard.js';
 import type { AppSnapshot, SessionKind } from '../../src/shared/snapshot.js';
 import { snapshotOf, type FixtureOptions } from '../fixtures/snapshots.js';
-import { createFakeEngine, type FakeEngine } from '../unit/web/fake-engine.js';
+import { createFakeEngine, type FakeEngine } from '../unit/main/web/fake-engine.js';
 import { buildPage, launchChromium, screenshots } from './chromium.js';
 
 const sessionStart = Date.now();

@@ -16,7 +16,8 @@ import { freePort, probeGateway } from '../../src/main/core/gateway/port.js';
 import { ProcessGatewaySupervisor } from '../../src/main/core/gateway/process.js';
 import type { AppSnapshot } from '../../src/shared/snapshot.js';
 import { ensureBuilt, start, tempConfigDir, type RunningCommand } from '../integration/cli/command.js';
-import { alive, childPids, copyGatewayFolder, groupPids, until } from '../integration/core/gateway-folder.js';
+import { alive, childPids, copyGatewayFolder, groupPids } from '../integration/core/gateway-folder.js';
+import { until } from '../sim/until.js';
 import { FAST_TIMING, waitForSnapshot } from '../integration/engine/harness.js';
 import { controlClient } from '../sim/control-http.js';
 

@@ -20,7 +20,7 @@ import { authStatusBody, iserverAccountsBody, portfolioAccountsBody, ssodhInitBo
 import { IbkrSession } from '../sim/ibkr-session.js';
 import { ManualClock } from '../sim/manual-clock.js';
 import type { AppSnapshot } from '../../src/shared/snapshot.js';
-import { startLocalHttps, type LocalHttps } from '../unit/core/local-https.js';
+import { startLocalHttps, type LocalHttps } from '../unit/main/core/gateway/local-https.js';
 
 /** One endpoint: how the client calls it, its path and a correct body to spoil. */
 interface Endpoint {

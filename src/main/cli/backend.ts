@@ -6,7 +6,6 @@
 import type { GatewayClosed } from '../core/auth.js';
 import type { Engine } from '../core/engine.js';
 import type { PidRecord } from '../core/gateway/pidfile.js';
-import type { GatewaySupervisor } from '../core/gateway/types.js';
 import type { AccountSet, AuthStatus, Logout, Reauthenticate, SsoValidate, Tickle } from '../core/gateway/schemas.js';
 import type { AppSnapshot } from '../../shared/snapshot.js';
 
@@ -47,8 +46,6 @@ export interface CliBackend {
   gatewayRecord(): PidRecord | null;
   /** Forget that record (the gateway it names was stopped). */
   forgetGatewayRecord(): void;
-  /** A supervisor of the gateway folder (null without one), for `gateway start`; dispose it after use. */
-  supervisor(): GatewaySupervisor | null;
   /**
    * Remember (true) that the user stopped the gateway, so the tray app does not start it again by
    * itself; forget it (false) when the user starts it.

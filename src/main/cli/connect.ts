@@ -8,7 +8,6 @@ import { createEngine } from '../core/engine.js';
 import { GatewayError } from '../core/errors.js';
 import { sleep, systemClock } from '../core/gateway/clock.js';
 import { PidFile } from '../core/gateway/pidfile.js';
-import { ProcessGatewaySupervisor } from '../core/gateway/process.js';
 import { certificateChangedError, readPresentedFingerprint } from '../core/gateway/tls.js';
 import { normalizeFingerprint, originOf } from '../core/gateway/trust.js';
 import { defaultConfigDir } from '../core/settings.js';
@@ -129,12 +128,6 @@ export async function connectBackend(global: GlobalOptions, options: BackendOpti
       const intent = engine.settings.get().userIntent;
       if (stopped && intent !== 'stopped') engine.settings.update({ userIntent: 'stopped' });
       if (!stopped && intent === 'stopped') engine.settings.update({ userIntent: null });
-    },
-    // The engine's own start intent waits for a known state; `gateway start` is a plain start (or
-    // adoption) by the same supervisor the engine builds for a folder, recording its pid here.
-    supervisor: () => {
-      const folder = global.gatewayFolder ?? engine.settings.get().gatewayFolder;
-      return folder ? new ProcessGatewaySupervisor({ folder, stateDir: configDir }) : null;
     },
     dispose: (disposeOptions) => engine.dispose(disposeOptions),
   };

@@ -11,6 +11,7 @@ import { sleep, type Clock } from './gateway/clock.js';
 import { accountsFrom, type IserverAccounts } from './gateway/schemas.js';
 import type { SessionMonitor } from './monitor.js';
 import type { SettingsStore } from './settings.js';
+import { singleFlight } from './single-flight.js';
 
 export interface AccountTiming {
   /** /iserver/accounts can be `{}` right after the brokerage start (§5): ask again after this long… */
@@ -30,7 +31,6 @@ export interface AccountBookOptions {
 }
 
 export class AccountBook {
-  private loading: Promise<void> | null = null;
   private readonly timing: AccountTiming;
   private readonly unsubscribe: () => void;
 
@@ -47,12 +47,7 @@ export class AccountBook {
   }
 
   /** List the accounts (retrying a `{}` a few times) and re-apply the remembered choice. */
-  load(): Promise<void> {
-    this.loading ??= this.doLoad().finally(() => {
-      this.loading = null;
-    });
-    return this.loading;
-  }
+  readonly load: () => Promise<void> = singleFlight(() => this.doLoad());
 
   private async doLoad(): Promise<void> {
     const { monitor, clock } = this.options;

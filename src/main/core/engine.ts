@@ -88,7 +88,7 @@ export interface EngineOptions {
 export interface Engine extends EngineApi {
   /** Begin watching (and start the gateway when the settings say so). */
   start(): Promise<void>;
-  /** Stop every timer and socket; stop the gateway only when asked and only if we started it. */
+  /** Stop every timer and socket; stop the gateway only when asked and only if IBKR Tray started it (any run). */
   dispose(options?: { readonly stopGateway?: boolean }): Promise<void>;
   /** Check once now (auth/status, + tickle when a session exists) and return the snapshot after it. */
   refresh(): Promise<AppSnapshot>;
@@ -316,7 +316,7 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
       const current = supervisor as GatewaySupervisor | null;
       if (current) {
         const proc = current.state();
-        if (disposeOptions.stopGateway && proc.kind === 'running' && !proc.adopted) await current.stop().catch(() => undefined);
+        if (disposeOptions.stopGateway && proc.kind === 'running' && proc.startedByUs) await current.stop().catch(() => undefined);
         await current.dispose();
       }
       (client as GatewayClient | null)?.dispose();

@@ -335,7 +335,10 @@ export class IntentDispatcher implements EngineApi {
     const port = portOf(parsed);
     const supervisor = monitor.supervisor;
     const proc = supervisor?.state() ?? null;
-    const running = proc ? proc.kind === 'running' : monitor.state().facts.gatewayRunning;
+    // Until the supervisor has looked (its first state, 'stopped' with no reason), what the monitor
+    // saw answer is all we know: an app restarted beside its running gateway must not call it stopped.
+    const looked = proc !== null && !(proc.kind === 'stopped' && proc.reason === undefined);
+    const running = looked ? proc.kind === 'running' : monitor.state().facts.gatewayRunning;
     const pid = proc && 'pid' in proc ? proc.pid : null;
     return {
       view: {
@@ -344,7 +347,7 @@ export class IntentDispatcher implements EngineApi {
         folder: this.options.gatewayFolder(),
         running,
         pid,
-        startedByUs: proc?.kind === 'running' ? !proc.adopted : proc?.kind === 'starting',
+        startedByUs: proc?.kind === 'running' ? proc.startedByUs : proc?.kind === 'starting',
         fingerprint: parsed.protocol === 'https:' ? settings.pinStore().get(url) : null,
       },
       canStart: !!proc && (proc.kind === 'stopped' || proc.kind === 'failed'),

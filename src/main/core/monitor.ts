@@ -16,6 +16,7 @@ import type { SsodhInit, WsMessage } from './gateway/schemas.js';
 import type { GatewayApi, GatewayProcessState, GatewaySupervisor, SupervisorEvent } from './gateway/types.js';
 import { DEFAULT_MONITOR_TIMING, hasSession, schedule, type MonitorTiming } from './schedule.js';
 import { SessionEvents, type StateListener } from './session-events.js';
+import { singleFlight } from './single-flight.js';
 import type { GatewaySocket } from './socket.js';
 import { Timers } from './timers.js';
 
@@ -59,8 +60,9 @@ export class SessionMonitor {
   private readonly supervisorListeners = new Set<(event: SupervisorEvent) => void>();
   private unsubscribeSupervisor: (() => void) | null = null;
   private running = false;
-  private checking: Promise<void> | null = null;
-  private tickling: Promise<void> | null = null;
+  /** One auth/status and one tickle at a time: a caller joins the one in flight. */
+  private readonly check = singleFlight(() => this.doCheck());
+  private readonly tickle = singleFlight(() => this.doTickle());
   private token: string | null = null;
   /** When the last tickle was sent or refused, whatever its outcome (the keepalive's cadence). */
   private lastTickleTryAt: number | null = null;
@@ -188,13 +190,6 @@ export class SessionMonitor {
     }
   }
 
-  private check(): Promise<void> {
-    this.checking ??= this.doCheck().finally(() => {
-      this.checking = null;
-    });
-    return this.checking;
-  }
-
   private async doCheck(): Promise<void> {
     if (this.current.kind === 'rate-limited') return;
     const at = this.options.clock.now();
@@ -206,13 +201,6 @@ export class SessionMonitor {
     } catch (error) {
       this.onFailure(asGatewayError(error, '/v1/api/iserver/auth/status'), at, '/v1/api/iserver/auth/status');
     }
-  }
-
-  private tickle(): Promise<void> {
-    this.tickling ??= this.doTickle().finally(() => {
-      this.tickling = null;
-    });
-    return this.tickling;
   }
 
   private async doTickle(): Promise<void> {

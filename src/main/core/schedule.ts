@@ -2,7 +2,7 @@
  * What the monitor does next, and when, as a pure function of the session state and a few facts the
  * monitor keeps (when it last tickled, how many failures in a row, …). Like `transition()`, it has no
  * clock and no I/O: `schedule(state, facts, timing)` returns due times, and the monitor's timers only
- * apply them. Table-tested in test/unit/core/schedule.test.ts.
+ * apply them. Table-tested in test/unit/main/core/schedule.test.ts.
  */
 import { MAX_BROKERAGE_INIT_ATTEMPTS, type SessionState } from '../../shared/session.js';
 

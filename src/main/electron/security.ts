@@ -6,7 +6,8 @@
  */
 import { X509Certificate } from 'node:crypto';
 import path from 'node:path';
-import { isTrustedCertificate, normalizeFingerprint, type Pin } from '../core/gateway/trust.js';
+import { portOf } from '../core/gateway/location.js';
+import { httpsOrigin, isTrustedCertificate, normalizeFingerprint, type Pin } from '../core/gateway/trust.js';
 
 /** The app's own scheme for the status window's page (avoids file://, where every file is one origin). */
 export const APP_SCHEME = 'app';
@@ -177,13 +178,11 @@ export function verifyLoginCertificate(
   request: { readonly hostname: string; readonly certificate: PresentedCertificate },
   gateway: { readonly url: string; readonly fingerprint: string | null },
 ): typeof CERT_TRUSTED | typeof CERT_CHROMIUM_DECIDES {
-  let port: string;
+  let port: number;
   try {
-    const parsed = new URL(gateway.url);
-    port = parsed.port || (parsed.protocol === 'https:' ? '443' : '80');
+    port = portOf(gateway.url);
   } catch {
     return CERT_CHROMIUM_DECIDES;
   }
-  const host = request.hostname.includes(':') && !request.hostname.startsWith('[') ? `[${request.hostname}]` : request.hostname;
-  return acceptsGatewayCertificate(`https://${host}:${port}/`, request.certificate, gateway) ? CERT_TRUSTED : CERT_CHROMIUM_DECIDES;
+  return acceptsGatewayCertificate(`${httpsOrigin(request.hostname, port)}/`, request.certificate, gateway) ? CERT_TRUSTED : CERT_CHROMIUM_DECIDES;
 }

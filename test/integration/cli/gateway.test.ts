@@ -8,6 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { freePort, makeGatewayFolder, type GatewayFolder } from '../../sim/gateway-folder.js';
 import { onlyJson, run } from './command.js';
 import { cliFixtures } from './fixtures.js';
+import { until } from '../../sim/until.js';
 import { isProcessAlive as alive } from '../../../src/main/core/gateway/process-tree.js';
 
 const fixtures = cliFixtures();
@@ -27,15 +28,6 @@ afterEach(async () => {
   }
   await Promise.all(folders.splice(0).map((f) => f.cleanup()));
 });
-
-async function until(condition: () => boolean, ms: number): Promise<boolean> {
-  const deadline = Date.now() + ms;
-  while (!condition()) {
-    if (Date.now() > deadline) return false;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return true;
-}
 
 /** A copy of the fake gateway folder whose conf.yaml listens on a free port. */
 async function gatewayFolder(): Promise<{ dir: string; port: number }> {
@@ -84,7 +76,7 @@ describe('gateway start | status | logs | stop', () => {
     const stopped = await cli('gateway', 'stop');
     expect(stopped.code).toBe(0);
     expect(stopped.stdout).toMatch(/stopped/);
-    expect(await until(() => !alive(pid), 5_000)).toBe(true);
+    await until(`the gateway (pid ${pid}) to end`, () => !alive(pid), 5_000);
     const after = await cli('gateway', 'status');
     expect(after.code).toBe(3);
   });
@@ -143,7 +135,7 @@ describe('keepalive', () => {
     const result = await keepalive.done;
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/the gateway this run started was stopped too/);
-    expect(await until(() => !alive(pid.pid), 5_000)).toBe(true);
+    await until(`the gateway (pid ${pid.pid}) to end`, () => !alive(pid.pid), 5_000);
     expect(port).toBeGreaterThan(0);
   });
 

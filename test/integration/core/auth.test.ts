@@ -14,7 +14,8 @@ import { freePort, probeGateway } from '../../../src/main/core/gateway/port.js';
 import { ProcessGatewaySupervisor } from '../../../src/main/core/gateway/process.js';
 import { memoryPinStore } from '../../../src/main/core/gateway/tls.js';
 import { startSimulator, type Simulator } from '../../sim/index.js';
-import { alive, copyGatewayFolder, groupPids, until } from './gateway-folder.js';
+import { until } from '../../sim/until.js';
+import { alive, copyGatewayFolder, groupPids } from './gateway-folder.js';
 import { loggedIn } from './sim-login.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -135,7 +136,7 @@ describe('login() when the gateway misbehaves', () => {
     expect(await sim.control.requests()).toEqual([]);
   });
 
-  // (The wait for a chain that reauthenticate only triggered is timed on a fake clock in test/unit/core/auth.test.ts.)
+  // (The wait for a chain that reauthenticate only triggered is timed on a fake clock in test/unit/main/core/auth.test.ts.)
   it('ssodh/init answering garbage falls back to reauthenticate; login() returns the session and opens no page', async () => {
     const { sim, auth, opened } = await simulated(1_500);
     await sim.control.loginWithoutBrokerage();

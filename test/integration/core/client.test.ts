@@ -9,7 +9,7 @@ import type { GatewayError } from '../../../src/main/core/errors.js';
 import { createGatewayClient, type GatewayClient } from '../../../src/main/core/gateway/client.js';
 import { memoryPinStore, readPresentedFingerprint } from '../../../src/main/core/gateway/tls.js';
 import { startSimulator, type SimOptions, type Simulator } from '../../sim/index.js';
-import { failure } from '../../unit/core/gateway-failure.js';
+import { failure } from '../../unit/main/core/gateway/gateway-failure.js';
 import { loggedIn } from './sim-login.js';
 
 let sim: Simulator | null = null;

@@ -7,7 +7,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
 import { InteractiveBrokersAuthentication } from '../../../src/main/core/auth.js';
 import { createGatewayClient } from '../../../src/main/core/gateway/client.js';
-import { alive, childPids, groupPids, until } from './gateway-folder.js';
+import { until } from '../../sim/until.js';
+import { alive, childPids, groupPids } from './gateway-folder.js';
 
 const started: ChildProcess[] = [];
 afterEach(() => {

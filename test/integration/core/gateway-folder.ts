@@ -51,6 +51,3 @@ export function groupPids(pgid: number): number[] {
 export function childPids(pid: number): number[] {
   return livePids((s) => s.ppid === pid);
 }
-
-/** The shared poll-until (test/sim/until.ts), re-exported for the tests that import it from here. */
-export { until } from '../../sim/until.js';

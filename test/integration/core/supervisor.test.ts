@@ -14,7 +14,8 @@ import { freePort, probeGateway } from '../../../src/main/core/gateway/port.js';
 import { ProcessGatewaySupervisor, type SupervisorOptions } from '../../../src/main/core/gateway/process.js';
 import type { SupervisorEvent } from '../../../src/main/core/gateway/types.js';
 import { startSimulator, type Simulator } from '../../sim/index.js';
-import { alive, childPids, copyGatewayFolder, groupPids, until } from './gateway-folder.js';
+import { until } from '../../sim/until.js';
+import { alive, childPids, copyGatewayFolder, groupPids } from './gateway-folder.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 /** Every process group a test started, killed outright at the end whatever happened. */

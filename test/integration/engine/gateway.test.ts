@@ -91,4 +91,23 @@ describe('engine with the real supervisor and the fake gateway folder', () => {
     await waitForSnapshot(again, (s) => s.state === 'login-required' && s.gateway.running, 'the gateway up again', 20_000);
     expect(again.settings.get().userIntent).toBeNull();
   });
+
+  it('an app restarted beside the gateway it started: running before it adopts, ours after, stopped on quit when asked', async () => {
+    const { make } = await setup();
+    const first = await make();
+    await first.start();
+    const pid = (await inState(first, 'login-required', 20_000)).gateway.pid!;
+    await first.dispose(); // the app quits without stopping it (its pid record stays)
+    expect(alive(pid)).toBe(true);
+
+    const again = await make();
+    // Before start() the supervisor has not looked: what answered is what the snapshot says.
+    const before = await again.refresh();
+    expect(before.gateway.running).toBe(true);
+    await again.start();
+    const adopted = await waitForSnapshot(again, (s) => s.gateway.running && s.gateway.pid === pid, 'the recorded gateway adopted', 20_000);
+    expect(adopted.gateway.startedByUs).toBe(true);
+    await again.dispose({ stopGateway: true });
+    expect(alive(pid)).toBe(false);
+  });
 });

@@ -11,6 +11,7 @@ import { GatewayError } from '../../core/errors.js';
 import { parseGatewayConf } from '../../core/gateway/conf.js';
 import { checkGatewayFolder } from '../../core/gateway/folder.js';
 import { findJava, realJavaSystem } from '../../core/gateway/java.js';
+import { portOf } from '../../core/gateway/location.js';
 import { findListenerPid, probeGateway } from '../../core/gateway/port.js';
 import { readPresentedFingerprint } from '../../core/gateway/tls.js';
 import { normalizeFingerprint } from '../../core/gateway/trust.js';
@@ -76,7 +77,7 @@ interface PortFacts {
 
 async function portCheck(backend: CliBackend, timeoutMs: number): Promise<PortFacts> {
   const url = new URL(backend.gatewayUrl);
-  const port = Number(url.port || (url.protocol === 'https:' ? 443 : 80));
+  const port = portOf(url);
   const answer = await probeGateway(port, url.protocol === 'https:', timeoutMs);
   if (answer === 'closed') return { check: ok('port', `port ${port} is free (the gateway is not running)`), gatewayAnswers: false };
   const pid = await findListenerPid(port);

@@ -16,6 +16,7 @@ import type { GatewayAction } from '../arguments.js';
 import type { SessionKind } from '../../../shared/snapshot.js';
 import { GatewayError, GatewayStartError } from '../../core/errors.js';
 import { checkGatewayFolder } from '../../core/gateway/folder.js';
+import { portOf } from '../../core/gateway/location.js';
 import type { PidRecord } from '../../core/gateway/pidfile.js';
 import { findListenerPid } from '../../core/gateway/port.js';
 import { isProcessAlive } from '../../core/gateway/process-tree.js';
@@ -129,7 +130,7 @@ async function stopGateway(ctx: CommandContext): Promise<CommandResult> {
       ctx.out.result(describe(now), { ok: true, stopped: false, gateway: now });
       return ExitCode.ok;
     }
-    pid = await findListenerPid(Number(new URL(backend.gatewayUrl).port || 443));
+    pid = await findListenerPid(portOf(backend.gatewayUrl));
     if (pid === null) {
       throw new CommandFailure(ExitCode.usage, `the gateway at ${backend.gatewayUrl} was not started by ibkr-tray and its process cannot be found: stop it where it was started`);
     }

@@ -17,6 +17,7 @@ import { sleep, systemClock, type Clock } from './clock.js';
 import { OWN_CONF, parseGatewayConf, withListenPort, type GatewayConf } from './conf.js';
 import { checkGatewayFolder } from './folder.js';
 import { envWithJava, findJava, realJavaSystem, type JavaFound } from './java.js';
+import { gatewayUrl } from './location.js';
 import { LogBuffer } from './log-buffer.js';
 import { PidFile, type PidRecord } from './pidfile.js';
 import { findListenerPid, freePort, isPortFree, isPortOpen, probeGateway, type ProbeResult } from './port.js';
@@ -552,8 +553,7 @@ export class ProcessGatewaySupervisor implements GatewaySupervisor {
   }
 
   private locationFor(conf: GatewayConf, confPath: string): GatewayLocation {
-    const scheme = conf.listenSsl ? 'https' : 'http';
-    return { url: `${scheme}://${this.host}:${conf.listenPort}`, port: conf.listenPort, tls: conf.listenSsl, conf: confPath };
+    return { url: gatewayUrl(conf, this.host), port: conf.listenPort, tls: conf.listenSsl, conf: confPath };
   }
 
   private note(text: string): void {

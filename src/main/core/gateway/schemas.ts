@@ -37,16 +37,10 @@ export const ErrorBodySchema = z.looseObject({
 export type ErrorBody = z.infer<typeof ErrorBodySchema>;
 
 /** The auth status inside a tickle: like AuthStatus, but every flag may be missing. */
-const TickleAuthStatusSchema = z.looseObject({
+const TickleAuthStatusSchema = AuthStatusSchema.extend({
   authenticated: optBool,
   competing: optBool,
   connected: optBool,
-  established: optBool,
-  message: optStr,
-  MAC: optStr,
-  serverInfo: ServerInfoSchema.nullish(),
-  hardware_info: optStr,
-  fail: optStr,
 });
 
 /** GET|POST /v1/api/tickle (200) while an SSO session exists. */

@@ -13,7 +13,7 @@ import type { Duplex } from 'node:stream';
 import tls from 'node:tls';
 import { GatewayError } from '../errors.js';
 import { portOf } from './location.js';
-import { isTrustedCertificate, normalizeFingerprint, originOf } from './trust.js';
+import { httpsOrigin, isLoopbackHost, isTrustedCertificate, LOOPBACK_HOSTS, normalizeFingerprint, originOf } from './trust.js';
 
 /** Where pinned fingerprints live (settings in the app; memory in tests), keyed by origin. */
 export interface PinStore {
@@ -37,24 +37,12 @@ export function memoryPinStore(initial: Record<string, string> = {}): PinStore {
   };
 }
 
-const LOOPBACK_HOSTS = ['localhost', '127.0.0.1', '::1', '[::1]'];
-
-/** Is `host` this machine (where trust on first use is acceptable: nobody sits between us)? */
-export function isLoopbackHost(host: string): boolean {
-  return LOOPBACK_HOSTS.includes(host.toLowerCase());
-}
-
-function originFor(host: string, port: number): string {
-  const name = host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
-  return `https://${name}:${port}`;
-}
-
 /** The pin for an origin; for loopback any loopback name counts (localhost = 127.0.0.1). */
 function lookupPin(pins: PinStore, host: string, port: number): string | null {
-  const direct = pins.get(originFor(host, port));
+  const direct = pins.get(httpsOrigin(host, port));
   if (direct || !isLoopbackHost(host)) return direct;
   for (const alias of LOOPBACK_HOSTS) {
-    const pin = pins.get(originFor(alias, port));
+    const pin = pins.get(httpsOrigin(alias, port));
     if (pin) return pin;
   }
   return null;
@@ -122,14 +110,14 @@ function openTls(
     minVersion: 'TLSv1.2',
   });
   socket.setTimeout(timeoutMs, () => {
-    const error = new GatewayError('not-responding', `The gateway at ${originFor(target.host, target.port)} accepted the connection but did not complete the TLS handshake within ${timeoutMs} ms.`);
+    const error = new GatewayError('not-responding', `The gateway at ${httpsOrigin(target.host, target.port)} accepted the connection but did not complete the TLS handshake within ${timeoutMs} ms.`);
     finish(error, null);
     socket.destroy(error);
   });
   socket.once('secureConnect', () => {
     const fingerprint = socket.getPeerX509Certificate()?.fingerprint256 ?? null;
     if (!fingerprint) {
-      const error = new GatewayError('certificate-changed', `The gateway at ${originFor(target.host, target.port)} presented no certificate; nothing was sent.`);
+      const error = new GatewayError('certificate-changed', `The gateway at ${httpsOrigin(target.host, target.port)} presented no certificate; nothing was sent.`);
       finish(error, null);
       socket.destroy();
       return;
@@ -137,7 +125,7 @@ function openTls(
     finish(null, fingerprint);
   });
   socket.once('error', (error) => finish(error, null));
-  socket.once('close', () => finish(new GatewayError('unreachable', `The connection to ${originFor(target.host, target.port)} closed during the TLS handshake.`), null));
+  socket.once('close', () => finish(new GatewayError('unreachable', `The connection to ${httpsOrigin(target.host, target.port)} closed during the TLS handshake.`), null));
   return socket;
 }
 
@@ -157,7 +145,7 @@ export class PinnedAgent extends https.Agent {
   /** Node's Agent calls this with a callback; returning undefined makes it wait for the callback. */
   override createConnection(options: https.RequestOptions, callback?: (err: Error | null, stream: Duplex) => void): Duplex | null | undefined {
     const target = targetOf(options);
-    const origin = originFor(target.host, target.port);
+    const origin = httpsOrigin(target.host, target.port);
     openTls(target, this.handshakeTimeoutMs, (error, socket, fingerprint) => {
       if (error || !socket || !fingerprint) {
         callback?.(error ?? new GatewayError('unreachable', `Could not connect to ${origin}.`), undefined as unknown as Duplex);

@@ -4,6 +4,7 @@
  * trust comes from pinning its SHA-256 fingerprint for the gateway's own origin, never from turning
  * verification off.
  */
+import { portOf } from './location.js';
 
 /** Normalise a fingerprint to upper-case hex pairs joined by ':' (what Node and Electron print). */
 export function normalizeFingerprint(fingerprint: string): string | null {
@@ -22,20 +23,31 @@ export function originOf(url: string): string | null {
   }
   if (parsed.protocol !== 'https:' && parsed.protocol !== 'wss:' && parsed.protocol !== 'http:' && parsed.protocol !== 'ws:') return null;
   const secure = parsed.protocol === 'https:' || parsed.protocol === 'wss:';
-  const port = parsed.port || (secure ? '443' : '80');
+  const port = portOf(parsed);
   // wss is the same server as https: compare them as one origin.
   const scheme = secure ? 'https' : 'http';
   return `${scheme}://${parsed.hostname.toLowerCase()}:${port}`;
 }
 
 /** Loopback names that all reach the same local gateway. */
-const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]', '::1']);
+export const LOOPBACK_HOSTS: readonly string[] = ['localhost', '127.0.0.1', '::1', '[::1]'];
+
+/** Is `host` this machine (one gateway under every loopback name; trust on first use is acceptable)? */
+export function isLoopbackHost(host: string): boolean {
+  return LOOPBACK_HOSTS.includes(host.toLowerCase());
+}
+
+/** `https://host:port` for a host as TLS and Chromium report it (an IPv6 literal gets its brackets). */
+export function httpsOrigin(host: string, port: number): string {
+  const name = host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
+  return `https://${name}:${port}`;
+}
 
 function sameGateway(a: string, b: string): boolean {
   if (a === b) return true;
   const ua = new URL(a);
   const ub = new URL(b);
-  return ua.protocol === ub.protocol && ua.port === ub.port && LOOPBACK.has(ua.hostname) && LOOPBACK.has(ub.hostname);
+  return ua.protocol === ub.protocol && ua.port === ub.port && isLoopbackHost(ua.hostname) && isLoopbackHost(ub.hostname);
 }
 
 export interface Pin {

@@ -45,6 +45,7 @@ export interface GatewayApi {
 
 /** Where the gateway process stands, as the supervisor knows it. */
 export type GatewayProcessState =
+  /** `reason` is absent only before the first start(): the supervisor has not looked yet. */
   | { readonly kind: 'stopped'; readonly reason?: string }
   | { readonly kind: 'starting'; readonly pid: number | null; readonly since: number }
   | {

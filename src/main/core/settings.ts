@@ -3,6 +3,13 @@
  * electron-store uses in the app's userData folder; `conf` reads and writes the same file in plain
  * Node). A damaged or invalid file never stops the app: it is moved aside (kept, not deleted), the
  * defaults are used, and the user gets a notice. Passwords are never stored here (or anywhere).
+ *
+ * Since issue 17 the file holds app-wide settings and one or more profiles (named gateways); a file of
+ * the single-gateway shape is migrated on read (migrateSettings). A SettingsStore is one profile's
+ * view, flat, so the modules that read settings need not know about profiles.
+ *
+ * Why ~440 lines: the schema, the migration and the store that reads and writes the file through them
+ * are one file format and change together; the profile rules (add, remove, rename) are in profiles.ts.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -22,7 +29,8 @@ export const APP_FOLDER_NAME = 'IBKR Tray';
 /** The settings file's base name (electron-store and conf default: config.json). */
 export const SETTINGS_FILE_NAME = 'config';
 
-export const SettingsSchema = z.looseObject({
+/** What each gateway (profile) has of its own: its folder or URL, port, pins, account and remembered intents. */
+const profileShape = {
   /** The Client Portal Gateway folder (contains bin/ and root/), null until the user chooses one. */
   gatewayFolder: z.string().min(1).nullable().default(null),
   /** The port the gateway should listen on (the folder's conf.yaml decides when it is the default). */
@@ -33,6 +41,12 @@ export const SettingsSchema = z.looseObject({
   pins: z.record(z.string(), z.string()).default({}),
   /** The account the user chose; re-applied after every login. */
   account: AccountIdSchema.nullable().default(null),
+  /** What the user asked for last and auto-recovery must not undo ("log out", "stop"). */
+  userIntent: z.enum(['logged-out', 'stopped']).nullable().default(null),
+};
+
+/** What holds for the whole app, whichever gateway: the preferences the shells show as toggles, pings. */
+const appShape = {
   startGatewayWithApp: z.boolean().default(true),
   stopGatewayOnQuit: z.boolean().default(false),
   startAtLogin: z.boolean().default(false),
@@ -45,10 +59,85 @@ export const SettingsSchema = z.looseObject({
     .refine((text) => parseNotifyTarget(text).ok, { message: 'not a webhook URL (https://…) or ntfy topic (https://ntfy.sh/topic)' })
     .nullable()
     .default(null),
-  /** What the user asked for last and auto-recovery must not undo ("log out", "stop"). */
-  userIntent: z.enum(['logged-out', 'stopped']).nullable().default(null),
-});
+};
+
+/**
+ * The settings one engine sees: its profile's fields and the app-wide ones, flat (the shape every
+ * module read before profiles existed, so that they need not know about profiles).
+ */
+export const SettingsSchema = z.looseObject({ ...profileShape, ...appShape });
 export type Settings = z.infer<typeof SettingsSchema>;
+
+/**
+ * The name of the profile that today's single-gateway settings become: neutral, because nothing in
+ * the old file says whether that gateway holds a paper or a live login (calling it "Live" could make a
+ * user believe that orders go to paper elsewhere, or the reverse); the user renames it.
+ */
+export const FIRST_PROFILE_NAME = 'Gateway';
+
+/** A profile's name: what the user calls a gateway ("Live", "Paper"); shown in menus and messages. */
+export const ProfileNameSchema = z
+  .string()
+  .trim()
+  .min(1, { message: 'a profile needs a name' })
+  .max(40, { message: 'a profile name has at most 40 characters' })
+  .refine((name) => !/[/\\]/.test(name) && ![...name].some((c) => c.charCodeAt(0) < 32), { message: 'a profile name has no slash, backslash or control character' });
+
+export const ProfileSchema = z.looseObject({
+  name: ProfileNameSchema,
+  /**
+   * Where this gateway's own files (the record of the gateway it started) live, relative to the
+   * settings folder; null: the settings folder itself, where they were before profiles existed (so a
+   * gateway an earlier version started is still recognised as ours).
+   */
+  stateFolder: z.string().min(1).nullable().default(null),
+  ...profileShape,
+});
+export type Profile = z.infer<typeof ProfileSchema>;
+
+/** The settings file since profiles: the app-wide settings and one or more profiles (order = display order). */
+export const SettingsFileSchema = z
+  .looseObject({
+    ...appShape,
+    profiles: z.array(ProfileSchema).min(1).default(() => [ProfileSchema.parse({ name: FIRST_PROFILE_NAME })]),
+  })
+  .superRefine((file, ctx) => {
+    const seen = new Set<string>();
+    file.profiles.forEach((profile, index) => {
+      const key = profileKey(profile.name);
+      if (seen.has(key)) ctx.addIssue({ code: 'custom', path: ['profiles', index, 'name'], message: `two profiles are named "${profile.name}"` });
+      seen.add(key);
+    });
+  });
+export type SettingsFile = z.infer<typeof SettingsFileSchema>;
+
+const PROFILE_KEYS: ReadonlySet<string> = new Set(Object.keys(profileShape));
+
+/**
+ * Names compare without case: "paper" and "Paper" are one profile (their state folders would be one
+ * folder on macOS and Windows, and a user typing `--profile paper` means "Paper").
+ */
+export function profileKey(name: string): string {
+  return name.trim().toLowerCase();
+}
+
+/**
+ * Today's single-gateway file → the profiles file, without any action from the user: the gateway's
+ * own fields move into one profile named FIRST_PROFILE_NAME whose files stay where they were; every
+ * other key (app-wide, or unknown: another version's, the Electron shell's) stays as it was. A file
+ * that already has profiles, or is not an object, is returned as it is (the schema judges it).
+ */
+export function migrateSettings(raw: unknown): unknown {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw) || 'profiles' in raw) return raw;
+  const rest: Record<string, unknown> = {};
+  const profile: Record<string, unknown> = { name: FIRST_PROFILE_NAME, stateFolder: null };
+  for (const [key, value] of Object.entries(raw)) {
+    if (PROFILE_KEYS.has(key)) profile[key] = value;
+    else rest[key] = value;
+  }
+  return { ...rest, profiles: [profile] };
+}
+
 export type SettingsPatch = Partial<Omit<Settings, 'pins'>> & { readonly pins?: Record<string, string> };
 
 /** Where settings are read and written: `conf` in plain Node, electron-store in the app (same file format). */
@@ -116,26 +205,79 @@ export function asideName(file: string, at: number): string {
   return `${file}.corrupt-${new Date(at).toISOString().replace(/[:.]/g, '-')}`;
 }
 
-/** Settings with validation, atomic persistence and change notification. */
+/** A profile that does not exist, a name taken twice, two profiles on one folder: a one-line reason. */
+export class ProfileError extends Error {
+  override readonly name = 'ProfileError';
+}
+
+/** The app-wide settings and one profile's, flat (what SettingsStore.get() returns). */
+function flatten(file: SettingsFile, profile: Profile): Settings {
+  const { profiles: _profiles, ...app } = file;
+  const { name: _name, stateFolder: _stateFolder, ...own } = profile;
+  return SettingsSchema.parse({ ...app, ...own });
+}
+
+/** The file with `patch` applied: a profile's own keys go to `profileName`, every other key is app-wide. */
+function applyPatch(file: SettingsFile, profileName: string, patch: Record<string, unknown>): unknown {
+  const own: Record<string, unknown> = {};
+  const app: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(patch)) (PROFILE_KEYS.has(key) ? own : app)[key] = value;
+  const wanted = profileKey(profileName);
+  return { ...file, ...app, profiles: file.profiles.map((p) => (profileKey(p.name) === wanted ? { ...p, ...own } : p)) };
+}
+
+/**
+ * The settings of one profile (the first unless a name is given) and the app-wide ones, with
+ * validation, atomic persistence and change notification. Every write starts from the file as it is
+ * now, so that two engines of one process (two profiles) do not undo each other's changes.
+ */
 export class SettingsStore {
+  private file: SettingsFile;
   private current: Settings;
+  private readonly profileName: string;
   private readonly listeners = new Set<(settings: Settings) => void>();
   private readonly noticeList: Notice[] = [];
 
   private constructor(
     private readonly backend: SettingsBackend,
     private readonly clock: Clock,
+    profile: string | undefined,
   ) {
-    this.current = this.load();
+    this.file = this.load();
+    const found = profile === undefined ? this.file.profiles[0] : findProfile(this.file.profiles, profile);
+    if (!found) throw new ProfileError(unknownProfileReason(profile ?? '', this.file.profiles));
+    this.profileName = found.name;
+    this.current = flatten(this.file, found);
   }
 
-  /** Read the settings; a damaged file is moved aside and the defaults are used (with a notice). */
-  static open(backend: SettingsBackend, clock: Clock = systemClock): SettingsStore {
-    return new SettingsStore(backend, clock);
+  /**
+   * Read the settings; a damaged file is moved aside and the defaults are used (with a notice).
+   * `profile`: whose settings (default the first); throws ProfileError when there is none of that name.
+   */
+  static open(backend: SettingsBackend, clock: Clock = systemClock, profile?: string): SettingsStore {
+    return new SettingsStore(backend, clock, profile);
   }
 
   get(): Settings {
     return this.current;
+  }
+
+  /** The name of the profile this store reads and writes. */
+  get profile(): string {
+    return this.profileName;
+  }
+
+  /** This profile's entry (its name and where its files live). */
+  profileEntry(): Profile {
+    const found = findProfile(this.file.profiles, this.profileName);
+    if (!found) throw new ProfileError(`The profile "${this.profileName}" was removed from the settings.`);
+    return found;
+  }
+
+  /** Every profile, in display order, as the file holds them now. */
+  profiles(): readonly Profile[] {
+    this.file = this.reread();
+    return this.file.profiles;
   }
 
   get path(): string {
@@ -154,14 +296,26 @@ export class SettingsStore {
       const issue = parsed.error.issues[0];
       throw new Error(`Invalid setting ${issue?.path.join('.') ?? ''}: ${issue?.message ?? 'invalid value'}`);
     }
-    this.current = parsed.data;
-    try {
-      this.backend.write(this.current);
-    } catch (error) {
-      this.notice('error', `Could not save the settings to ${this.backend.path} (${(error as Error).message}); the change holds until the app quits.`);
+    const base = this.reread();
+    const folder = patch.gatewayFolder;
+    if (typeof folder === 'string') {
+      const clash = folderTakenReason(base.profiles, folder, this.profileName);
+      if (clash) throw new ProfileError(clash);
     }
-    for (const listener of this.listeners) listener(this.current);
+    this.save(SettingsFileSchema.parse(applyPatch(base, this.profileName, patch)));
     return this.current;
+  }
+
+  /**
+   * Replace the list of profiles (add, remove, rename: profiles.ts holds the rules). Refused with a
+   * one-line ProfileError when the list is not valid (no profile, a name taken twice).
+   */
+  changeProfiles(change: (profiles: readonly Profile[]) => readonly Profile[]): readonly Profile[] {
+    const base = this.reread();
+    const parsed = SettingsFileSchema.safeParse({ ...base, profiles: change(base.profiles) });
+    if (!parsed.success) throw new ProfileError(parsed.error.issues[0]?.message ?? 'invalid profiles');
+    this.save(parsed.data);
+    return parsed.data.profiles;
   }
 
   /** Called after every change. Returns the function that unsubscribes. */
@@ -193,22 +347,45 @@ export class SettingsStore {
     };
   }
 
-  private load(): Settings {
+  private save(file: SettingsFile): void {
+    this.file = file;
+    const mine = findProfile(file.profiles, this.profileName);
+    // A profile removed by another store keeps its last settings here until this engine is disposed.
+    if (mine) this.current = flatten(file, mine);
+    try {
+      this.backend.write(file);
+    } catch (error) {
+      this.notice('error', `Could not save the settings to ${this.backend.path} (${(error as Error).message}); the change holds until the app quits.`);
+    }
+    for (const listener of this.listeners) listener(this.current);
+  }
+
+  /** The file as it is now; what this store holds when it cannot be read or is not valid (it was told then). */
+  private reread(): SettingsFile {
+    try {
+      const parsed = SettingsFileSchema.safeParse(migrateSettings(this.backend.read()));
+      return parsed.success ? parsed.data : this.file;
+    } catch {
+      return this.file;
+    }
+  }
+
+  private load(): SettingsFile {
     let raw: unknown;
     try {
       raw = this.backend.read();
     } catch (error) {
       return this.moveAside(`it is not readable JSON (${oneLine((error as Error).message)})`);
     }
-    if (raw === undefined) return defaultSettings();
-    const parsed = SettingsSchema.safeParse(raw);
+    if (raw === undefined) return defaultSettingsFile();
+    const parsed = SettingsFileSchema.safeParse(migrateSettings(raw));
     if (parsed.success) return parsed.data;
     const issue = parsed.error.issues[0];
     const where = issue && issue.path.length ? ` at "${issue.path.join('.')}"` : '';
     return this.moveAside(`it holds invalid values${where}: ${oneLine(issue?.message ?? 'not a settings object')}`);
   }
 
-  private moveAside(why: string): Settings {
+  private moveAside(why: string): SettingsFile {
     const file = this.backend.path;
     const aside = asideName(file, this.clock.now());
     let kept = '';
@@ -221,12 +398,50 @@ export class SettingsStore {
       kept = ` It could not be moved aside (${(error as Error).message}).`;
     }
     this.notice('warning', `The settings file ${file} was damaged (${why}), so the defaults are used.${kept} Choose your gateway folder and preferences again.`);
-    return defaultSettings();
+    return defaultSettingsFile();
   }
 
   private notice(level: Notice['level'], text: string): void {
     this.noticeList.push({ level, text, at: this.clock.now() });
   }
+}
+
+/** The settings file's defaults: the app-wide defaults and one profile, FIRST_PROFILE_NAME. */
+export function defaultSettingsFile(): SettingsFile {
+  return SettingsFileSchema.parse({});
+}
+
+/** The profile of that name (without case), or undefined. */
+export function findProfile(profiles: readonly Profile[], name: string): Profile | undefined {
+  const wanted = profileKey(name);
+  return profiles.find((p) => profileKey(p.name) === wanted);
+}
+
+/** "No profile named X: the profiles are A, B." */
+export function unknownProfileReason(name: string, profiles: readonly Profile[]): string {
+  return `There is no profile named "${name}": the profiles are ${profiles.map((p) => `"${p.name}"`).join(', ')} (see \`ibkr-tray profile list\`).`;
+}
+
+/** The folder as one spelling (relative, trailing slash, `..`), to compare two profiles' folders. */
+export function sameFolder(a: string, b: string): boolean {
+  const canonical = (folder: string): string => {
+    const resolved = path.resolve(folder);
+    try {
+      return fs.realpathSync(resolved);
+    } catch {
+      return resolved;
+    }
+  };
+  return canonical(a) === canonical(b);
+}
+
+/**
+ * Why `folder` cannot be `owner`'s gateway folder: another profile already has it (two supervisors
+ * of one folder would start, stop and re-port one gateway against each other). Null when it is free.
+ */
+export function folderTakenReason(profiles: readonly Profile[], folder: string, owner: string | null): string | null {
+  const other = profiles.find((p) => (owner === null || profileKey(p.name) !== profileKey(owner)) && p.gatewayFolder !== null && sameFolder(p.gatewayFolder, folder));
+  return other ? `The folder ${folder} is already the gateway of the profile "${other.name}": one gateway folder serves one login, so give each profile its own copy of the gateway.` : null;
 }
 
 function oneLine(text: string): string {

@@ -22,7 +22,8 @@ describe('settings', () => {
     expect(store.notices()).toEqual([]);
     store.update({ gatewayFolder: '/opt/clientportal.gw', account: 'U1234567' });
     const saved = JSON.parse(fs.readFileSync(file(), 'utf8'));
-    expect(saved.gatewayFolder).toBe('/opt/clientportal.gw');
+    // Since profiles (issue 17) a gateway's own settings live in its profile.
+    expect(saved.profiles[0].gatewayFolder).toBe('/opt/clientportal.gw');
     expect(SettingsStore.open(confSettingsBackend(dir)).get().account).toBe('U1234567');
   });
 

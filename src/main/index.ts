@@ -10,7 +10,9 @@ export {
   type TickleStatus,
   type WaitForLoginOptions,
 } from './core/auth.js';
-export { createEngine, type Engine, type EngineOptions, type SupervisorFactory } from './core/engine.js';
+export { createEngine, openProfile, profileNames, type Engine, type EngineOptions, type SupervisorFactory } from './core/engine.js';
+export { addProfile, removeProfile, renameProfile, type NewProfile } from './core/profiles.js';
+export { ProfileError } from './core/settings.js';
 export {
   GatewayError,
   GatewayStartError,

@@ -6,6 +6,7 @@
  * `await engine.refresh()` does one auth/status (+ a tickle when a session exists) and returns the
  * snapshot; no timer, socket or poll runs, so the process can exit right after `dispose()`.
  */
+import fs from 'node:fs';
 import WebSocket from 'ws';
 import type { EngineApi } from '../../shared/engine-api.js';
 import type { AppSnapshot } from '../../shared/snapshot.js';
@@ -22,7 +23,8 @@ import { createPinnedAgent } from './gateway/tls.js';
 import type { GatewaySupervisor } from './gateway/types.js';
 import { SessionMonitor, type GatewayBinding } from './monitor.js';
 import type { MonitorTiming } from './schedule.js';
-import { confSettingsBackend, defaultConfigDir, SettingsStore, type SettingsBackend } from './settings.js';
+import { profileStateDir } from './profiles.js';
+import { confSettingsBackend, defaultConfigDir, folderTakenReason, ProfileError, SettingsStore, type SettingsBackend } from './settings.js';
 import { GatewaySocket, type SocketTiming } from './socket.js';
 import { downloadAddresses, type DownloadAddresses } from './install/download-addresses.js';
 import { gatewayInstallFolder, installGateway, type GatewayControl, type GatewayInstalled, type GatewayInstallOptions } from './install/gateway-install.js';
@@ -41,11 +43,20 @@ export type SupervisorFactory = (options: {
   readonly port: number;
   readonly clock: Clock;
   readonly configDir: string;
+  /** Where this profile's own files live (the pid record): the settings folder for the first profile. */
+  readonly stateDir: string;
 }) => GatewaySupervisor;
 
 export interface EngineOptions {
   /** Settings folder; default IBKR_TRAY_CONFIG_DIR, else the OS app-data folder of "IBKR Tray". */
   readonly configDir?: string;
+  /**
+   * Which profile (named gateway) to run, without case: "Paper". Default the first profile, which
+   * is the only one unless the user added more (then the engine is exactly what it was before
+   * profiles). An unknown name, a folder another profile has, or a folder that vanished is refused
+   * with a ProfileError whose message says what to do.
+   */
+  readonly profile?: string;
   /** Electron passes an electron-store backed one; default a `conf` backed one in configDir. */
   readonly settingsBackend?: SettingsBackend;
   /** Use this gateway origin instead of the settings / the folder's conf. */
@@ -92,6 +103,8 @@ export interface Engine extends EngineApi {
   dispose(options?: { readonly stopGateway?: boolean }): Promise<void>;
   /** Check once now (auth/status, + tickle when a session exists) and return the snapshot after it. */
   refresh(): Promise<AppSnapshot>;
+  /** The name of the profile this engine runs ("Gateway" unless the user named or added profiles). */
+  readonly profile: string;
   /** The settings the engine uses (the shells read preferences from snapshots; this is for wiring). */
   readonly settings: SettingsStore;
   /** The seed library's API over the same client and supervisor (for scripts and the CLI). */
@@ -106,14 +119,50 @@ export interface Engine extends EngineApi {
 
 const DEFAULT_GATEWAY_URL = 'https://localhost:5000';
 
-/** The core's supervisor of a folder; its pid record lives in the settings folder. */
-const defaultSupervisor: SupervisorFactory = ({ folder, clock, configDir }) => new ProcessGatewaySupervisor({ folder, clock, stateDir: configDir });
+/** The core's supervisor of a folder; its pid record lives in the profile's state folder. */
+const defaultSupervisor: SupervisorFactory = ({ folder, clock, stateDir }) => new ProcessGatewaySupervisor({ folder, clock, stateDir });
+
+/**
+ * Open a profile by name for a script: `await openProfile('Paper')` is `createEngine({ profile: 'Paper' })`.
+ * Each profile's engine shares nothing with another's but the code: its own supervisor, client,
+ * pacer (IBKR paces each gateway on its own), pid record and port.
+ */
+export function openProfile(name: string, options: Omit<EngineOptions, 'profile'> = {}): Promise<Engine> {
+  return createEngine({ ...options, profile: name });
+}
+
+/** The names of the profiles in the settings of `configDir` (default as createEngine's), in display order. */
+export function profileNames(options: Pick<EngineOptions, 'configDir' | 'settingsBackend' | 'clock'> = {}): readonly string[] {
+  const configDir = options.configDir ?? defaultConfigDir();
+  return SettingsStore.open(options.settingsBackend ?? confSettingsBackend(configDir), options.clock ?? systemClock)
+    .profiles()
+    .map((p) => p.name);
+}
+
+/**
+ * Why the chosen profile cannot run, or null: its folder is another profile's too (two supervisors
+ * would fight over one gateway), or it vanished (the first profile keeps today's behaviour of a
+ * missing folder: the snapshot says it).
+ */
+function profileProblem(settings: SettingsStore, named: boolean): string | null {
+  const folder = settings.get().gatewayFolder;
+  if (folder === null) return null;
+  const clash = folderTakenReason(settings.profiles(), folder, settings.profile);
+  if (clash) return `The profile "${settings.profile}" cannot run: ${clash.charAt(0).toLowerCase()}${clash.slice(1)}`;
+  if (named && !fs.existsSync(folder)) {
+    return `The gateway folder of "${settings.profile}", ${folder}, does not exist any more: point the profile at its folder again with \`ibkr-tray profile remove\` and \`profile add\`, or restore the folder.`;
+  }
+  return null;
+}
 
 /** Build the engine for a shell. */
 export async function createEngine(options: EngineOptions = {}): Promise<Engine> {
   const clock = options.clock ?? systemClock;
   const configDir = options.configDir ?? defaultConfigDir();
-  const settings = SettingsStore.open(options.settingsBackend ?? confSettingsBackend(configDir), clock);
+  const settings = SettingsStore.open(options.settingsBackend ?? confSettingsBackend(configDir), clock, options.profile);
+  const stateDir = profileStateDir(configDir, settings.profileEntry());
+  const problem = options.gatewayFolder ? null : profileProblem(settings, options.profile !== undefined);
+  if (problem) throw new ProfileError(problem);
   const log = options.log ?? (() => undefined);
   const useWebSocket = options.useWebSocket ?? true;
   const openLoginPage = options.openLoginPage ?? ((url: string) => log(`log in at ${url}`));
@@ -135,7 +184,7 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
       unfollow = null;
       const previous = supervisor as GatewaySupervisor | null;
       if (previous) void previous.dispose();
-      supervisor = folder && createSupervisor ? createSupervisor({ folder, port: settings.get().gatewayPort, clock, configDir }) : null;
+      supervisor = folder && createSupervisor ? createSupervisor({ folder, port: settings.get().gatewayPort, clock, configDir, stateDir }) : null;
       const current = supervisor as GatewaySupervisor | null;
       // The supervisor moves the gateway to another port when the configured one is taken: follow it.
       unfollow =
@@ -198,7 +247,7 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
     checkFolder: (folder) => {
       try {
         checkGatewayFolder(folder);
-        return null;
+        return folderTakenReason(settings.profiles(), folder, settings.profile);
       } catch (error) {
         return (error as Error).message;
       }
@@ -283,6 +332,7 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
   let authFor: GatewaySupervisor | null = null;
 
   return {
+    profile: settings.profile,
     settings,
     get auth(): InteractiveBrokersAuthentication {
       // Rebuilt when the folder (and so the supervisor) changed; the client is always the current one.

@@ -406,6 +406,17 @@ export class SettingsStore {
   }
 }
 
+/**
+ * One profile's flat settings (default the first's) from a settings file's content, either shape;
+ * for tools and tests that read the file without a store. Throws when it is not a valid file.
+ */
+export function profileSettingsOf(raw: unknown, profile?: string): Settings {
+  const file = SettingsFileSchema.parse(migrateSettings(raw));
+  const found = profile === undefined ? file.profiles[0] : findProfile(file.profiles, profile);
+  if (!found) throw new ProfileError(unknownProfileReason(profile ?? '', file.profiles));
+  return flatten(file, found);
+}
+
 /** The settings file's defaults: the app-wide defaults and one profile, FIRST_PROFILE_NAME. */
 export function defaultSettingsFile(): SettingsFile {
   return SettingsFileSchema.parse({});

@@ -8,6 +8,7 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync, r
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { profileSettingsOf } from '../../../src/main/core/settings.js';
 
 export const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const BIN = path.join(ROOT, 'bin', 'ibkr-tray.js');
@@ -159,8 +160,9 @@ export function writeSettings(configDir: string, settings: Record<string, unknow
   writeFileSync(path.join(configDir, 'config.json'), JSON.stringify(settings, null, 2));
 }
 
-export function readSettings(configDir: string): Record<string, unknown> {
-  return JSON.parse(readFileSync(path.join(configDir, 'config.json'), 'utf8')) as Record<string, unknown>;
+/** The first profile's settings and the app-wide ones, flat, as the engine sees them (the file holds profiles). */
+export function readSettings(configDir: string, profile?: string): Record<string, unknown> {
+  return profileSettingsOf(JSON.parse(readFileSync(path.join(configDir, 'config.json'), 'utf8')), profile);
 }
 
 /** Parse stdout as exactly one JSON document (fails the test otherwise). */

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Simulator } from '../../sim/index.js';
-import { onlyJson, ROOT, run, writeSettings } from './command.js';
+import { onlyJson, readSettings, ROOT, run, writeSettings } from './command.js';
 import { cliFixtures, logIn as loggedIn } from './fixtures.js';
 
 const fixtures = cliFixtures();
@@ -224,7 +224,7 @@ describe('accounts and use', () => {
     expect(used.stdout).toBe('using account Hedge (U2222222)\n');
     expect((await sim.control.state()).selectedAccount).toBe('U2222222');
     // Remembered, so the tray app re-applies this account after the next login.
-    expect(JSON.parse(readFileSync(path.join(dir, 'config.json'), 'utf8'))).toMatchObject({ account: 'U2222222' });
+    expect(readSettings(dir)).toMatchObject({ account: 'U2222222' });
 
     const json = await cli(sim, dir, '--json', 'accounts');
     expect(onlyJson(json)).toEqual({ accounts: [{ id: 'U1111111', alias: 'Main' }, { id: 'U2222222', alias: 'Hedge' }], selectedAccount: 'U2222222' });
@@ -309,7 +309,7 @@ describe('single calls', () => {
     expect((await sim.control.state()).authenticated).toBe(false);
     // The SSO session outlives a logout; without the remembered intent the engine would restart the
     // brokerage session by itself.
-    expect(JSON.parse(readFileSync(path.join(dir, 'config.json'), 'utf8'))).toMatchObject({ userIntent: 'logged-out' });
+    expect(readSettings(dir)).toMatchObject({ userIntent: 'logged-out' });
     const status = await cli(sim, dir, 'status');
     expect(status.code).toBe(2);
     expect(status.stdout).toMatch(/^login required: /);
@@ -320,7 +320,7 @@ describe('single calls', () => {
     // ends the remembered "logged out", in the settings too.
     const login = await cli(sim, dir, 'login', '--no-browser', '--wait', '--timeout', '15', '--interval', '0.2');
     expect(login.code).toBe(0);
-    expect(JSON.parse(readFileSync(path.join(dir, 'config.json'), 'utf8'))).toMatchObject({ userIntent: null });
+    expect(readSettings(dir)).toMatchObject({ userIntent: null });
   });
 
   it('takeover takes a competing session back (only when asked)', async () => {

@@ -25,7 +25,8 @@ describe('engine against the simulator: what the user asked for', () => {
     expect(s.reason).toMatch(/You logged out/);
     expect(requestsTo(rig.sim, '/v1/api/logout', 0, 'POST')).toHaveLength(1);
     const saved = JSON.parse(fs.readFileSync(path.join(rig.configDir, 'config.json'), 'utf8'));
-    expect(saved.userIntent).toBe('logged-out');
+    // Since profiles (issue 17) a gateway's own settings live in its profile.
+    expect(saved.profiles[0].userIntent).toBe('logged-out');
 
     const mark = rig.sim.requests.length;
     const again = await rig.restart();
@@ -101,7 +102,7 @@ describe('engine against the simulator: what the user asked for', () => {
     await logInAndWait(rig);
     // And the new settings file is valid again (the certificate pin was learnt and saved).
     const saved = JSON.parse(fs.readFileSync(path.join(dir, 'config.json'), 'utf8'));
-    expect(Object.values(saved.pins)).toContain(rig.sim.fingerprint256);
+    expect(Object.values(saved.profiles[0].pins)).toContain(rig.sim.fingerprint256);
   });
 
   it('preferences change through set-preference and show in the snapshot', async () => {

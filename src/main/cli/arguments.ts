@@ -16,6 +16,8 @@ export interface GlobalOptions {
   readonly gatewayUrl: string | undefined;
   /** Gateway folder from --dir, undefined = settings. */
   readonly gatewayFolder: string | undefined;
+  /** The profile (named gateway) from --profile; undefined = the only one (asked for when there are more). */
+  readonly profile: string | undefined;
   /** Settings folder from --config-dir, else IBKR_TRAY_CONFIG_DIR, else undefined (the OS default). */
   readonly configDir: string | undefined;
   readonly json: boolean;
@@ -41,9 +43,17 @@ export type Command =
   /** `gateway install [--from URL|FILE]` (the folder is the global --dir). */
   | { readonly name: 'gateway-install'; readonly from: string | null }
   | { readonly name: 'java'; readonly action: 'install' }
+  /** `profile list | add NAME --dir FOLDER [--port P] | remove NAME | rename OLD NEW`. */
+  | { readonly name: 'profile'; readonly action: ProfileAction }
   | { readonly name: 'help'; readonly topic: string | null }
   | { readonly name: 'version' };
 export type CommandName = Command['name'];
+
+export type ProfileAction =
+  | { readonly kind: 'list' }
+  | { readonly kind: 'add'; readonly profile: string; readonly folder: string; readonly port: number | null }
+  | { readonly kind: 'remove'; readonly profile: string }
+  | { readonly kind: 'rename'; readonly from: string; readonly to: string };
 
 export interface Invocation {
   readonly global: GlobalOptions;
@@ -65,12 +75,13 @@ export const Defaults = {
 const SIMPLE_COMMANDS: readonly SimpleCommandName[] = ['status', 'accounts', 'logout', 'tickle', 'validate', 'reauth', 'takeover', 'trust', 'doctor'];
 const SERVICE_ACTIONS: readonly ServiceAction[] = ['install', 'status', 'uninstall'];
 const GATEWAY_ACTIONS: readonly GatewayAction[] = ['start', 'stop', 'status', 'logs'];
-export const COMMAND_NAMES: readonly string[] = [...SIMPLE_COMMANDS, 'login', 'wait', 'use', 'gateway', 'java', 'serve', 'keepalive', 'service', 'help', 'version'];
+export const COMMAND_NAMES: readonly string[] = [...SIMPLE_COMMANDS, 'login', 'wait', 'use', 'gateway', 'java', 'serve', 'keepalive', 'service', 'profile', 'help', 'version'];
 
 const OPTIONS = {
   gateway: { type: 'string' },
   dir: { type: 'string' },
   'config-dir': { type: 'string' },
+  profile: { type: 'string' },
   json: { type: 'boolean' },
   timeout: { type: 'string' },
   verbose: { type: 'boolean', short: 'v' },
@@ -96,8 +107,9 @@ const COMMAND_OPTIONS: Partial<Record<CommandName, readonly OptionName[]>> = {
   serve: ['host', 'port', 'notify'],
   keepalive: ['health', 'notify'],
   service: ['health', 'notify'],
+  profile: ['port'],
 };
-const GLOBAL_OPTIONS: readonly OptionName[] = ['gateway', 'dir', 'config-dir', 'json', 'timeout', 'verbose', 'help', 'version'];
+const GLOBAL_OPTIONS: readonly OptionName[] = ['gateway', 'dir', 'config-dir', 'profile', 'json', 'timeout', 'verbose', 'help', 'version'];
 
 class UsageError extends Error {}
 
@@ -203,6 +215,8 @@ function command(name: CommandName, rest: readonly string[], values: Values, wai
       notifyTarget(values.notify);
       return { name, action: action as ServiceAction, health: values.health ?? null, notify: values.notify ?? null };
     }
+    case 'profile':
+      return { name, action: profileAction(rest, values) };
     case 'help':
       noMoreThan(1);
       return { name, topic: rest[0] ?? null };
@@ -223,6 +237,34 @@ function command(name: CommandName, rest: readonly string[], values: Values, wai
   }
 }
 
+/** `profile list | add NAME --dir FOLDER [--port P] | remove NAME | rename OLD NEW` (names are checked by the core). */
+function profileAction(rest: readonly string[], values: Values): ProfileAction {
+  const [action, first, second] = rest;
+  const count = (n: number, usage: string): void => {
+    if (rest.length !== n + 1) throw new UsageError(`profile ${action}: ${usage}`);
+  };
+  if (action !== 'add' && values.port !== undefined) throw new UsageError('--port goes with `profile add` only');
+  switch (action) {
+    case 'list':
+      count(0, 'takes no argument');
+      return { kind: 'list' };
+    case 'add': {
+      count(1, 'give the name and the folder: `profile add NAME --dir FOLDER [--port P]`');
+      const folder = nonEmpty('--dir', values.dir);
+      if (folder === undefined) throw new UsageError('profile add: which gateway folder? `profile add NAME --dir FOLDER [--port P]`');
+      return { kind: 'add', profile: first ?? '', folder, port: values.port === undefined ? null : port(values.port) };
+    }
+    case 'remove':
+      count(1, 'which profile? `profile remove NAME`');
+      return { kind: 'remove', profile: first ?? '' };
+    case 'rename':
+      count(2, 'give the old and the new name: `profile rename OLD NEW`');
+      return { kind: 'rename', from: first ?? '', to: second ?? '' };
+    default:
+      throw new UsageError(action === undefined ? 'profile: say what to do: list, add, remove or rename' : `profile: unknown action "${action}": use list, add, remove or rename`);
+  }
+}
+
 /** The meaning of --timeout depends on where it stands: see the file comment. */
 function commandTimeout(tokens: readonly Token[], commandIndex: number): number | undefined {
   const after = tokens.filter((t) => t.kind === 'option' && t.name === 'timeout' && t.index > commandIndex);
@@ -240,6 +282,7 @@ function globalOptions(values: Values, env: Readonly<Record<string, string | und
   return {
     gatewayUrl: values.gateway === undefined ? undefined : gatewayUrl(values.gateway),
     gatewayFolder: nonEmpty('--dir', values.dir),
+    profile: nonEmpty('--profile', values.profile),
     configDir,
     json: values.json === true,
     requestTimeoutMs,

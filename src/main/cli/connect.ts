@@ -23,6 +23,7 @@ export async function connectBackend(global: GlobalOptions, options: BackendOpti
   const engine = await createEngine({
     configDir,
     requestTimeoutMs: global.requestTimeoutMs,
+    ...(global.profile === undefined ? {} : { profile: global.profile }),
     useWebSocket: options.useWebSocket ?? false,
     watch: options.watch ?? false,
     ...(global.gatewayUrl ? { gatewayUrl: global.gatewayUrl } : {}),
@@ -122,8 +123,8 @@ export async function connectBackend(global: GlobalOptions, options: BackendOpti
     },
     pinnedFingerprint: pinned,
     pinFingerprint: (fingerprint) => pins.set(gatewayUrl(), fingerprint),
-    gatewayRecord: () => new PidFile(configDir).read(),
-    forgetGatewayRecord: () => new PidFile(configDir).remove(),
+    gatewayRecord: () => new PidFile(engine.stateDir).read(),
+    forgetGatewayRecord: () => new PidFile(engine.stateDir).remove(),
     rememberStopped: (stopped) => {
       const intent = engine.settings.get().userIntent;
       if (stopped && intent !== 'stopped') engine.settings.update({ userIntent: 'stopped' });

@@ -20,8 +20,16 @@ export interface BackendOptions {
 export interface CommandContext {
   readonly global: GlobalOptions;
   readonly out: Output;
-  /** Connect to the core. The first call decides the options; later calls return the same backend. */
+  /**
+   * Connect to the core. The first call decides the options; later calls return the same backend.
+   * Without --profile when the settings hold more than one profile, rejects with a usage failure
+   * that asks for --profile (never a guess).
+   */
   backend(options?: BackendOptions): Promise<CliBackend>;
+  /** The profiles' names in the settings, in display order (one, "Gateway", unless the user added more). */
+  profiles(): readonly string[];
+  /** Connect to the core for one named profile (a fresh backend each call: the caller disposes it). */
+  backendOf(profile: string, options?: BackendOptions): Promise<CliBackend>;
   readonly now: () => number;
   /** Aborted by Ctrl-C or SIGTERM: long commands stop cleanly when it fires. */
   readonly stop: AbortSignal;

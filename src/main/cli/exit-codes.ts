@@ -4,6 +4,7 @@
  */
 import { GatewayError, GatewayStartError, IBCAuthenticationError, IBCValidationError } from '../core/errors.js';
 import type { GatewayFailureKind } from '../core/errors.js';
+import { ProfileError } from '../core/settings.js';
 import type { SessionKind } from '../../shared/snapshot.js';
 import type { InstallFailureKind } from '../core/install/install-error.js';
 
@@ -55,6 +56,18 @@ export function exitCodeForGatewayFailure(kind: GatewayFailureKind): ExitCode {
   }
 }
 
+/**
+ * What most needs the user, first: a changed certificate (it may not be your gateway), then a
+ * failure of the command itself (a profile that cannot run), an unreachable gateway, a wait that
+ * timed out, a 429, a session that is not ready, and last "ready".
+ */
+const WORST_FIRST: readonly ExitCode[] = [ExitCode.certificateChanged, ExitCode.usage, ExitCode.unreachable, ExitCode.timedOut, ExitCode.rateLimited, ExitCode.notReady, ExitCode.ok];
+
+/** The code of several profiles' outcomes (`status` of every profile): the one that most needs the user. */
+export function worstExitCode(codes: readonly ExitCode[]): ExitCode {
+  return WORST_FIRST.find((code) => codes.includes(code)) ?? ExitCode.ok;
+}
+
 /** The exit code `status` and `wait` give for a session state (0 only when ready). */
 export function exitCodeForState(kind: SessionKind): ExitCode {
   switch (kind) {
@@ -96,7 +109,8 @@ export function isExpectedFailure(error: unknown): boolean {
     error instanceof GatewayError ||
     error instanceof IBCValidationError ||
     error instanceof IBCAuthenticationError ||
-    error instanceof GatewayStartError
+    error instanceof GatewayStartError ||
+    error instanceof ProfileError
   );
 }
 

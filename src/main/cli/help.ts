@@ -1,6 +1,6 @@
 /** The help text of `ibkr-tray` (kept in step with the README's "Command line" section). */
 
-export const USAGE = `Usage: ibkr-tray [--gateway URL] [--dir GATEWAY_FOLDER] [--config-dir DIR] [--json] [--timeout SECONDS] [--verbose] COMMAND
+export const USAGE = `Usage: ibkr-tray [--gateway URL] [--dir GATEWAY_FOLDER] [--config-dir DIR] [--profile NAME] [--json] [--timeout SECONDS] [--verbose] COMMAND
 
 Commands:
   status                      the session in one line; --json: the snapshot
@@ -33,12 +33,16 @@ Commands:
   service install [--health HOST:PORT] [--notify URL] | status | uninstall
                               keepalive as a service that survives reboots (systemd user unit on
                               Linux, launchd agent on macOS); it uses --dir, --gateway and --config-dir
+  profile list | add NAME --dir FOLDER [--port P] | remove NAME | rename OLD NEW
+                              named gateways side by side (e.g. Live and Paper); with more than
+                              one, status shows each and other commands need --profile NAME
   help [COMMAND]              this text
 
 Options:
   --gateway URL        the gateway's origin (default: settings, the folder's conf, https://localhost:5000)
   --dir FOLDER         the gateway folder (contains bin/ and root/); default from the settings
   --config-dir DIR     the settings folder (default IBKR_TRAY_CONFIG_DIR, else the app's own)
+  --profile NAME       which named gateway (see \`ibkr-tray profile list\`); needed when there are several
   --json               stdout carries exactly one JSON document; messages go to stderr
   --timeout SECONDS    per-request timeout (default 5); after wait/login --wait: how long to wait
   --verbose, -v        show details (stack traces) of failures

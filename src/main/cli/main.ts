@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { connectBackend } from './connect.js';
+import { profileNames } from '../core/engine.js';
 import { INTERRUPTED } from './context.js';
 import { openInBrowser } from './open-browser.js';
 import { runCli } from './run.js';
@@ -45,6 +46,7 @@ const code = await runCli({
   stderr: process.stderr,
   stop: stop.signal,
   connect: connectBackend,
+  profiles: (global) => profileNames(global.configDir === undefined ? {} : { configDir: global.configDir }),
   openBrowser: (url) => openInBrowser(url),
   version: version(),
 });

@@ -17,6 +17,7 @@ import { service } from './commands/service.js';
 import { logout, reauth, takeover, tickle, validate } from './commands/session-calls.js';
 import { status, waitUntilReady } from './commands/status.js';
 import { trust } from './commands/trust.js';
+import { moreThanOneProfile, profile } from './commands/profile.js';
 import type { BackendOptions, CommandContext, CommandResult } from './context.js';
 import { INTERRUPTED } from './context.js';
 import { withDeadline } from './deadline.js';
@@ -37,6 +38,8 @@ export interface CliIo {
   /** Build the core for these options (connect.ts in the real command, a fake in unit tests). */
   connect(global: GlobalOptions, options: BackendOptions): Promise<CliBackend>;
   openBrowser(url: string): Promise<boolean>;
+  /** The profiles' names in the settings (connect.ts's profileNames); absent: one profile, as before profiles. */
+  profiles?(global: GlobalOptions): readonly string[];
   readonly version: string;
   readonly now?: () => number;
 }
@@ -106,6 +109,8 @@ function execute(ctx: CommandContext, command: Command): Promise<CommandResult> 
       return trust(ctx);
     case 'serve':
       return serve(ctx, command.host, command.port, command.notify);
+    case 'profile':
+      return profile(ctx, command.action);
     case 'help':
     case 'version':
       // Answered before any context exists (see runCli).
@@ -140,7 +145,9 @@ export async function runCli(io: CliIo): Promise<number> {
     out,
     now,
     stop: io.stop,
-    backend: (options = {}) => (backend ??= io.connect(global, options)),
+    backend: (options = {}) => (backend ??= connectChosen(io, global, options)),
+    profiles: () => io.profiles?.(global) ?? [],
+    backendOf: (name, options = {}) => io.connect({ ...global, profile: name }, options),
     progress: () => new ProgressLine(io.stdout, io.stderr, now),
     openBrowser: (url) => io.openBrowser(url),
   };
@@ -167,6 +174,15 @@ export async function runCli(io: CliIo): Promise<number> {
   }
   if (backend) await disposeQuietly(backend, global.requestTimeoutMs);
   return code;
+}
+
+/** Connect to the profile --profile names, or to the only one; more than one and no --profile is a usage failure. */
+async function connectChosen(io: CliIo, global: GlobalOptions, options: BackendOptions): Promise<CliBackend> {
+  if (global.profile === undefined) {
+    const names = io.profiles?.(global) ?? [];
+    if (names.length > 1) throw new CommandFailure(ExitCode.usage, moreThanOneProfile(names));
+  }
+  return io.connect(global, options);
 }
 
 /** Ctrl-C during a one-shot command or a wait ends it at once with 130. */

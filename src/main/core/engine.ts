@@ -105,6 +105,8 @@ export interface Engine extends EngineApi {
   refresh(): Promise<AppSnapshot>;
   /** The name of the profile this engine runs ("Gateway" unless the user named or added profiles). */
   readonly profile: string;
+  /** Where this profile's own files live (the record of the gateway it started). */
+  readonly stateDir: string;
   /** The settings the engine uses (the shells read preferences from snapshots; this is for wiring). */
   readonly settings: SettingsStore;
   /** The seed library's API over the same client and supervisor (for scripts and the CLI). */
@@ -333,6 +335,7 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
 
   return {
     profile: settings.profile,
+    stateDir,
     settings,
     get auth(): InteractiveBrokersAuthentication {
       // Rebuilt when the folder (and so the supervisor) changed; the client is always the current one.

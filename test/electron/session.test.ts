@@ -151,3 +151,21 @@ describe('the moment the login succeeds', () => {
     expect(busiest).toBeLessThanOrEqual(10);
   });
 });
+
+describe('notifications', () => {
+  it('the session ends: one notification, and clicking it opens the login window', async () => {
+    const { app, gateway } = await appWithGateway();
+    await app.clickMenu('Log in…');
+    await logInThroughWindow(app);
+    await app.until((s) => says('ready')(s) && windowWhere(s, isLoginWindow) === undefined, 'ready', 30_000);
+
+    await gateway.control().expireSso();
+    const told = await app.until((s) => s.notifications.some((n) => n.title === 'IBKR session ended'), 'the session-ended notification', 30_000);
+    const ended = told.notifications.find((n) => n.title === 'IBKR session ended')!;
+    expect(ended.clickable).toBe(true);
+    expect(told.notifications.filter((n) => n.title === 'IBKR session ended')).toHaveLength(1);
+
+    await app.request({ op: 'click-notification', id: ended.id });
+    await app.until((s) => windowWhere(s, isLoginWindow)?.visible === true, 'the login window opened from the notification');
+  });
+});

@@ -38,7 +38,7 @@ async function gatewayZip(): Promise<Buffer> {
 
 describe('first run with Download the gateway', () => {
   it('downloads the gateway from the window, shows the progress in the tray, starts it, and asks for a login', async () => {
-    server.serve('clientportal.gw.zip', await gatewayZip());
+    const download = server.serveHeld('clientportal.gw.zip', await gatewayZip());
     const app = await launchApp({
       env: {
         ...fakeGatewayEnv(),
@@ -58,10 +58,11 @@ describe('first run with Download the gateway', () => {
     await app.page(window, 'waitForSelector', '#setup #download-gateway:not([hidden]):not([disabled])');
     await app.page(window, 'click', '#download-gateway');
 
-    // Every state the app publishes is checked, so the download is seen however short it is.
+    // The server sends half the zip and waits: the download is under way for as long as the test looks.
     const downloading = await app.until((s) => trayOf(s).tooltip.startsWith('IBKR Tray: Downloading the gateway'), 'the tray to show the download');
     expect(menuItem(downloading, 'Cancel download')?.enabled).toBe(true);
     expect(trayOf(downloading).image).toBe('assets/tray/grey-linux.png');
+    download.release();
 
     const red = await app.until((s) => trayOf(s).tooltip.startsWith(`IBKR Tray: ${stateTitle('login-required')}`), 'the tray to say that a login is required', 30_000);
     watchFolder(installed);

@@ -28,6 +28,11 @@ export interface DownloadServer {
   readonly requests: { path: string; ifNoneMatch: string | undefined }[];
   /** A file for /file/<name> (added by tests). */
   serve(name: string, body: Buffer): void;
+  /**
+   * Like serve, but only the first half goes out until `release()` is called: a download a test can
+   * watch while it is under way, however fast the machine.
+   */
+  serveHeld(name: string, body: Buffer): { release(): void };
   close(): Promise<void>;
 }
 
@@ -112,6 +117,7 @@ export async function startDownloadServer(): Promise<DownloadServer> {
   const jre = await fakeJreArchive(work);
   const jreSha = createHash('sha256').update(jre).digest('hex');
   const files = new Map<string, Buffer>();
+  const held = new Map<string, Promise<void>>();
   const stalled = new Set<ServerResponse>();
 
   const server = https.createServer({ key: certs.key, cert: certs.cert }, (req, res) => {
@@ -158,6 +164,17 @@ export async function startDownloadServer(): Promise<DownloadServer> {
     }
     const file = /^\/file\/(.+)$/.exec(url.pathname)?.[1];
     const body = file ? files.get(file) : undefined;
+    const gate = file ? held.get(file) : undefined;
+    if (body && gate) {
+      res.writeHead(200, { 'content-type': 'application/zip', 'content-length': String(body.length) });
+      res.write(body.subarray(0, Math.floor(body.length / 2)));
+      stalled.add(res);
+      void gate.then(() => {
+        stalled.delete(res);
+        res.end(body.subarray(Math.floor(body.length / 2)));
+      });
+      return;
+    }
     if (body) return send(body);
     res.writeHead(404, { 'content-type': 'text/plain' });
     res.end('not found');
@@ -171,6 +188,12 @@ export async function startDownloadServer(): Promise<DownloadServer> {
     etag: '"v1"',
     requests: [],
     serve: (name, body) => files.set(name, body),
+    serveHeld: (name, body) => {
+      let release = (): void => undefined;
+      held.set(name, new Promise<void>((resolve) => (release = resolve)));
+      files.set(name, body);
+      return { release: () => release() };
+    },
     close: async () => {
       for (const res of stalled) res.destroy();
       server.closeAllConnections();

@@ -10,6 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { originOf } from '../core/gateway/trust.js';
+import { writeFileAtomic } from '../core/settings.js';
 
 const EntrySchema = z.looseObject({
   lastCheckAt: z.number().nullish(),
@@ -80,15 +81,12 @@ export class PacingRecord {
     }
   }
 
-  /** Best effort, atomic (temp + rename): a lost update costs at most one request's spacing. */
+  /** Best effort, atomic: a lost update costs at most one request's spacing. */
   private update(patch: Entry): void {
     try {
       const all = this.readAll();
       all[this.origin] = { ...all[this.origin], ...patch };
-      fs.mkdirSync(path.dirname(this.file), { recursive: true });
-      const temp = `${this.file}.${process.pid}.tmp`;
-      fs.writeFileSync(temp, JSON.stringify(all));
-      fs.renameSync(temp, this.file);
+      writeFileAtomic(this.file, JSON.stringify(all));
     } catch {
       // An unwritable settings folder must not stop the command; the pacer still paces this process.
     }

@@ -1,19 +1,13 @@
 /**
  * `ibkr-tray` from argv to exit code, with every outside dependency passed in (streams, clock,
  * signal, how to reach the core), so that main.ts only wires the process.
+ *
+ * Each command's module is imported when that command runs (see execute): a command pays only for
+ * what it uses, and `--help` for none of it.
  */
 import { parseCommandLine } from './arguments.js';
 import type { Command, GlobalOptions } from './arguments.js';
 import type { CliBackend } from './backend.js';
-import { accounts, use } from './commands/accounts.js';
-import { gateway } from './commands/gateway.js';
-import { keepalive } from './commands/keepalive.js';
-import { login } from './commands/login.js';
-import { serve } from './commands/serve.js';
-import { service } from './commands/service.js';
-import { logout, reauth, takeover, tickle, validate } from './commands/session-calls.js';
-import { status, waitUntilReady } from './commands/status.js';
-import { trust } from './commands/trust.js';
 import type { BackendOptions, CommandContext, CommandResult } from './context.js';
 import { INTERRUPTED } from './context.js';
 import { withDeadline } from './deadline.js';
@@ -62,42 +56,46 @@ function deadlineOf(command: Command, requestTimeoutMs: number): { ms: number; c
   }
 }
 
-function execute(ctx: CommandContext, command: Command): Promise<CommandResult> {
+/**
+ * Run one command. A new command: its case here imports its module (`await import(...)`), so that
+ * the others do not pay for loading it; the bundle (vite.cli.config.ts) makes one chunk of each.
+ */
+async function execute(ctx: CommandContext, command: Command): Promise<CommandResult> {
   switch (command.name) {
     case 'status':
-      return status(ctx);
+      return (await import('./commands/status.js')).status(ctx);
     case 'wait':
-      return waitUntilReady(ctx, command.timeoutMs, command.intervalMs);
+      return (await import('./commands/status.js')).waitUntilReady(ctx, command.timeoutMs, command.intervalMs);
     case 'login':
-      return login(ctx, command);
+      return (await import('./commands/login.js')).login(ctx, command);
     case 'accounts':
-      return accounts(ctx);
+      return (await import('./commands/accounts.js')).accounts(ctx);
     case 'use':
-      return use(ctx, command.accountId);
+      return (await import('./commands/accounts.js')).use(ctx, command.accountId);
     case 'logout':
-      return logout(ctx);
+      return (await import('./commands/session-calls.js')).logout(ctx);
     case 'tickle':
-      return tickle(ctx);
+      return (await import('./commands/session-calls.js')).tickle(ctx);
     case 'validate':
-      return validate(ctx);
+      return (await import('./commands/session-calls.js')).validate(ctx);
     case 'reauth':
-      return reauth(ctx);
+      return (await import('./commands/session-calls.js')).reauth(ctx);
     case 'takeover':
-      return takeover(ctx);
+      return (await import('./commands/session-calls.js')).takeover(ctx);
     case 'gateway':
-      return gateway(ctx, command.action, command.follow);
+      return (await import('./commands/gateway.js')).gateway(ctx, command.action, command.follow);
     case 'keepalive':
-      return keepalive(ctx, command);
+      return (await import('./commands/keepalive.js')).keepalive(ctx, command);
     case 'service':
-      return service(ctx, command);
+      return (await import('./commands/service.js')).service(ctx, command);
     case 'trust':
-      return trust(ctx);
+      return (await import('./commands/trust.js')).trust(ctx);
     case 'serve':
-      return serve(ctx, command.host, command.port, command.notify);
+      return (await import('./commands/serve.js')).serve(ctx, command.host, command.port, command.notify);
     case 'help':
     case 'version':
       // Answered before any context exists (see runCli).
-      return Promise.resolve(ExitCode.ok);
+      return ExitCode.ok;
   }
 }
 

@@ -6,7 +6,6 @@
  * `await engine.refresh()` does one auth/status (+ a tickle when a session exists) and returns the
  * snapshot; no timer, socket or poll runs, so the process can exit right after `dispose()`.
  */
-import WebSocket from 'ws';
 import type { Engine } from '../../shared/engine.js';
 import type { AppSnapshot } from '../../shared/snapshot.js';
 import { AccountBook, type AccountTiming } from './accounts.js';
@@ -102,6 +101,8 @@ export async function createEngine(options: EngineOptions = {}): Promise<EngineH
   const useWebSocket = options.useWebSocket ?? true;
   const openLoginPage = options.openLoginPage ?? ((url: string) => log(`log in at ${url}`));
   const folderOf = (): string | null => options.gatewayFolder ?? settings.get().gatewayFolder;
+  // Loaded only when the socket is followed: a one-shot command never pays for 'ws'.
+  const WebSocket = useWebSocket ? (await import('ws')).default : null;
 
   let client: GatewayClient | null = null;
   let supervisor: GatewaySupervisor | null = null;
@@ -140,7 +141,7 @@ export async function createEngine(options: EngineOptions = {}): Promise<EngineH
     return {
       api: client,
       supervisor,
-      createSocket: useWebSocket
+      createSocket: WebSocket
         ? (handlers) =>
             new GatewaySocket({
               baseUrl,

@@ -112,10 +112,14 @@ export async function connectBackend(global: GlobalOptions, options: BackendOpti
     engine,
     async check() {
       guard();
-      // A check may tickle (limit 1/s), and the previous command may have tickled a moment ago.
-      await sleep(systemClock, pacing.checkDelayMs());
-      pacing.markCheck();
-      const snapshot = await engine.refresh();
+      // A check tickles (limit 1/s) only when no ibkr-tray process tickled within the last second;
+      // otherwise auth/status alone answers (the session was kept alive a moment ago), instead of
+      // sleeping for a tickle slot the answer does not need.
+      await sleep(systemClock, pacing.requestDelayMs());
+      const tickle = pacing.checkDelayMs() === 0;
+      if (tickle) pacing.markCheck();
+      else pacing.markRequest();
+      const snapshot = await engine.refresh({ tickle });
       if (snapshot.state === 'rate-limited') pacing.markPenalty(snapshot.rateLimitedUntil ?? Date.now() + 600_000);
       const problem = await certificateProblem(snapshot);
       if (problem) throw problem;

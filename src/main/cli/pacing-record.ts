@@ -4,16 +4,19 @@
  * twice (limit 1/s), `validate` twice within a minute breaks sso/validate's 1/min, and either puts
  * the machine in the 429 penalty box for 10-15 minutes (gateway-facts §8; repeat offenders are
  * blocked). So the command keeps a small record per gateway origin in the settings folder: when the
- * last check and the last sso/validate went out, and until when IBKR said to send nothing.
+ * last check (with its tickle), the last request of any check and the last sso/validate went out,
+ * and until when IBKR said to send nothing.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { IBKR_PACING } from '../core/gateway/pacing.js';
 import { originOf } from '../core/gateway/trust.js';
 import { writeFileAtomic } from '../core/settings.js';
 
 const EntrySchema = z.looseObject({
   lastCheckAt: z.number().nullish(),
+  lastRequestAt: z.number().nullish(),
   lastValidateAt: z.number().nullish(),
   penaltyUntil: z.number().nullish(),
 });
@@ -22,6 +25,12 @@ type Entry = z.infer<typeof EntrySchema>;
 
 /** A check (auth/status + tickle) at most once per this long: tickle's limit is 1/s. */
 export const CHECK_GAP_MS = 1_100;
+/**
+ * Any two checks at least this far apart, tickle or not: IBKR's 10 requests/s through a gateway
+ * with the pacer's margin (120 ms). A loop of `status` answered from auth/status alone stays under
+ * it: at most 9 checks start in any second, one of them with a tickle, so at most 10 requests.
+ */
+export const REQUEST_GAP_MS = Math.ceil((IBKR_PACING.windowMs + IBKR_PACING.marginMs) / IBKR_PACING.perWindow);
 /** sso/validate's limit is 1/min. */
 export const VALIDATE_GAP_MS = 60_000;
 
@@ -50,14 +59,28 @@ export class PacingRecord {
     return last == null ? 0 : Math.max(0, Math.min(CHECK_GAP_MS, last + CHECK_GAP_MS - this.now()));
   }
 
+  /** How long to wait before a check without a tickle may go out (0 = now). */
+  requestDelayMs(): number {
+    const entry = this.entry();
+    const last = Math.max(entry.lastRequestAt ?? Number.NEGATIVE_INFINITY, entry.lastCheckAt ?? Number.NEGATIVE_INFINITY);
+    return Number.isFinite(last) ? Math.max(0, Math.min(REQUEST_GAP_MS, last + REQUEST_GAP_MS - this.now())) : 0;
+  }
+
   /** How long until sso/validate may be sent again (0 = now). */
   validateDelayMs(): number {
     const last = this.entry().lastValidateAt;
     return last == null ? 0 : Math.max(0, last + VALIDATE_GAP_MS - this.now());
   }
 
+  /** A check with its tickle went out now. */
   markCheck(): void {
-    this.update({ lastCheckAt: this.now() });
+    const now = this.now();
+    this.update({ lastCheckAt: now, lastRequestAt: now });
+  }
+
+  /** A check without a tickle (auth/status alone) went out now. */
+  markRequest(): void {
+    this.update({ lastRequestAt: this.now() });
   }
 
   markValidate(): void {

@@ -73,8 +73,11 @@ export interface EngineHandle extends Engine {
   start(): Promise<void>;
   /** Stop every timer and socket; stop the gateway only when asked and only if we started it. */
   dispose(options?: { readonly stopGateway?: boolean }): Promise<void>;
-  /** Check once now (auth/status, + tickle when a session exists) and return the snapshot after it. */
-  refresh(): Promise<AppSnapshot>;
+  /**
+   * Check once now (auth/status, + tickle when a session exists unless `tickle: false`) and return
+   * the snapshot after it.
+   */
+  refresh(options?: { readonly tickle?: boolean }): Promise<AppSnapshot>;
   /** The settings the engine uses (the shells read preferences from snapshots; this is for wiring). */
   readonly settings: SettingsStore;
   /** The seed library's API over the same client and supervisor (for scripts and the CLI). */
@@ -237,8 +240,10 @@ export async function createEngine(options: EngineOptions = {}): Promise<EngineH
       monitor.start({ timers: watch });
       await startGatewayIfWanted();
     },
-    async refresh(): Promise<AppSnapshot> {
-      await monitor.checkOnce();
+    async refresh(refreshOptions = {}): Promise<AppSnapshot> {
+      await monitor.checkOnce(refreshOptions);
+      // A session this check found ready is listing its accounts: the answer shows them.
+      await accounts.firstAnswer();
       return engine.snapshot();
     },
     async dispose(disposeOptions = {}): Promise<void> {

@@ -1,16 +1,16 @@
 import { defineConfig } from 'vite';
 
 /**
- * The `ibkr-tray` command as a bundle in out/main/command/ (what bin/ibkr-tray.js runs), built from
- * the same sources as the tray app's engine by `npm run build`. A Node process pays per module file it loads
- * (zod, axios and their dependencies are hundreds of small files): one file for the command line,
- * plus one chunk per lazily imported command and per heavy package, starts in about the time of
- * Node itself. Packages go in the bundle too, so the command does not read node_modules at run time.
+ * The `ibkr-tray` command as a bundle in out/main/command/ (what bin/ibkr-tray.js runs), built by
+ * `npm run build` from the same sources as the tray app's engine. A Node process pays for every
+ * module file it loads (zod alone is dozens of small files): one entry file for the command line,
+ * plus one chunk per lazily imported command, starts in about the time of Node itself. Packages go
+ * in the bundle too, so the command does not search node_modules at run time.
  *
- * Some packages keep chunks named after them: a command that does not import one (a one-shot
- * command and 'ws') never loads it, and a test can tell from the chunk names which it loaded.
+ * The packages that only some commands use keep chunks of their own (ws: keepalive and serve), so
+ * the others never load them.
  */
-const OWN_CHUNKS = ['ws', 'axios', 'zod'] as const;
+const OWN_CHUNKS = ['ws', 'zod'] as const;
 
 export default defineConfig({
   build: {

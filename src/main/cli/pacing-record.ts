@@ -25,12 +25,15 @@ type Entry = z.infer<typeof EntrySchema>;
 
 /** A check (auth/status + tickle) at most once per this long: tickle's limit is 1/s. */
 export const CHECK_GAP_MS = 1_100;
+/** What one check may send: auth/status, the account list of a session it finds ready, a tickle. */
+const REQUESTS_PER_CHECK = 3;
 /**
- * Any two checks at least this far apart, tickle or not: IBKR's 10 requests/s through a gateway
- * with the pacer's margin (120 ms). A loop of `status` answered from auth/status alone stays under
- * it: at most 9 checks start in any second, one of them with a tickle, so at most 10 requests.
+ * Any two checks at least this far apart, tickle or not: IBKR allows 10 requests/s through a
+ * gateway, and a loop of `status` answered without a tickle could otherwise approach it. With the
+ * pacer's margin, (1 s + 200 ms) / 10 per request: at most 3 checks start in any second, so at
+ * most 3 × 2 requests plus one tickle (1/s) go out in it.
  */
-export const REQUEST_GAP_MS = Math.ceil((IBKR_PACING.windowMs + IBKR_PACING.marginMs) / IBKR_PACING.perWindow);
+export const REQUEST_GAP_MS = Math.ceil((REQUESTS_PER_CHECK * (IBKR_PACING.windowMs + IBKR_PACING.marginMs)) / IBKR_PACING.perWindow);
 /** sso/validate's limit is 1/min. */
 export const VALIDATE_GAP_MS = 60_000;
 
@@ -53,13 +56,13 @@ export class PacingRecord {
     return until !== null && until > this.now() ? until : null;
   }
 
-  /** How long to wait before the next check may go out (0 = now). */
+  /** How long until a check may tickle again (0 = now). */
   checkDelayMs(): number {
     const last = this.entry().lastCheckAt;
     return last == null ? 0 : Math.max(0, Math.min(CHECK_GAP_MS, last + CHECK_GAP_MS - this.now()));
   }
 
-  /** How long to wait before a check without a tickle may go out (0 = now). */
+  /** How long until any check may start (0 = now). */
   requestDelayMs(): number {
     const entry = this.entry();
     const last = Math.max(entry.lastRequestAt ?? Number.NEGATIVE_INFINITY, entry.lastCheckAt ?? Number.NEGATIVE_INFINITY);
@@ -72,10 +75,19 @@ export class PacingRecord {
     return last == null ? 0 : Math.max(0, last + VALIDATE_GAP_MS - this.now());
   }
 
-  /** A check with its tickle went out now. */
-  markCheck(): void {
+  /**
+   * A check that tickles starts now. IBKR counts the tickle when it arrives, which on a loaded
+   * machine may be long after this mark, so until endCheck() no other process may tickle (for at
+   * most `holdMs`, should this one die first).
+   */
+  startCheck(holdMs: number): void {
     const now = this.now();
-    this.update({ lastCheckAt: now, lastRequestAt: now });
+    this.update({ lastCheckAt: now + holdMs, lastRequestAt: now });
+  }
+
+  /** The tickle of the check started with startCheck() was answered or failed: the gap runs from now. */
+  endCheck(): void {
+    this.update({ lastCheckAt: this.now() });
   }
 
   /** A check without a tickle (auth/status alone) went out now. */

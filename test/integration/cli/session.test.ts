@@ -57,7 +57,9 @@ describe('status', () => {
     const dir = configDir();
     // Another ibkr-tray process's check, recorded by the product's own record, "just now" however
     // slowly this machine starts the next process (a clock a minute ahead keeps it recent).
-    new PacingRecord(dir, sim.url, () => Date.now() + 60_000).markCheck();
+    const other = new PacingRecord(dir, sim.url, () => Date.now() + 60_000);
+    other.startCheck(0);
+    other.endCheck();
     const sent = sim.requests.length;
     const result = await cli(sim, dir, 'status', '--json');
     expect(result.code).toBe(0);

@@ -20,11 +20,32 @@ function twoProcesses(): { first: PacingRecord; second: PacingRecord; clock: { n
 }
 
 describe('PacingRecord across processes', () => {
-  it('spaces checks by IBKR\'s 10 requests/s (with margin), and tickles by 1/s', () => {
-    expect(REQUEST_GAP_MS * IBKR_PACING.perWindow).toBeGreaterThanOrEqual(IBKR_PACING.windowMs);
+  it('no other process tickles while a tickle is on its way, however slow, and for the gap after it', () => {
+    const { first, second, clock } = twoProcesses();
+    first.startCheck(15_000);
+    clock.now += 5_000;
+    expect(second.checkDelayMs()).toBeGreaterThan(0);
+    first.endCheck();
+    expect(second.checkDelayMs()).toBe(CHECK_GAP_MS);
+    clock.now += CHECK_GAP_MS;
+    expect(second.checkDelayMs()).toBe(0);
+  });
+
+  it('a tickle whose process died holds the others back only until its hold ends', () => {
+    const { first, second, clock } = twoProcesses();
+    first.startCheck(15_000);
+    clock.now += 15_000 + CHECK_GAP_MS;
+    expect(second.checkDelayMs()).toBe(0);
+  });
+
+  it('spaces checks so that a second holds at most 10 requests, and tickles by 1/s', () => {
+    // Checks starting within one window, each with auth/status and the account list, plus one tickle.
+    const checksPerWindow = Math.ceil(IBKR_PACING.windowMs / REQUEST_GAP_MS);
+    expect(checksPerWindow * 2 + 1).toBeLessThanOrEqual(IBKR_PACING.perWindow);
     const { first, second, clock } = twoProcesses();
     expect([second.checkDelayMs(), second.requestDelayMs()]).toEqual([0, 0]);
-    first.markCheck();
+    first.startCheck(5_000);
+    first.endCheck();
     expect([second.checkDelayMs(), second.requestDelayMs()]).toEqual([CHECK_GAP_MS, REQUEST_GAP_MS]);
     clock.now += REQUEST_GAP_MS;
     expect([second.checkDelayMs(), second.requestDelayMs()]).toEqual([CHECK_GAP_MS - REQUEST_GAP_MS, 0]);
@@ -32,7 +53,8 @@ describe('PacingRecord across processes', () => {
 
   it('a check without a tickle holds the next check back but not the next tickle', () => {
     const { first, second, clock } = twoProcesses();
-    first.markCheck();
+    first.startCheck(5_000);
+    first.endCheck();
     clock.now += CHECK_GAP_MS - 50;
     first.markRequest();
     expect(second.requestDelayMs()).toBe(REQUEST_GAP_MS);

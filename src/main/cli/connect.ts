@@ -56,7 +56,7 @@ export async function connectBackend(global: GlobalOptions, options: BackendOpti
   }
 
   const pacing = new PacingRecord(configDir, gatewayUrl());
-  /** How long another process's tickle may still be on its way: a check's requests, each with its timeout. */
+  /** At most this long a check that tickles holds other processes' tickles off (should it die): its requests' timeouts. */
   const holdMs = 3 * global.requestTimeoutMs;
   const clock = (at: number): string => new Date(at).toTimeString().slice(0, 8);
   /** After a 429 seen by any ibkr-tray process, send nothing until the penalty is over. */

@@ -25,15 +25,15 @@ type Entry = z.infer<typeof EntrySchema>;
 
 /** A check (auth/status + tickle) at most once per this long: tickle's limit is 1/s. */
 export const CHECK_GAP_MS = 1_100;
-/** What one check may send: auth/status, the account list of a session it finds ready, a tickle. */
-const REQUESTS_PER_CHECK = 3;
 /**
  * Any two checks at least this far apart, tickle or not: IBKR allows 10 requests/s through a
- * gateway, and a loop of `status` answered without a tickle could otherwise approach it. With the
- * pacer's margin, (1 s + 200 ms) / 10 per request: at most 3 checks start in any second, so at
- * most 3 × 2 requests plus one tickle (1/s) go out in it.
+ * gateway, and a loop of `status` answered without a tickle could otherwise exceed it. A check
+ * sends auth/status and, for a session it finds ready, the account list; its tickle is paced by
+ * CHECK_GAP_MS. So any second holds the requests of at most 4 checks started in it (300 ms apart,
+ * with the pacer's 200 ms margin: 1.2 s / 4), the last one of a check started before it, and one
+ * tickle: 4 × 2 + 1 + 1 = 10.
  */
-export const REQUEST_GAP_MS = Math.ceil((REQUESTS_PER_CHECK * (IBKR_PACING.windowMs + IBKR_PACING.marginMs)) / IBKR_PACING.perWindow);
+export const REQUEST_GAP_MS = Math.ceil((IBKR_PACING.windowMs + IBKR_PACING.marginMs) / Math.floor((IBKR_PACING.perWindow - 2) / 2));
 /** sso/validate's limit is 1/min. */
 export const VALIDATE_GAP_MS = 60_000;
 

@@ -65,8 +65,9 @@ export class PacingRecord {
   /** How long until any check may start (0 = now). */
   requestDelayMs(): number {
     const entry = this.entry();
-    const last = Math.max(entry.lastRequestAt ?? Number.NEGATIVE_INFINITY, entry.lastCheckAt ?? Number.NEGATIVE_INFINITY);
-    return Number.isFinite(last) ? Math.max(0, Math.min(REQUEST_GAP_MS, last + REQUEST_GAP_MS - this.now())) : 0;
+    // From when the last check began (a record written before lastRequestAt existed: its check).
+    const last = entry.lastRequestAt ?? entry.lastCheckAt;
+    return last == null ? 0 : Math.max(0, Math.min(REQUEST_GAP_MS, last + REQUEST_GAP_MS - this.now()));
   }
 
   /** How long until sso/validate may be sent again (0 = now). */

@@ -31,6 +31,15 @@ describe('PacingRecord across processes', () => {
     expect(second.checkDelayMs()).toBe(0);
   });
 
+  it('the gap between checks runs from when the last one began, however long its tickle took', () => {
+    const { first, second, clock } = twoProcesses();
+    first.startCheck(15_000);
+    clock.now += 2_000;
+    first.endCheck();
+    expect(second.requestDelayMs()).toBe(0);
+    expect(second.checkDelayMs()).toBe(CHECK_GAP_MS);
+  });
+
   it('a tickle whose process died holds the others back only until its hold ends', () => {
     const { first, second, clock } = twoProcesses();
     first.startCheck(15_000);

@@ -93,7 +93,14 @@ export async function footprint(): Promise<FigureResult> {
         { measure: 'CPU time during the 60 s idle', value: `${round(cpu.keepalive)} ms`, reference: `bare Node ${round(cpu.bare)} ms`, ratio: cpu.bare > 0 ? round(cpu.keepalive / cpu.bare) : null },
         { measure: 'CPU time from start to ready', value: `${round(before.keepalive.cpuMs)} ms`, reference: `bare Node start ${round(before.bare.cpuMs)} ms`, ratio: before.bare.cpuMs > 0 ? round(before.keepalive.cpuMs / before.bare.cpuMs) : null },
       ],
-      targets: [],
+      targets: [
+        {
+          name: 'keepalive idle RSS',
+          target: '≤ 1.5× bare idle Node',
+          measured: `${round(after.keepalive.rss / after.bare.rss)}× (${mb(after.keepalive.rss)} / ${mb(after.bare.rss)})`,
+          met: after.keepalive.rss <= 1.5 * after.bare.rss,
+        },
+      ],
       data: { before, after, cpuDuringIdleMs: cpu, idleMs: IDLE_MS, requests },
     };
   } finally {

@@ -10,7 +10,8 @@ export {
   type TickleStatus,
   type WaitForLoginOptions,
 } from './core/auth.js';
-export { createEngine, openProfile, profileNames, type Engine, type EngineOptions, type SupervisorFactory } from './core/engine.js';
+export { createEngine, openProfile, type Engine, type EngineOptions, type SupervisorFactory } from './core/engine.js';
+export { profileNames } from './core/settings.js';
 export { addProfile, removeProfile, renameProfile, type NewProfile } from './core/profiles.js';
 export { ProfileError } from './core/settings.js';
 export {

@@ -56,6 +56,8 @@ export async function connectBackend(global: GlobalOptions, options: BackendOpti
   }
 
   const pacing = new PacingRecord(configDir, gatewayUrl());
+  /** At most this long a check that tickles holds other processes' tickles off (should it die): its requests' timeouts. */
+  const holdMs = 3 * global.requestTimeoutMs;
   const clock = (at: number): string => new Date(at).toTimeString().slice(0, 8);
   /** After a 429 seen by any ibkr-tray process, send nothing until the penalty is over. */
   const guard = (): void => {
@@ -92,8 +94,12 @@ export async function connectBackend(global: GlobalOptions, options: BackendOpti
     reauthenticate: paced(() => auth.reauthenticate()),
     tickle: paced(async () => {
       await sleep(systemClock, pacing.checkDelayMs());
-      pacing.markCheck();
-      return (await auth.tickle()).tickle;
+      pacing.startCheck(holdMs);
+      try {
+        return (await auth.tickle()).tickle;
+      } finally {
+        pacing.endCheck();
+      }
     }),
     logout: paced(() => auth.logout()),
     closeGateway: (pid?: number) => auth.closeGateway(pid),
@@ -112,10 +118,19 @@ export async function connectBackend(global: GlobalOptions, options: BackendOpti
     engine,
     async check() {
       guard();
-      // A check may tickle (limit 1/s), and the previous command may have tickled a moment ago.
-      await sleep(systemClock, pacing.checkDelayMs());
-      pacing.markCheck();
-      const snapshot = await engine.refresh();
+      // A check tickles (limit 1/s) only when no ibkr-tray process tickled within the last second;
+      // otherwise auth/status alone answers (the session was kept alive a moment ago), instead of
+      // sleeping for a tickle slot the answer does not need.
+      await sleep(systemClock, pacing.requestDelayMs());
+      const tickle = pacing.checkDelayMs() === 0;
+      if (tickle) pacing.startCheck(holdMs);
+      else pacing.markRequest();
+      let snapshot: AppSnapshot;
+      try {
+        snapshot = await engine.refresh({ tickle });
+      } finally {
+        if (tickle) pacing.endCheck();
+      }
       if (snapshot.state === 'rate-limited') pacing.markPenalty(snapshot.rateLimitedUntil ?? Date.now() + 600_000);
       const problem = await certificateProblem(snapshot);
       if (problem) throw problem;

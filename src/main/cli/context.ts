@@ -27,7 +27,7 @@ export interface CommandContext {
    */
   backend(options?: BackendOptions): Promise<CliBackend>;
   /** The profiles' names in the settings, in display order (one, "Gateway", unless the user added more). */
-  profiles(): readonly string[];
+  profiles(): Promise<readonly string[]>;
   /** Connect to the core for one named profile (a fresh backend each call: the caller disposes it). */
   backendOf(profile: string, options?: BackendOptions): Promise<CliBackend>;
   readonly now: () => number;

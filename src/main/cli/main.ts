@@ -2,17 +2,19 @@
  * The `ibkr-tray` process: wires argv, the streams, Ctrl-C / SIGTERM and the real core into runCli,
  * then exits with its code. The exit is explicit: a socket left hanging by a gateway that never
  * answers must not keep the command alive past its deadline.
+ *
+ * The core (and the browser opener) are imported only when a command asks for them: `--help` and
+ * `--version` load nothing but the parser, and start as fast as Node itself.
  */
 import { readFileSync } from 'node:fs';
-import { connectBackend } from './connect.js';
-import { profileNames } from '../core/engine.js';
+import path from 'node:path';
 import { INTERRUPTED } from './context.js';
-import { openInBrowser } from './open-browser.js';
+import { packageFolder } from './installation.js';
 import { runCli } from './run.js';
 
 function version(): string {
   try {
-    const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version?: string };
+    const pkg = JSON.parse(readFileSync(path.join(packageFolder(), 'package.json'), 'utf8')) as { version?: string };
     return pkg.version ?? 'unknown';
   } catch {
     return 'unknown';
@@ -27,9 +29,9 @@ function flush(stream: NodeJS.WriteStream): Promise<void> {
 const stop = new AbortController();
 let firstSignalAt: number | null = null;
 const onSignal = (): void => {
-  // A second Ctrl-C means "now": do not wait for a clean stop. Only one pressed later counts: the
-  // settings writer (conf → atomically → when-exit) re-raises the same signal at once after its
-  // own cleanup, and that echo must not turn a clean stop into an abrupt one.
+  // A second Ctrl-C means "now": do not wait for a clean stop. Only one pressed later counts: a
+  // library that cleans up on signals may re-raise the same signal at once, and that echo must not
+  // turn a clean stop into an abrupt one.
   if (firstSignalAt !== null && Date.now() - firstSignalAt > 300) process.exit(INTERRUPTED);
   firstSignalAt ??= Date.now();
   stop.abort();
@@ -45,9 +47,10 @@ const code = await runCli({
   stdout: process.stdout,
   stderr: process.stderr,
   stop: stop.signal,
-  connect: connectBackend,
-  profiles: (global) => profileNames(global.configDir === undefined ? {} : { configDir: global.configDir }),
-  openBrowser: (url) => openInBrowser(url),
+  connect: async (global, options) => (await import('./connect.js')).connectBackend(global, options),
+  // Read only when a command needs it: the settings module is not loaded for --help.
+  profiles: async (global) => (await import('../core/settings.js')).profileNames(global.configDir === undefined ? {} : { configDir: global.configDir }),
+  openBrowser: async (url) => (await import('./open-browser.js')).openInBrowser(url),
   version: version(),
 });
 await Promise.all([flush(process.stdout), flush(process.stderr)]);

@@ -1,23 +1,14 @@
 /**
  * `ibkr-tray` from argv to exit code, with every outside dependency passed in (streams, clock,
  * signal, how to reach the core), so that main.ts only wires the process.
+ *
+ * Each command's module is imported when that command runs (see execute): a command pays only for
+ * what it uses, and `--help` for none of it.
  */
 import { parseCommandLine } from './arguments.js';
 import type { Command, GlobalOptions } from './arguments.js';
 import type { CliBackend } from './backend.js';
-import { accounts, use } from './commands/accounts.js';
-import { doctor } from './commands/doctor.js';
-import { gatewayInstall } from './commands/install.js';
-import { javaInstall } from './commands/java.js';
-import { gateway } from './commands/gateway.js';
-import { keepalive } from './commands/keepalive.js';
-import { login } from './commands/login.js';
-import { serve } from './commands/serve.js';
-import { service } from './commands/service.js';
-import { logout, reauth, takeover, tickle, validate } from './commands/session-calls.js';
-import { status, waitUntilReady } from './commands/status.js';
-import { trust } from './commands/trust.js';
-import { moreThanOneProfile, profile } from './commands/profile.js';
+import { moreThanOneProfile } from './commands/profile-words.js';
 import type { BackendOptions, CommandContext, CommandResult } from './context.js';
 import { INTERRUPTED } from './context.js';
 import { withDeadline } from './deadline.js';
@@ -39,7 +30,7 @@ export interface CliIo {
   connect(global: GlobalOptions, options: BackendOptions): Promise<CliBackend>;
   openBrowser(url: string): Promise<boolean>;
   /** The profiles' names in the settings (connect.ts's profileNames); absent: one profile, as before profiles. */
-  profiles?(global: GlobalOptions): readonly string[];
+  profiles?(global: GlobalOptions): Promise<readonly string[]>;
   readonly version: string;
   readonly now?: () => number;
 }
@@ -71,50 +62,54 @@ function deadlineOf(command: Command, requestTimeoutMs: number): { ms: number; c
   }
 }
 
-function execute(ctx: CommandContext, command: Command): Promise<CommandResult> {
+/**
+ * Run one command. A new command: its case here imports its module (`await import(...)`), so that
+ * the others do not pay for loading it; the bundle (vite.cli.config.ts) makes one chunk of each.
+ */
+async function execute(ctx: CommandContext, command: Command): Promise<CommandResult> {
   switch (command.name) {
     case 'status':
-      return status(ctx);
+      return (await import('./commands/status.js')).status(ctx);
     case 'wait':
-      return waitUntilReady(ctx, command.timeoutMs, command.intervalMs);
+      return (await import('./commands/status.js')).waitUntilReady(ctx, command.timeoutMs, command.intervalMs);
     case 'login':
-      return login(ctx, command);
+      return (await import('./commands/login.js')).login(ctx, command);
     case 'accounts':
-      return accounts(ctx);
+      return (await import('./commands/accounts.js')).accounts(ctx);
     case 'use':
-      return use(ctx, command.accountId);
+      return (await import('./commands/accounts.js')).use(ctx, command.accountId);
     case 'logout':
-      return logout(ctx);
+      return (await import('./commands/session-calls.js')).logout(ctx);
     case 'tickle':
-      return tickle(ctx);
+      return (await import('./commands/session-calls.js')).tickle(ctx);
     case 'validate':
-      return validate(ctx);
+      return (await import('./commands/session-calls.js')).validate(ctx);
     case 'reauth':
-      return reauth(ctx);
+      return (await import('./commands/session-calls.js')).reauth(ctx);
     case 'takeover':
-      return takeover(ctx);
+      return (await import('./commands/session-calls.js')).takeover(ctx);
     case 'gateway':
-      return gateway(ctx, command.action, command.follow);
+      return (await import('./commands/gateway.js')).gateway(ctx, command.action, command.follow);
     case 'gateway-install':
-      return gatewayInstall(ctx, command.from);
+      return (await import('./commands/install.js')).gatewayInstall(ctx, command.from);
     case 'java':
-      return javaInstall(ctx);
+      return (await import('./commands/java.js')).javaInstall(ctx);
     case 'doctor':
-      return doctor(ctx);
+      return (await import('./commands/doctor.js')).doctor(ctx);
     case 'keepalive':
-      return keepalive(ctx, command);
+      return (await import('./commands/keepalive.js')).keepalive(ctx, command);
     case 'service':
-      return service(ctx, command);
+      return (await import('./commands/service.js')).service(ctx, command);
     case 'trust':
-      return trust(ctx);
+      return (await import('./commands/trust.js')).trust(ctx);
     case 'serve':
-      return serve(ctx, command.host, command.port, command.notify);
+      return (await import('./commands/serve.js')).serve(ctx, command.host, command.port, command.notify);
     case 'profile':
-      return profile(ctx, command.action);
+      return (await import('./commands/profile.js')).profile(ctx, command.action);
     case 'help':
     case 'version':
       // Answered before any context exists (see runCli).
-      return Promise.resolve(ExitCode.ok);
+      return ExitCode.ok;
   }
 }
 
@@ -146,7 +141,7 @@ export async function runCli(io: CliIo): Promise<number> {
     now,
     stop: io.stop,
     backend: (options = {}) => (backend ??= connectChosen(io, global, options)),
-    profiles: () => io.profiles?.(global) ?? [],
+    profiles: async () => (await io.profiles?.(global)) ?? [],
     backendOf: (name, options = {}) => io.connect({ ...global, profile: name }, options),
     progress: () => new ProgressLine(io.stdout, io.stderr, now),
     openBrowser: (url) => io.openBrowser(url),
@@ -179,7 +174,7 @@ export async function runCli(io: CliIo): Promise<number> {
 /** Connect to the profile --profile names, or to the only one; more than one and no --profile is a usage failure. */
 async function connectChosen(io: CliIo, global: GlobalOptions, options: BackendOptions): Promise<CliBackend> {
   if (global.profile === undefined) {
-    const names = io.profiles?.(global) ?? [];
+    const names = (await io.profiles?.(global)) ?? [];
     if (names.length > 1) throw new CommandFailure(ExitCode.usage, moreThanOneProfile(names));
   }
   return io.connect(global, options);

@@ -11,7 +11,6 @@ import { sleep, type Clock } from './gateway/clock.js';
 import { accountsFrom, type IserverAccounts } from './gateway/schemas.js';
 import type { SessionMonitor } from './monitor.js';
 import type { SettingsStore } from './settings.js';
-import { singleFlight } from './single-flight.js';
 
 export interface AccountTiming {
   /** /iserver/accounts can be `{}` right after the brokerage start (§5): ask again after this long… */
@@ -31,6 +30,9 @@ export interface AccountBookOptions {
 }
 
 export class AccountBook {
+  private loading: Promise<void> | null = null;
+  /** Settles with the running listing's first answer (see firstAnswer). */
+  private answered: Promise<void> | null = null;
   private readonly timing: AccountTiming;
   private readonly unsubscribe: () => void;
 
@@ -47,9 +49,28 @@ export class AccountBook {
   }
 
   /** List the accounts (retrying a `{}` a few times) and re-apply the remembered choice. */
-  readonly load: () => Promise<void> = singleFlight(() => this.doLoad());
+  load(): Promise<void> {
+    if (this.loading) return this.loading;
+    let firstAnswer = (): void => undefined;
+    this.answered = new Promise((resolve) => (firstAnswer = resolve));
+    this.loading = this.doLoad(firstAnswer).finally(() => {
+      firstAnswer();
+      this.loading = null;
+      this.answered = null;
+    });
+    return this.loading;
+  }
 
-  private async doLoad(): Promise<void> {
+  /**
+   * Resolves once the listing in progress has its first answer in the state (at once when none is
+   * running): what a one-shot check waits for, so that its snapshot shows the accounts of a session
+   * it just found ready, without waiting out the retries of an empty list.
+   */
+  firstAnswer(): Promise<void> {
+    return this.answered ?? Promise.resolve();
+  }
+
+  private async doLoad(answered: () => void): Promise<void> {
     const { monitor, clock } = this.options;
     for (let attempt = 0; attempt <= this.timing.emptyRetries; attempt++) {
       if (monitor.state().kind !== 'ready') return;
@@ -63,9 +84,11 @@ export class AccountBook {
       const list = accountsFrom(answer);
       if (list.accounts.length > 0) {
         monitor.apply({ type: 'accounts', at, ...list });
+        answered();
         await this.reapplyChoice(list.accounts, list.selectedAccount);
         return;
       }
+      answered();
       await sleep(clock, this.timing.emptyRetryMs);
     }
   }

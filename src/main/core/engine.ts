@@ -7,7 +7,6 @@
  * snapshot; no timer, socket or poll runs, so the process can exit right after `dispose()`.
  */
 import fs from 'node:fs';
-import WebSocket from 'ws';
 import type { EngineApi } from '../../shared/engine-api.js';
 import type { AppSnapshot } from '../../shared/snapshot.js';
 import { AccountBook, type AccountTiming } from './accounts.js';
@@ -101,8 +100,11 @@ export interface Engine extends EngineApi {
   start(): Promise<void>;
   /** Stop every timer and socket; stop the gateway only when asked and only if IBKR Tray started it (any run). */
   dispose(options?: { readonly stopGateway?: boolean }): Promise<void>;
-  /** Check once now (auth/status, + tickle when a session exists) and return the snapshot after it. */
-  refresh(): Promise<AppSnapshot>;
+  /**
+   * Check once now (auth/status, + tickle when a session exists unless `tickle: false`) and return
+   * the snapshot after it.
+   */
+  refresh(options?: { readonly tickle?: boolean }): Promise<AppSnapshot>;
   /** The name of the profile this engine runs ("Gateway" unless the user named or added profiles). */
   readonly profile: string;
   /** Where this profile's own files live (the record of the gateway it started). */
@@ -133,13 +135,6 @@ export function openProfile(name: string, options: Omit<EngineOptions, 'profile'
   return createEngine({ ...options, profile: name });
 }
 
-/** The names of the profiles in the settings of `configDir` (default as createEngine's), in display order. */
-export function profileNames(options: Pick<EngineOptions, 'configDir' | 'settingsBackend' | 'clock'> = {}): readonly string[] {
-  const configDir = options.configDir ?? defaultConfigDir();
-  return SettingsStore.open(options.settingsBackend ?? confSettingsBackend(configDir), options.clock ?? systemClock)
-    .profiles()
-    .map((p) => p.name);
-}
 
 /**
  * Why the chosen profile cannot run, or null: its folder is another profile's too (two supervisors
@@ -169,6 +164,8 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
   const useWebSocket = options.useWebSocket ?? true;
   const openLoginPage = options.openLoginPage ?? ((url: string) => log(`log in at ${url}`));
   const folderOf = (): string | null => options.gatewayFolder ?? settings.get().gatewayFolder;
+  // Loaded only when the socket is followed: a one-shot command never pays for 'ws'.
+  const WebSocket = useWebSocket ? (await import('ws')).default : null;
 
   let client: GatewayClient | null = null;
   let supervisor: GatewaySupervisor | null = null;
@@ -207,7 +204,7 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
     return {
       api: client,
       supervisor,
-      createSocket: useWebSocket
+      createSocket: WebSocket
         ? (handlers) =>
             new GatewaySocket({
               baseUrl,
@@ -356,8 +353,10 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
       monitor.start({ timers: watch });
       await startGatewayIfWanted();
     },
-    async refresh(): Promise<AppSnapshot> {
-      await monitor.checkOnce();
+    async refresh(refreshOptions = {}): Promise<AppSnapshot> {
+      await monitor.checkOnce(refreshOptions);
+      // A session this check found ready is listing its accounts: the answer shows them.
+      await accounts.firstAnswer();
       return engine.snapshot();
     },
     async dispose(disposeOptions = {}): Promise<void> {

@@ -166,10 +166,14 @@ export class SessionMonitor {
     this.plan();
   }
 
-  /** One auth/status (+ tickle when a session exists), for one-shot commands; returns the state after it. */
-  async checkOnce(): Promise<SessionState> {
+  /**
+   * One auth/status (+ tickle when a session exists and `tickle` is not false), for one-shot
+   * commands; returns the state after it. A command that may not tickle yet (1/s, counted across
+   * processes by the command) answers from auth/status alone instead of waiting for the slot.
+   */
+  async checkOnce(options: { readonly tickle?: boolean } = {}): Promise<SessionState> {
     await this.check();
-    if (hasSession(this.current)) await this.tickle();
+    if (options.tickle !== false && hasSession(this.current)) await this.tickle();
     return this.current;
   }
 

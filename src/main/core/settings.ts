@@ -1,20 +1,19 @@
 /**
  * The app's settings: one zod schema with defaults, stored in <configDir>/config.json (the file
- * electron-store uses in the app's userData folder; `conf` reads and writes the same file in plain
- * Node). A damaged or invalid file never stops the app: it is moved aside (kept, not deleted), the
- * defaults are used, and the user gets a notice. Passwords are never stored here (or anywhere).
+ * electron-store uses in the app's userData folder; plain Node reads and writes the same file in the
+ * same format). A damaged or invalid file never stops the app: it is moved aside (kept, not deleted),
+ * the defaults are used, and the user gets a notice. Passwords are never stored here (or anywhere).
  *
- * Since issue 17 the file holds app-wide settings and one or more profiles (named gateways); a file of
- * the single-gateway shape is migrated on read (migrateSettings). A SettingsStore is one profile's
- * view, flat, so the modules that read settings need not know about profiles.
+ * The file holds app-wide settings and one or more profiles (named gateways); a file of the
+ * single-gateway shape is migrated on read (migrateSettings). A SettingsStore is one profile's view,
+ * flat, so the modules that read settings need not know about profiles.
  *
- * Why ~440 lines: the schema, the migration and the store that reads and writes the file through them
+ * Why ~450 lines: the schema, the migration and the store that reads and writes the file through them
  * are one file format and change together; the profile rules (add, remove, rename) are in profiles.ts.
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import Conf from 'conf';
 import { z } from 'zod';
 import { AccountIdSchema } from '../../shared/intents.js';
 import type { Notice, Preferences } from '../../shared/snapshot.js';
@@ -169,13 +168,35 @@ export function defaultConfigDir(env: NodeJS.ProcessEnv = process.env, platform:
 }
 
 /**
- * Settings in <configDir>/config.json through `conf` (atomic writes: temp file + rename). Reads go
- * straight to the file so that a top-level array or string is seen as the garbage it is (conf would
- * turn it into an object of characters).
+ * Write `text` to `file` atomically: a temp file beside it, flushed to disk, then renamed over it, so
+ * that a crash or Ctrl-C mid-write leaves the old file or the new one, never half of one.
+ */
+export function writeFileAtomic(file: string, text: string): void {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const temp = `${file}.${process.pid}.tmp`;
+  try {
+    const fd = fs.openSync(temp, 'w', 0o666);
+    try {
+      fs.writeFileSync(fd, text);
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+    fs.renameSync(temp, file);
+  } catch (error) {
+    fs.rmSync(temp, { force: true });
+    throw error;
+  }
+}
+
+/**
+ * Settings in <configDir>/config.json, written as `conf` (and so electron-store) writes it: JSON
+ * indented with tabs, atomically. Not through `conf` itself: its schema compiler (ajv) costs a
+ * one-shot command more start-up time than the rest of the engine, for a file that is rarely written.
+ * Reads go straight to the file so that a top-level array or string is seen as the garbage it is.
  */
 export function confSettingsBackend(configDir: string): SettingsBackend {
   const file = path.join(configDir, `${SETTINGS_FILE_NAME}.json`);
-  let conf: Conf<Record<string, unknown>> | null = null;
   return {
     path: file,
     read(): unknown {
@@ -189,13 +210,7 @@ export function confSettingsBackend(configDir: string): SettingsBackend {
       return JSON.parse(text) as unknown;
     },
     write(data: unknown): void {
-      try {
-        conf ??= new Conf<Record<string, unknown>>({ cwd: configDir, configName: SETTINGS_FILE_NAME, clearInvalidConfig: false });
-        conf.store = data as Record<string, unknown>;
-      } catch (error) {
-        conf = null;
-        throw error;
-      }
+      writeFileAtomic(file, JSON.stringify(data, undefined, '\t'));
     },
   };
 }
@@ -457,4 +472,12 @@ export function folderTakenReason(profiles: readonly Profile[], folder: string, 
 
 function oneLine(text: string): string {
   return text.replace(/\s+/g, ' ').trim().slice(0, 160);
+}
+
+/** The names of the profiles in the settings of `configDir` (default as createEngine's), in display order. */
+export function profileNames(options: { readonly configDir?: string; readonly settingsBackend?: SettingsBackend; readonly clock?: Clock } = {}): readonly string[] {
+  const configDir = options.configDir ?? defaultConfigDir();
+  return SettingsStore.open(options.settingsBackend ?? confSettingsBackend(configDir), options.clock ?? systemClock)
+    .profiles()
+    .map((p) => p.name);
 }

@@ -4,7 +4,8 @@
  * from /tickle, hands every parsed frame to its owner, sends `tic` at least once a minute, watches
  * the heartbeat, and reconnects with backoff and jitter.
  */
-import WebSocket from 'ws';
+// Types only: the engine imports 'ws' itself, and only when a shell follows the socket.
+import type WebSocket from 'ws';
 import type { Clock } from './gateway/clock.js';
 import { WsMessageSchema, type WsMessage } from './gateway/schemas.js';
 
@@ -190,7 +191,7 @@ export class GatewaySocket {
     if (this.ticTimer !== null) return;
     this.ticTimer = this.options.clock.setTimeout(() => {
       this.ticTimer = null;
-      if (this.ws !== ws || ws.readyState !== WebSocket.OPEN) return;
+      if (this.ws !== ws || ws.readyState !== ws.OPEN) return;
       ws.send('tic');
       this.armTic(ws);
     }, this.timing.ticIntervalMs);

@@ -1,7 +1,7 @@
 /**
  * Run the REAL `ibkr-tray` as a child process (`node bin/ibkr-tray.js …`), as a user or a script
- * would. `npm test` builds first; when a single file is run by hand and out/ is older than src/,
- * the first call builds it (once, under a lock, since test files run in parallel).
+ * would. `npm test` builds first; when a single file is run by hand and the command's bundle is
+ * older than src/, the first call builds it (once, under a lock, since test files run in parallel).
  */
 import { spawn, execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync, readFileSync } from 'node:fs';
@@ -12,7 +12,8 @@ import { profileSettingsOf } from '../../../src/main/core/settings.js';
 
 export const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const BIN = path.join(ROOT, 'bin', 'ibkr-tray.js');
-const ENTRY = path.join(ROOT, 'out', 'main', 'cli', 'main.js');
+/** The bundle bin/ibkr-tray.js runs (vite.cli.config.ts), built from src/ by `npm run build`. */
+const ENTRY = path.join(ROOT, 'out', 'main', 'command', 'ibkr-tray.js');
 
 function newestMtime(dir: string): number {
   let newest = 0;
@@ -48,7 +49,10 @@ export function ensureBuilt(): void {
     }
   }
   try {
-    if (isStale()) execFileSync(process.execPath, [path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-b', 'tsconfig.main.json'], { cwd: ROOT, stdio: 'pipe' });
+    if (isStale()) {
+      execFileSync(process.execPath, [path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-b', 'tsconfig.main.json'], { cwd: ROOT, stdio: 'pipe' });
+      execFileSync(process.execPath, [path.join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--config', 'vite.cli.config.ts', '--logLevel', 'warn'], { cwd: ROOT, stdio: 'pipe' });
+    }
   } finally {
     rmSync(lock, { recursive: true, force: true });
   }

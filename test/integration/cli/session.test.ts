@@ -7,6 +7,7 @@ import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { PacingRecord } from '../../../src/main/cli/pacing-record.js';
 import type { Simulator } from '../../sim/index.js';
 import { onlyJson, readSettings, ROOT, run, writeSettings } from './command.js';
 import { cliFixtures, logIn as loggedIn } from './fixtures.js';
@@ -38,15 +39,34 @@ describe('status', () => {
     const sim = await simulator({ accounts: [{ id: 'U1111111', alias: 'Main' }, { id: 'U2222222', alias: 'Hedge' }], paper: false, emptyAccountsAnswers: 0 });
     await loggedIn(sim);
     const dir = configDir();
-    const plain = await cli(sim, dir, 'status');
-    expect(plain.code).toBe(0);
-    expect(plain.stdout).toMatch(/^ready: live, account Main \(U1111111\) — https:\/\/localhost:\d+\n$/);
     const json = await cli(sim, dir, 'status', '--json');
     expect(json.code).toBe(0);
     const doc = onlyJson(json);
     expect(doc).toMatchObject({ state: 'ready', authenticated: true, connected: true, competing: false, paper: false, gatewayUrl: sim.url });
     for (const key of ['reason', 'accounts', 'selectedAccount', 'username', 'lastTickleAt', 'ssoExpiresAt']) expect(doc).toHaveProperty(key);
     expect(typeof doc['lastTickleAt']).toBe('number');
+    // Right after another check it answers from auth/status alone, and still names the account.
+    const plain = await cli(sim, dir, 'status');
+    expect(plain.code).toBe(0);
+    expect(plain.stdout).toMatch(/^ready: live, account Main \(U1111111\) — https:\/\/localhost:\d+\n$/);
+  });
+
+  it('right after another process checked, answers from auth/status without a tickle, and still lists the accounts', async () => {
+    const sim = await simulator({ accounts: [{ id: 'U1111111', alias: 'Main' }], paper: false, emptyAccountsAnswers: 0 });
+    await loggedIn(sim);
+    const dir = configDir();
+    // Another ibkr-tray process's check, recorded by the product's own record, "just now" however
+    // slowly this machine starts the next process (a clock a minute ahead keeps it recent).
+    const other = new PacingRecord(dir, sim.url, () => Date.now() + 60_000);
+    other.startCheck(0);
+    other.endCheck();
+    const sent = sim.requests.length;
+    const result = await cli(sim, dir, 'status', '--json');
+    expect(result.code).toBe(0);
+    expect(onlyJson(result)).toMatchObject({ state: 'ready', accounts: [{ id: 'U1111111', alias: 'Main' }], paper: false, lastTickleAt: null });
+    const paths = sim.requests.slice(sent).map((r) => r.path);
+    expect(paths.filter((p) => p.endsWith('/auth/status'))).toHaveLength(1);
+    expect(paths.filter((p) => p.endsWith('/tickle'))).toHaveLength(0);
   });
 
   it('exits 3 at once when nothing listens: one line saying the gateway is stopped, no stack', async () => {
@@ -91,7 +111,9 @@ describe('status', () => {
     const dir = configDir();
     for (let i = 0; i < 3; i++) expect((await cli(sim, dir, 'status')).code).toBe(0);
     const tickles = sim.requests.filter((r) => r.path === '/v1/api/tickle').map((r) => r.at);
-    expect(tickles.length).toBe(3);
+    // The first tickles; a later one tickles only if a second has passed (else auth/status answers).
+    expect(tickles.length).toBeGreaterThanOrEqual(1);
+    expect(requestsTo(sim, '/auth/status')).toBe(3);
     for (let i = 1; i < tickles.length; i++) expect(tickles[i]! - tickles[i - 1]!).toBeGreaterThanOrEqual(1_000);
     expect(sim.requests.every((r) => r.status !== 429)).toBe(true);
   });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { nextNightlyReset, regionTimeZone } from '../../../src/shared/nightly-reset.js';
+import { nextNightlyReset, regionTimeZone, zoneOffsetMs } from '../../../src/shared/nightly-reset.js';
 
 describe('nextNightlyReset', () => {
   it.each([
@@ -23,5 +23,27 @@ describe('nextNightlyReset', () => {
     expect(regionTimeZone('eu')).toBe('Europe/Zurich');
     expect(regionTimeZone('HK')).toBe('Asia/Hong_Kong');
     expect(regionTimeZone('XX')).toBe('America/New_York');
+  });
+});
+
+describe('zoneOffsetMs', () => {
+  const formats = new Map<string, Intl.DateTimeFormat>();
+  /** Intl's (ICU's time-zone database) offset of `timeZone` at `at`, as the reference. */
+  function intlOffsetMs(timeZone: string, at: number): number {
+    let format = formats.get(timeZone);
+    if (!format) formats.set(timeZone, (format = new Intl.DateTimeFormat('en-US', { timeZone, timeZoneName: 'longOffset' })));
+    const name = format.formatToParts(at).find((p) => p.type === 'timeZoneName')?.value ?? '';
+    const match = /GMT([+-])(\d{2}):(\d{2})/.exec(name);
+    if (!match) return 0;
+    const sign = match[1] === '-' ? -1 : 1;
+    return sign * (Number(match[2]) * 3_600_000 + Number(match[3]) * 60_000);
+  }
+
+  it.each(['America/New_York', 'Europe/Zurich', 'Asia/Hong_Kong'])('%s agrees with Intl every 30 minutes from 2024 to 2036', (zone) => {
+    const wrong: string[] = [];
+    for (let at = Date.UTC(2024, 0, 1); at < Date.UTC(2036, 0, 1) && wrong.length < 5; at += 1_800_000) {
+      if (zoneOffsetMs(zone, at) !== intlOffsetMs(zone, at)) wrong.push(new Date(at).toISOString());
+    }
+    expect(wrong).toEqual([]);
   });
 });

@@ -5,10 +5,6 @@ import type { ProfileAction } from '../arguments.js';
 import type { CommandContext, CommandResult } from '../context.js';
 import { ExitCode } from '../exit-codes.js';
 
-/** What a command without --profile says when the settings hold several profiles. */
-export function moreThanOneProfile(names: readonly string[]): string {
-  return `there are ${names.length} profiles (${names.join(', ')}): say which with --profile NAME`;
-}
 
 /** `Paper  /opt/paper/clientportal.gw` (or its URL, or "no gateway folder yet"). */
 function profileLine(profile: Profile): string {

@@ -3,15 +3,16 @@
  * Ctrl-C or SIGTERM. The printed address carries the access token: it is the user's own terminal.
  */
 import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import path from 'node:path';
 import { Notifier, type NotifyTarget } from '../../core/notify.js';
 import { startDashboard } from '../../web/dashboard.js';
 import type { CommandContext, CommandResult } from '../context.js';
 import { untilStopped } from '../deadline.js';
 import { CommandFailure, ExitCode } from '../exit-codes.js';
+import { packageFolder } from '../installation.js';
 
 /** out/renderer, built by `npm run build` beside out/main. */
-const RENDERER_DIR = fileURLToPath(new URL('../../../renderer/', import.meta.url));
+const RENDERER_DIR = path.join(packageFolder(), 'out', 'renderer');
 
 export async function serve(ctx: CommandContext, host: string, port: number, notify: NotifyTarget | null = null): Promise<CommandResult> {
   if (!existsSync(RENDERER_DIR)) throw new CommandFailure(ExitCode.usage, `the dashboard page is not built (${RENDERER_DIR} is missing): run \`npm run build\``);

@@ -9,10 +9,10 @@ import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { ServiceAction } from '../arguments.js';
 import type { CommandContext, CommandResult } from '../context.js';
 import { CommandFailure, ExitCode } from '../exit-codes.js';
+import { packageFolder } from '../installation.js';
 import { LAUNCHD_LABEL, SYSTEMD_UNIT_NAME, launchdAgent, systemdUnit, type KeepaliveService } from '../service-unit.js';
 
 export interface ToolResult {
@@ -49,8 +49,8 @@ export function hostServiceSystem(): ServiceSystem {
   };
 }
 
-/** bin/ibkr-tray.js of this installation (out/main/cli/commands → the package root). */
-const SCRIPT_PATH = fileURLToPath(new URL('../../../../bin/ibkr-tray.js', import.meta.url));
+/** bin/ibkr-tray.js of this installation. */
+const SCRIPT_PATH = path.join(packageFolder(), 'bin', 'ibkr-tray.js');
 
 /** Where the service file goes on this platform, or null where there is none (Windows). */
 export function serviceFile(system: ServiceSystem): string | null {

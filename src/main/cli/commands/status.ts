@@ -12,7 +12,7 @@ import { statusDocument, statusLine } from '../status-line.js';
 
 /** One line (or the snapshot as JSON); exit 0 only when ready. With several profiles and no --profile: one line each. */
 export async function status(ctx: CommandContext): Promise<CommandResult> {
-  const names = ctx.global.profile === undefined ? ctx.profiles() : [];
+  const names = ctx.global.profile === undefined ? await ctx.profiles() : [];
   if (names.length > 1) return statusOfEvery(ctx, names);
   const backend = await ctx.backend();
   const snapshot = await backend.check();

@@ -3,10 +3,10 @@
  * request, every body parsed with schemas.ts, every failure a GatewayError of a precise kind.
  */
 import http from 'node:http';
-import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
 import type { z } from 'zod';
 import { GatewayError, maskAccount, maskToken } from '../errors.js';
 import type { Clock } from './clock.js';
+import { BODY_TOO_LARGE, exchange, type Answer } from './exchange.js';
 import { Pacer } from './pacing.js';
 import {
   AccountSetSchema,
@@ -116,8 +116,9 @@ class HttpGatewayClient implements GatewayClient {
   readonly baseUrl: string;
   readonly pacer: Pacer;
   private readonly timeoutMs: number;
-  private readonly http: AxiosInstance;
-  private readonly agents: { destroy(): void }[];
+  private readonly httpsAgent: http.Agent;
+  private readonly httpAgent: http.Agent;
+  private readonly maxBodyBytes: number;
   private readonly log: (line: string) => void;
 
   constructor(options: GatewayClientOptions) {
@@ -127,30 +128,14 @@ class HttpGatewayClient implements GatewayClient {
     this.pacer = options.pacer ?? new Pacer(options.clock ? { clock: options.clock } : {});
     this.log = options.log ?? (() => undefined);
     const pins = typeof options.pin === 'string' ? fixedPin(options.pin) : options.pin;
-    const httpsAgent = createPinnedAgent({
+    this.httpsAgent = createPinnedAgent({
       pins: pins ?? { get: () => null, set: () => undefined },
       // Without a store there is nowhere to remember a first-use pin: trust it for this client's life only.
       trustOnFirstUse: options.trustOnFirstUse ?? true,
       handshakeTimeoutMs: this.timeoutMs,
     });
-    const httpAgent = new http.Agent({ keepAlive: true, maxSockets: 8 });
-    this.agents = [httpsAgent, httpAgent];
-    this.http = axios.create({
-      baseURL: this.baseUrl,
-      httpsAgent,
-      httpAgent,
-      // Never follow redirects: GET / → 302 is the probe's answer, and elsewhere a redirect to
-      // IBKR's site means the path is not an API path.
-      maxRedirects: 0,
-      // Status and body are judged here, once, against the schemas.
-      validateStatus: () => true,
-      responseType: 'text',
-      transformResponse: [(data: unknown) => data],
-      maxContentLength: options.maxBodyBytes ?? 2_000_000,
-      // Our own Cookie header is replaced by the gateway's jar anyway (§4); send none.
-      withCredentials: false,
-      proxy: false,
-    });
+    this.httpAgent = new http.Agent({ keepAlive: true, maxSockets: 8 });
+    this.maxBodyBytes = options.maxBodyBytes ?? 2_000_000;
   }
 
   authStatus(): Promise<AuthStatus> {
@@ -218,7 +203,8 @@ class HttpGatewayClient implements GatewayClient {
 
   dispose(): void {
     this.pacer.dispose();
-    for (const agent of this.agents) agent.destroy();
+    this.httpsAgent.destroy();
+    this.httpAgent.destroy();
   }
 
   private async call<T>(call: Call<T>): Promise<T> {
@@ -231,29 +217,29 @@ class HttpGatewayClient implements GatewayClient {
     });
   }
 
-  /** One request with a hard deadline; transport failures become GatewayErrors. */
-  private async send(method: Method, path: string, body: unknown, endpoint = path): Promise<AxiosResponse<string>> {
+  /**
+   * One request with a hard deadline; transport failures become GatewayErrors. Status and body are
+   * judged once, by the caller; a redirect (GET / → 302 is the probe's answer) is never followed,
+   * and our own Cookie header would be replaced by the gateway's jar anyway (§4): none is sent.
+   */
+  private async send(method: Method, path: string, body: unknown, endpoint = path): Promise<Answer> {
     const started = Date.now();
-    const abort = new AbortController();
-    // axios' `timeout` alone is a socket idle timer; this bounds the whole exchange (§4: hangs forever).
-    const timer = setTimeout(() => abort.abort(), this.timeoutMs);
+    const url = new URL(path, this.baseUrl);
     try {
-      const response = await this.http.request<string>({
+      const answer = await exchange({
         method,
-        url: path,
-        timeout: this.timeoutMs,
-        signal: abort.signal,
-        headers: body === undefined ? {} : { 'Content-Type': 'application/json' },
-        ...(body === undefined ? {} : { data: JSON.stringify(body) }),
+        url,
+        agent: url.protocol === 'https:' ? this.httpsAgent : this.httpAgent,
+        timeoutMs: this.timeoutMs,
+        maxBodyBytes: this.maxBodyBytes,
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
       });
-      this.log(`${method} ${endpoint} → ${response.status} (${Date.now() - started} ms)`);
-      return response;
+      this.log(`${method} ${endpoint} → ${answer.status} (${Date.now() - started} ms)`);
+      return answer;
     } catch (error) {
       const mapped = this.transportError(error, endpoint);
       this.log(`${method} ${endpoint} → ${mapped.kind} (${Date.now() - started} ms)`);
       throw mapped;
-    } finally {
-      clearTimeout(timer);
     }
   }
 
@@ -273,7 +259,7 @@ class HttpGatewayClient implements GatewayClient {
         { cause: error },
       );
     }
-    if (/maxContentLength/i.test(message)) {
+    if (code === BODY_TOO_LARGE) {
       return new GatewayError('unexpected-answer', `The gateway answered ${endpoint} with a body too large to be an API answer.`, { endpoint }, { cause: error });
     }
     if (DROPPED_CODES.has(code) || /socket hang up/i.test(message)) {
@@ -288,9 +274,9 @@ class HttpGatewayClient implements GatewayClient {
   }
 
   /** Status first, then the body against its schema; IBKR's error bodies get their own kinds. */
-  private judge<T>(response: AxiosResponse<string>, call: Call<T>, endpoint: string): T {
+  private judge<T>(response: Answer, call: Call<T>, endpoint: string): T {
     const status = response.status;
-    const text = typeof response.data === 'string' ? response.data : '';
+    const text = response.text;
     const details = { endpoint, status, bodyStart: bodyStart(text) };
     if (status === 401) {
       return this.fail('not-authenticated', `Not logged in: the gateway answered ${endpoint} with 401. Log in through the gateway's login page.`, details);

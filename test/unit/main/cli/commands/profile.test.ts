@@ -33,7 +33,7 @@ async function run(argv: string[], backends: Record<string, () => CliBackend>) {
       const make = global.profile === undefined ? undefined : backends[global.profile];
       return make ? Promise.resolve(make()) : Promise.reject(new Error(`no fake for ${global.profile}`));
     },
-    profiles: () => Object.keys(backends),
+    profiles: async () => Object.keys(backends),
     openBrowser: () => Promise.resolve(false),
     version: '0.0.0-test',
   });

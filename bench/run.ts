@@ -9,6 +9,7 @@ import { commandStartup } from './command-startup.js';
 import type { FigureResult } from './figure.js';
 import { footprint } from './footprint.js';
 import { gatewayLifecycle } from './gateway-lifecycle.js';
+import { loginLatency } from './login-latency.js';
 import { machine } from './machine.js';
 import { statusLatency } from './status-latency.js';
 import { printFigure } from './table.js';
@@ -16,6 +17,7 @@ import { gatewayTraffic } from './traffic.js';
 
 const FIGURES: Record<string, () => Promise<FigureResult>> = {
   latency: () => statusLatency(),
+  login: () => loginLatency(),
   traffic: () => gatewayTraffic(),
   lifecycle: () => gatewayLifecycle(),
   startup: () => commandStartup(),

@@ -152,8 +152,15 @@ export async function launchApp(options: LaunchOptions = {}): Promise<RunningApp
 
   const until = (predicate: (state: StandInState) => boolean, what: string, timeoutMs = 20_000): Promise<StandInState> =>
     new Promise((resolve, reject) => {
+      const holds = (state: StandInState): boolean => {
+        try {
+          return predicate(state);
+        } catch {
+          return false; // e.g. asked about the tray before the app has made it: not yet
+        }
+      };
       const check = (): void => {
-        if (latest && predicate(latest)) {
+        if (latest && holds(latest)) {
           finish();
           resolve(latest);
         } else if (hasExited) {

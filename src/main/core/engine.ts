@@ -26,8 +26,9 @@ import { profileStateDir } from './profiles.js';
 import { confSettingsBackend, defaultConfigDir, folderTakenReason, ProfileError, SettingsStore, type SettingsBackend } from './settings.js';
 import { GatewaySocket, type SocketTiming } from './socket.js';
 import { downloadAddresses, type DownloadAddresses } from './install/download-addresses.js';
-import { gatewayInstallFolder, installGateway, type GatewayControl, type GatewayInstalled, type GatewayInstallOptions } from './install/gateway-install.js';
-import { installJava, type JavaInstalled, type JavaInstallOptions } from './install/java-install.js';
+import type { GatewayControl, GatewayInstalled, GatewayInstallOptions } from './install/gateway-install.js';
+import type { JavaInstalled, JavaInstallOptions } from './install/java-install.js';
+import { gatewayInstallFolder } from './install/places.js';
 import { megabytes } from '../../shared/install-words.js';
 
 /** What the engine's downloads call: the core's installGateway and installJava (fakes in tests). */
@@ -269,7 +270,11 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
     if (started) await startGatewayIfWanted();
   }
 
-  const installer = options.installer ?? { gateway: installGateway, java: installJava };
+  // Loaded on the first download: a one-shot command never pays for the zip, tar and proxy code.
+  const installer: Installer = options.installer ?? {
+    gateway: async (o) => (await import('./install/gateway-install.js')).installGateway(o),
+    java: async (o) => (await import('./install/java-install.js')).installJava(o),
+  };
   const addresses = options.downloadAddresses ?? downloadAddresses();
 
   /**

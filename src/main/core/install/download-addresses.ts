@@ -3,8 +3,7 @@
  * names a mirror (IBKR_TRAY_GATEWAY_ZIP_URL, IBKR_TRAY_ADOPTIUM_API). One rule for the command and the
  * tray app, so a mirror set for one works for both (the tests point both at a local server this way).
  */
-import { IBKR_GATEWAY_ZIP_URL } from './gateway-install.js';
-import { ADOPTIUM_API } from './java-install.js';
+import { ADOPTIUM_API, IBKR_GATEWAY_ZIP_URL } from './places.js';
 
 export interface DownloadAddresses {
   /** The gateway's zip (an https:// URL). */

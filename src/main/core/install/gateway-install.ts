@@ -16,19 +16,8 @@ import { InstallError } from './install-error.js';
 import { cleanStaleStaging, makeStaging, swapInto } from './staging.js';
 import { listZip, unzipInto } from './zip.js';
 
-/** Where IBKR publishes the gateway. */
-export const IBKR_GATEWAY_ZIP_URL = 'https://download2.interactivebrokers.com/portal/clientportal.gw.zip';
-
-/** The folder name used when the gateway goes into the app's data folder. */
-export const GATEWAY_FOLDER_NAME = 'clientportal.gw';
-
-/**
- * Where installing the gateway puts it: the gateway folder in use (an update), else
- * `clientportal.gw` in the settings folder. The command and the tray app choose alike.
- */
-export function gatewayInstallFolder(folderInUse: string | null, configDir: string): string {
-  return path.resolve(folderInUse ?? path.join(configDir, GATEWAY_FOLDER_NAME));
-}
+export { GATEWAY_FOLDER_NAME, IBKR_GATEWAY_ZIP_URL, gatewayInstallFolder } from './places.js';
+import { IBKR_GATEWAY_ZIP_URL } from './places.js';
 
 /** Kept in the installed folder: where it came from and what the server said about the file. */
 export const DOWNLOAD_RECORD = '.ibkr-tray-download.json';

@@ -16,8 +16,8 @@ import { InstallError } from './install-error.js';
 import { cleanStaleStaging, makeStaging, swapInto } from './staging.js';
 import { listZip, unzipInto } from './zip.js';
 
-/** Adoptium's public API (overridable for tests and mirrors). */
-export const ADOPTIUM_API = 'https://api.adoptium.net';
+export { ADOPTIUM_API } from './places.js';
+import { ADOPTIUM_API } from './places.js';
 
 /** The Java the gateway is known to run on (gateway-facts.md: observed with Java 17). */
 export const JAVA_FEATURE_VERSION = 17;

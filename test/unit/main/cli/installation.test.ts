@@ -16,6 +16,6 @@ describe('packageFolder', () => {
   });
 
   it('is this checkout when asked from here', () => {
-    expect(packageFolder()).toBe(path.resolve(import.meta.dirname, '..', '..', '..'));
+    expect(packageFolder()).toBe(path.resolve(import.meta.dirname, '..', '..', '..', '..'));
   });
 });

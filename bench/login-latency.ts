@@ -21,16 +21,16 @@ import { round, summarize, type Summary } from './statistics.js';
 /** The gateway's authDelay (its shipped conf.yaml): success page → brokerage session up. */
 const AUTH_DELAY_MS = 3_000;
 const SEED_POLL_MS = 3_000;
-/** Requests that check the session (what the pace is about). */
-const CHECK = /\/iserver\/auth\/status$|\/tickle$/;
+/** The engine's log line of a request that checks the session (what the pace is about). */
+const CHECK_LINE = /^(GET|POST) \S*(\/iserver\/auth\/status|\/tickle) /;
 
 interface Run {
   /** Gateway ready → snapshot ready, per login. */
   readonly engine: number[];
   /** Gateway ready → the seed's poller sees it, per login. */
   readonly seed: number[];
-  /** Checks per second while the engine waited (from the success page to ready seen), per login. */
-  readonly checksPerSecond: number[];
+  /** The most checks in any one second while the engine waited (success page → ready seen), per login. */
+  readonly checksInASecond: number[];
   /** 429 answers seen. */
   tooMany: number;
 }
@@ -40,9 +40,20 @@ async function measure(logins: number, hint: boolean, random: () => number): Pro
   let activity = 0;
   let rig: Rig | null = null;
   const time = new SimulatedTime(() => rig?.sim ?? null, clock, { activity: () => activity + (rig?.engine.snapshot().seq ?? 0) });
+  // When the engine itself checked (its log has a line per request; the seed's poller shares the simulator).
+  const engineChecks: number[] = [];
   rig = await startRig(
     { clock, authDelayMs: AUTH_DELAY_MS, autoLogoutDelayMs: 120_000 },
-    { clock, useWebSocket: false, timing: {}, requestTimeoutMs: 5_000, log: () => activity++ },
+    {
+      clock,
+      useWebSocket: false,
+      timing: {},
+      requestTimeoutMs: 5_000,
+      log: (line) => {
+        activity++;
+        if (CHECK_LINE.test(line)) engineChecks.push(clock.now());
+      },
+    },
   );
   const { engine, sim } = rig;
   // The seed library's way: GET auth/status every 3 s, at its own phase.
@@ -60,7 +71,7 @@ async function measure(logins: number, hint: boolean, random: () => number): Pro
   };
   const seedSeesReady = (): boolean => seen !== null && seen.authenticated && seen.connected && !seen.competing;
 
-  const run: Run = { engine: [], seed: [], checksPerSecond: [], tooMany: 0 };
+  const run: Run = { engine: [], seed: [], checksInASecond: [], tooMany: 0 };
   try {
     await time.until(() => engine.snapshot().state === 'login-required', 60_000, 'login required');
     poll(1 + Math.round(random() * (SEED_POLL_MS - 2)));
@@ -72,10 +83,14 @@ async function measure(logins: number, hint: boolean, random: () => number): Pro
       await whilePending(time, engine.dispatch({ type: 'log-in' }));
       // The user types for a while and submits at any moment against the schedules.
       await time.advance(2_000 + Math.round(random() * SEED_POLL_MS));
-      const from = sim.requests.length;
+      const from = engineChecks.length;
       const succeededAt = clock.now();
       await sim.control.login();
-      if (hint) engine.loginPageDone();
+      // The window learns of the success page a moment later (its load, then the navigation event).
+      if (hint) {
+        await time.advance(Math.round(random() * 200));
+        engine.loginPageDone();
+      }
       const readyAt = succeededAt + AUTH_DELAY_MS;
       let engineAt: number | null = null;
       let seedAt: number | null = null;
@@ -90,8 +105,8 @@ async function measure(logins: number, hint: boolean, random: () => number): Pro
       );
       run.engine.push(Math.max(0, engineAt! - readyAt));
       run.seed.push(Math.max(0, seedAt! - readyAt));
-      const waited = sim.requests.slice(from).filter((r) => r.at <= engineAt! && CHECK.test(r.path));
-      run.checksPerSecond.push(waited.length / Math.max(1, (engineAt! - succeededAt) / 1_000));
+      const waited = engineChecks.slice(from).filter((at) => at <= engineAt!);
+      run.checksInASecond.push(Math.max(0, ...waited.map((at) => waited.filter((o) => o >= at && o < at + 1_000).length)));
     }
     run.tooMany = sim.requests.filter((r) => r.status === 429).length;
   } finally {
@@ -110,7 +125,7 @@ export async function loginLatency(options: { logins?: number } = {}): Promise<F
   const h: Summary = summarize(hinted.engine);
   const p: Summary = summarize(polled.engine);
   const seed: Summary = summarize([...hinted.seed, ...polled.seed]);
-  const rate: Summary = summarize(polled.checksPerSecond);
+  const rate: Summary = summarize(polled.checksInASecond);
   const ms = (v: number): string => `${round(v)} ms`;
   return {
     id: 'login-latency',
@@ -119,13 +134,13 @@ export async function loginLatency(options: { logins?: number } = {}): Promise<F
     rows: [
       { measure: `with the login window's hint: median / p95 (n=${h.n})`, value: `${ms(h.median)} / ${ms(h.p95)}`, reference: `seed 3 s poll: ${ms(seed.median)} / ${ms(seed.p95)}`, ratio: round(h.median / seed.median) },
       { measure: `without a hint (checks during the login): median / p95 (n=${p.n})`, value: `${ms(p.median)} / ${ms(p.p95)}`, reference: `seed 3 s poll: ${ms(seed.median)} / ${ms(seed.p95)}`, ratio: round(p.median / seed.median) },
-      { measure: 'without a hint: checks per second while waiting, median / max', value: `${round(rate.median)} / ${round(rate.max)}`, reference: 'target ≤ 1/s', ratio: null },
+      { measure: 'without a hint: most checks in any one second while waiting, median / max', value: `${round(rate.median)} / ${round(rate.max)}`, reference: 'target ≤ 1', ratio: null },
       { measure: '429 answers (both modes)', value: String(hinted.tooMany + polled.tooMany), reference: '0', ratio: null },
     ],
     targets: [
       { name: 'login → ready with the hint', target: 'median ≤ 300 ms', measured: ms(h.median), met: h.median <= 300 },
       { name: 'login → ready without a hint', target: 'median ≤ 1 s', measured: ms(p.median), met: p.median <= 1_000 },
-      { name: 'checks while a login is waited for', target: '≤ 1 request/s', measured: `${round(rate.max)}/s`, met: rate.max <= 1.05 },
+      { name: 'checks while a login is waited for', target: '≤ 1 request/s', measured: `at most ${round(rate.max)} in any second`, met: rate.max <= 1 },
       { name: 'no 429 while logging in', target: '0', measured: String(hinted.tooMany + polled.tooMany), met: hinted.tooMany + polled.tooMany === 0 },
     ],
     data: { hinted, polled, seed },

@@ -35,7 +35,8 @@ Commands:
                               Linux, launchd agent on macOS); it uses --dir, --gateway and --config-dir
   profile list | add NAME --dir FOLDER [--port P] | remove NAME | rename OLD NEW
                               named gateways side by side (e.g. Live and Paper); with more than
-                              one, status shows each and other commands need --profile NAME
+                              one, status, keepalive and serve run each (serve on P, P+1, …) and
+                              other commands need --profile NAME
   help [COMMAND]              this text
 
 Options:

@@ -1,13 +1,21 @@
 /**
  * The built command with two profiles on two simulators (issue 17): `profile add`, `status` of
- * every profile with the worst exit code, `--profile` for the rest, `profile remove`.
+ * every profile with the worst exit code, `--profile` for the rest, `profile remove`; keepalive and
+ * serve of every profile.
  */
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
+import { WebRoutes } from '../../../src/shared/routes.js';
 import { makeGatewayFolder } from '../../sim/gateway-folder.js';
+import type { Simulator } from '../../sim/index.js';
+import { until } from '../../sim/until.js';
 import { readSettings, run, writeSettings } from './command.js';
 import { cliFixtures, logIn } from './fixtures.js';
 
 const fx = cliFixtures();
+const cleanups: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0)) await cleanup();
+});
 
 describe('ibkr-tray with two profiles', () => {
   it('log in on one only: status shows it ready and the other login required, exit code the worst', async () => {
@@ -46,4 +54,68 @@ describe('ibkr-tray with two profiles', () => {
       await paperFolder.cleanup();
     }
   }, 60_000);
+
+  it('keepalive without --profile keeps every profile, one line each with its name, and stops both on Ctrl-C', async () => {
+    const { dir, live, paper } = await twoProfiles();
+    await logIn(live);
+    const keepalive = fx.start(['keepalive'], { configDir: dir });
+    await keepalive.waitForOutput(/ Gateway: ready: .*\n/);
+    await keepalive.waitForOutput(new RegExp(` Paper: login required.*:${paper.port}\n`));
+    // The paper login reaches only the paper line; the live session is not touched.
+    await logIn(paper);
+    await keepalive.waitForOutput(new RegExp(` Paper: ready: .*:${paper.port}\n`));
+    expect((await live.control.state()).authenticated).toBe(true);
+    keepalive.signal('SIGINT');
+    const result = await keepalive.done;
+    expect(result.code).toBe(0);
+    expect(result.stdout.trim().split('\n').slice(-2)).toEqual(['Gateway: stopped', 'Paper: stopped']);
+    expect(result.stderr).toBe('');
+  }, 60_000);
+
+  it('keepalive --profile keeps only that profile, its lines as before profiles', async () => {
+    const { dir, live, paper } = await twoProfiles();
+    await logIn(paper);
+    const keepalive = fx.start(['--profile', 'paper', 'keepalive'], { configDir: dir });
+    await keepalive.waitForOutput(new RegExp(`^\\S+ \\S+ ready: .*:${paper.port}\n`, 'm'));
+    keepalive.signal('SIGINT');
+    const result = await keepalive.done;
+    expect(result.code).toBe(0);
+    expect(result.stdout.trim().split('\n').at(-1)).toBe('stopped');
+    expect(live.requests.filter((r) => r.path === '/v1/api/tickle')).toEqual([]);
+  }, 60_000);
+
+  it('serve without --profile serves a dashboard per profile, each showing its own gateway', async () => {
+    const { dir, live, paper } = await twoProfiles();
+    await logIn(live);
+    const serve = fx.start(['serve', '--port', '0'], { configDir: dir });
+    await serve.waitForOutput(/Paper: dashboard: \S+\n/);
+    const urlOf = (name: string): string => new RegExp(`^${name}: dashboard: (\\S+)$`, 'm').exec(serve.stdout())?.[1] ?? '';
+    const stateAt = async (url: string): Promise<{ state?: unknown; gateway?: { url?: unknown } }> => {
+      const token = new URL(url).searchParams.get('token') ?? '';
+      const response = await fetch(new URL(WebRoutes.getSnapshot.path, url), { headers: { authorization: `Bearer ${token}` } });
+      return (await response.json()) as { state?: unknown; gateway?: { url?: unknown } };
+    };
+    await until('the Gateway dashboard to be ready', async () => (await stateAt(urlOf('Gateway'))).state === 'ready', 15_000, 100);
+    await until('the Paper dashboard to say login required', async () => (await stateAt(urlOf('Paper'))).state === 'login-required', 15_000, 100);
+    expect((await stateAt(urlOf('Paper'))).gateway?.url).toMatch(new RegExp(`:${paper.port}$`));
+    expect(urlOf('Gateway')).not.toBe(urlOf('Paper'));
+    serve.signal('SIGINT');
+    const result = await serve.done;
+    expect(result.code).toBe(0);
+    expect(result.stdout.trim().split('\n').at(-1)).toBe('dashboards stopped');
+  }, 60_000);
 });
+
+/** Settings with "Gateway" on one simulator and "Paper" on another, each with its own folder (removed after the test). */
+async function twoProfiles(): Promise<{ dir: string; live: Simulator; paper: Simulator }> {
+  const live = await fx.simulator();
+  const paper = await fx.simulator();
+  const dir = fx.configDir();
+  const liveFolder = await makeGatewayFolder();
+  const paperFolder = await makeGatewayFolder();
+  cleanups.push(liveFolder.cleanup, paperFolder.cleanup);
+  writeSettings(dir, { gatewayFolder: liveFolder.dir, gatewayUrl: live.url });
+  const added = await run(['profile', 'add', 'Paper', '--dir', paperFolder.dir, '--port', String(paper.port)], { configDir: dir });
+  expect(added.code).toBe(0);
+  return { dir, live, paper };
+}

@@ -5,10 +5,13 @@
  * pings a webhook or ntfy topic when the session needs the user.
  * On the way out it stops the gateway only if this run started it: a gateway that was already
  * running (started by the user, the tray app or `ibkr-tray gateway start`) is left alone.
+ * Without --profile and with several profiles in the settings, it does all this for every profile at
+ * once (one engine each, sharing nothing), each line prefixed with the profile's name.
  */
 import { Notifier, type NotifyTarget } from '../../core/notify.js';
 import { startHealthServer, type HealthAddress, type HealthServer } from '../../web/health.js';
 import type { AppSnapshot } from '../../../shared/snapshot.js';
+import type { CliBackend } from '../backend.js';
 import type { CommandContext, CommandResult } from '../context.js';
 import { untilStopped } from '../deadline.js';
 import { CommandFailure, ExitCode } from '../exit-codes.js';
@@ -19,43 +22,100 @@ export interface KeepaliveOptions {
   readonly notify: NotifyTarget | null;
 }
 
+/** What keepalive holds of one profile while it runs. */
+interface Watched {
+  /** The profile's name when several run (it prefixes their lines), null for one profile (lines as before profiles). */
+  readonly name: string | null;
+  readonly backend: CliBackend;
+  /** A gateway was answering before this run started anything: never ours to stop. */
+  runningBefore: boolean;
+  notifier: Notifier | null;
+  lastLine: string;
+}
+
+const WATCHING = { useWebSocket: true, watch: true } as const;
+
+/**
+ * Keep the session of one profile alive, or of every profile when the settings hold several and no
+ * --profile was given (one engine each, each line prefixed with the profile's name).
+ */
 export async function keepalive(ctx: CommandContext, options: KeepaliveOptions = { health: null, notify: null }): Promise<CommandResult> {
-  const backend = await ctx.backend({ useWebSocket: true, watch: true });
+  const names = ctx.global.profile === undefined ? await ctx.profiles() : [];
+  const watched: Watched[] = [];
+  const watch = (name: string | null, backend: CliBackend): void => {
+    watched.push({ name, backend, runningBefore: false, notifier: null, lastLine: '' });
+  };
+  let disposed = false;
+  try {
+    if (names.length > 1) for (const name of names) watch(name, await ctx.backendOf(name, WATCHING));
+    else watch(null, await ctx.backend(WATCHING));
+    const result = await keepEveryAlive(ctx, options, watched);
+    disposed = true;
+    return result;
+  } finally {
+    // A failure half way (a profile that cannot be opened, a probe port taken): release the engines
+    // already opened. The gateways are left running: stopping them is for a clean Ctrl-C only.
+    if (!disposed) await Promise.all(watched.map((w) => w.backend.dispose().catch(() => undefined)));
+  }
+}
+
+async function keepEveryAlive(ctx: CommandContext, options: KeepaliveOptions, watched: readonly Watched[]): Promise<CommandResult> {
   let engineRunning = false;
   // The probe port first: a port already taken should stop us before anything (a gateway) starts.
-  const health = options.health === null ? null : await listenForProbes(options.health, { snapshot: () => backend.engine.snapshot(), running: () => engineRunning });
+  // With several profiles the probes answer for the one that most needs the user: ready only when all are.
+  const neediest = (): AppSnapshot => {
+    const snapshots = watched.map((w) => w.backend.engine.snapshot());
+    return snapshots.find((s) => s.state !== 'ready') ?? (snapshots[0] as AppSnapshot);
+  };
+  const health = options.health === null ? null : await listenForProbes(options.health, { snapshot: neediest, running: () => engineRunning });
   for (const warning of health?.warnings ?? []) ctx.out.problem(`warning: ${warning}`);
-  const notifier = options.notify === null ? null : new Notifier({ target: options.notify, log: (line) => ctx.out.problem(line) });
-  const runningBefore = backend.engine.snapshot().gateway.running || (await isServing(ctx));
-  let lastLine = '';
-  const print = (snapshot: AppSnapshot): void => {
-    notifier?.observe(snapshot);
+  const unsubscribes: (() => void)[] = [];
+  for (const w of watched) {
+    const prefix = w.name === null ? '' : `${w.name}: `;
+    w.notifier = options.notify === null ? null : new Notifier({ target: options.notify, log: (line) => ctx.out.problem(`${prefix}${line}`) });
+    w.runningBefore = w.backend.engine.snapshot().gateway.running || (await isServing(w.backend));
+  }
+  const print = (w: Watched, snapshot: AppSnapshot): void => {
+    w.notifier?.observe(snapshot);
     const line = statusLine(snapshot);
-    if (line === lastLine) return;
-    lastLine = line;
+    if (line === w.lastLine) return;
+    w.lastLine = line;
     const stamp = new Date(snapshot.at).toISOString().replace('T', ' ').slice(0, 19);
     // With --json: one JSON document per line on stdout would break "exactly one document", so
     // keepalive --json writes JSON lines to stderr and a final summary document to stdout.
-    if (ctx.global.json) ctx.out.stderr.write(`${JSON.stringify(statusDocument(snapshot))}\n`);
-    else ctx.out.stdout.write(`${stamp} ${line}\n`);
+    if (ctx.global.json) ctx.out.stderr.write(`${JSON.stringify(w.name === null ? statusDocument(snapshot) : { profile: w.name, ...statusDocument(snapshot) })}\n`);
+    else ctx.out.stdout.write(`${stamp} ${w.name === null ? '' : `${w.name}: `}${line}\n`);
   };
-  const unsubscribe = backend.engine.subscribe(print);
+  for (const w of watched) unsubscribes.push(w.backend.engine.subscribe((snapshot) => print(w, snapshot)));
   try {
-    await backend.engine.start();
+    await Promise.all(watched.map((w) => w.backend.engine.start()));
     engineRunning = true;
     if (health) ctx.out.say(`health probes: ${health.url}/livez ${health.url}/readyz`);
-    print(backend.engine.snapshot());
+    for (const w of watched) print(w, w.backend.engine.snapshot());
     await untilStopped(ctx.stop);
   } finally {
     engineRunning = false;
-    unsubscribe();
+    for (const unsubscribe of unsubscribes) unsubscribe();
     await health?.close();
-    await notifier?.close();
+    await Promise.all(watched.map((w) => w.notifier?.close()));
   }
-  const startedHere = !runningBefore && backend.engine.snapshot().gateway.startedByUs;
-  await backend.dispose({ stopGateway: startedHere });
-  const final = backend.engine.snapshot();
-  ctx.out.result(startedHere ? 'stopped; the gateway this run started was stopped too' : 'stopped', { ok: true, stoppedGateway: startedHere, last: statusDocument(final) });
+  const stopped = await Promise.all(
+    watched.map(async (w) => {
+      const startedHere = !w.runningBefore && w.backend.engine.snapshot().gateway.startedByUs;
+      await w.backend.dispose({ stopGateway: startedHere });
+      return { w, startedHere, last: statusDocument(w.backend.engine.snapshot()) };
+    }),
+  );
+  const words = (startedHere: boolean): string => (startedHere ? 'stopped; the gateway this run started was stopped too' : 'stopped');
+  const [only] = stopped;
+  if (stopped.length === 1 && only !== undefined && only.w.name === null) {
+    ctx.out.result(words(only.startedHere), { ok: true, stoppedGateway: only.startedHere, last: only.last });
+  } else {
+    ctx.out.result(
+      stopped.map((s) => `${s.w.name ?? ''}: ${words(s.startedHere)}`).join('\n'),
+      { ok: true, profiles: stopped.map((s) => ({ profile: s.w.name, stoppedGateway: s.startedHere, last: s.last })) },
+    );
+  }
   return ExitCode.ok;
 }
 
@@ -68,9 +128,9 @@ async function listenForProbes(address: HealthAddress, source: Parameters<typeof
 }
 
 /** Was a gateway already answering before we started anything? (A failed check counts as no.) */
-async function isServing(ctx: CommandContext): Promise<boolean> {
+async function isServing(backend: CliBackend): Promise<boolean> {
   try {
-    return (await (await ctx.backend()).check()).gateway.running;
+    return (await backend.check()).gateway.running;
   } catch {
     return false;
   }

@@ -100,3 +100,8 @@ export class NotificationFilter {
     return now - at <= EXPECTED_CHANGE_MS;
   }
 }
+
+/** The alert of one of several profiles, its title naming the profile ("Paper: IBKR session ended"). */
+export function alertOfProfile(alert: Alert, profile: string): Alert {
+  return { ...alert, title: `${profile}: ${alert.title}` };
+}

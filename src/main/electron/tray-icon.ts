@@ -1,6 +1,7 @@
 /**
  * Which tray icon and tooltip a snapshot gets. Pure (no Electron): tray.ts turns the file name into a
- * nativeImage, and the unit tests check every state without loading Electron.
+ * nativeImage, and the unit tests check every state without loading Electron. With several profiles
+ * the one icon shows the profile that most needs the user, and the tooltip lists each profile's state.
  */
 import { installLine } from '../../shared/install-words.js';
 import { needsSetup, SETUP_TITLE, toneOf, type AppSnapshot, type Tone } from '../../shared/snapshot.js';
@@ -33,7 +34,7 @@ export function iconColorOf(tone: Tone): IconColor {
  */
 export function trayIconFile(snapshot: Pick<AppSnapshot, 'state' | 'gateway'>, platform: TrayPlatform): string {
   // The first run is not an error: grey until the user has chosen the gateway.
-  const color = needsSetup(snapshot) ? 'grey' : iconColorOf(toneOf(snapshot.state));
+  const color = colorOf(snapshot);
   switch (platform) {
     case 'darwin':
       return `tray/${color}Template.png`;
@@ -62,5 +63,43 @@ export function trayTooltip(snapshot: AppSnapshot): string {
   if (snapshot.selectedAccount) lines.push(`Account: ${accountLabelOf(snapshot.accounts, snapshot.selectedAccount)}`);
   if (snapshot.reason) lines.push(snapshot.reason);
   const text = lines.join('\n');
+  return text.length <= TOOLTIP_MAX ? text : `${text.slice(0, TOOLTIP_MAX - 1)}…`;
+}
+
+/** One profile's latest snapshot, with the name the user gave it: what the tray draws per gateway. */
+export interface ProfileSnapshot {
+  readonly name: string;
+  readonly snapshot: AppSnapshot;
+}
+
+/** How much each colour needs the user: red over amber over grey over green. */
+const URGENCY: Readonly<Record<IconColor, number>> = { red: 3, amber: 2, grey: 1, green: 0 };
+
+function colorOf(snapshot: Pick<AppSnapshot, 'state' | 'gateway'>): IconColor {
+  return needsSetup(snapshot) ? 'grey' : iconColorOf(toneOf(snapshot.state));
+}
+
+/** The profile that most needs the user (the first of equals, in display order); null for none. */
+export function neediestProfile(profiles: readonly ProfileSnapshot[]): ProfileSnapshot | null {
+  let neediest: ProfileSnapshot | null = null;
+  for (const profile of profiles) {
+    if (neediest === null || URGENCY[colorOf(profile.snapshot)] > URGENCY[colorOf(neediest.snapshot)]) neediest = profile;
+  }
+  return neediest;
+}
+
+/** The one icon for every profile: the neediest profile's (with one profile, exactly trayIconFile). */
+export function trayIconFileOf(profiles: readonly [ProfileSnapshot, ...ProfileSnapshot[]], platform: TrayPlatform): string {
+  return trayIconFile((neediestProfile(profiles) ?? profiles[0]).snapshot, platform);
+}
+
+/** The tooltip for every profile: with one, exactly trayTooltip; with several, one line each ("Live: Ready"). */
+export function trayTooltipOf(profiles: readonly [ProfileSnapshot, ...ProfileSnapshot[]]): string {
+  if (profiles.length === 1) return trayTooltip(profiles[0].snapshot);
+  const lines = profiles.map(({ name, snapshot }) => {
+    if (snapshot.install !== null) return `${name}: ${installLine(snapshot.install)}`;
+    return `${name}: ${needsSetup(snapshot) ? SETUP_TITLE : stateTitle(snapshot.state)}`;
+  });
+  const text = ['IBKR Tray', ...lines].join('\n');
   return text.length <= TOOLTIP_MAX ? text : `${text.slice(0, TOOLTIP_MAX - 1)}…`;
 }

@@ -1,16 +1,21 @@
 /**
  * The tray menu as a pure function of the snapshot. tray.ts maps this plain template onto Electron's
  * MenuItemConstructorOptions and rebuilds the whole menu on every snapshot (never pokes items by id),
- * so the unit tests check every state without loading Electron.
+ * so the unit tests check every state without loading Electron. With several profiles (trayMenuOf),
+ * each gets its own section under a header naming it, then come the app-wide items.
  */
 import type { Intent } from '../../shared/intents.js';
 import { installLine } from '../../shared/install-words.js';
 import { needsSetup, SETUP_TITLE, type AppSnapshot } from '../../shared/snapshot.js';
+import type { ProfileSnapshot } from './tray-icon.js';
 import { accountLabel, stateTitle } from './tray-words.js';
 
-/** What choosing a menu item does: an intent for the engine, or something only the shell can do. */
+/**
+ * What choosing a menu item does: an intent for the engine of `profile` (absent: the first profile,
+ * the only one before profiles, which also holds the app-wide settings), or something only the shell can do.
+ */
 export type TrayCommand =
-  | { readonly kind: 'intent'; readonly intent: Intent }
+  | { readonly kind: 'intent'; readonly intent: Intent; readonly profile?: string }
   | { readonly kind: 'open-window' }
   | { readonly kind: 'quit' };
 
@@ -59,21 +64,10 @@ function installItems(snapshot: AppSnapshot): TrayMenuItem[] {
   return [];
 }
 
-/** The whole tray menu for one snapshot. */
-export function trayMenu(snapshot: AppSnapshot): TrayMenuItem[] {
+/** One gateway's own items: its download, Log in…, Log out, Accounts ▸, Take over, Start/Stop gateway. */
+function sessionItems(snapshot: AppSnapshot): TrayMenuItem[] {
   const { actions } = snapshot;
-  if (needsSetup(snapshot)) {
-    // First run: download the gateway, or open the window that asks for its folder.
-    return [
-      { type: 'normal', label: SETUP_TITLE, enabled: false },
-      separator,
-      ...installItems(snapshot),
-      { type: 'normal', label: 'Set up IBKR Tray…', enabled: true, command: { kind: 'open-window' } },
-      separator,
-      { type: 'normal', label: 'Quit IBKR Tray', enabled: true, command: { kind: 'quit' } },
-    ];
-  }
-  const menu: TrayMenuItem[] = [{ type: 'normal', label: stateTitle(snapshot.state), enabled: false }, separator];
+  const menu: TrayMenuItem[] = [];
   const install = installItems(snapshot);
   if (install.length > 0) menu.push(...install, separator);
   menu.push(intentItem('Log in…', { type: 'log-in' }, actions.logIn));
@@ -86,24 +80,81 @@ export function trayMenu(snapshot: AppSnapshot): TrayMenuItem[] {
   menu.push(separator);
   menu.push(intentItem('Start gateway', { type: 'start-gateway' }, actions.startGateway));
   menu.push(intentItem('Stop gateway', { type: 'stop-gateway' }, actions.stopGateway));
-  menu.push(separator);
-  menu.push({ type: 'normal', label: 'Open IBKR Tray', enabled: true, command: { kind: 'open-window' } });
-  menu.push({
-    type: 'checkbox',
-    label: 'Start at login',
-    enabled: true,
-    checked: snapshot.preferences.startAtLogin,
-    command: { kind: 'intent', intent: { type: 'set-preference', key: 'startAtLogin', value: !snapshot.preferences.startAtLogin } },
+  return menu;
+}
+
+/** The app-wide items at the foot of the menu (their preferences are app-wide: any profile's snapshot has them). */
+function appItems(snapshot: AppSnapshot): TrayMenuItem[] {
+  return [
+    separator,
+    { type: 'normal', label: 'Open IBKR Tray', enabled: true, command: { kind: 'open-window' } },
+    {
+      type: 'checkbox',
+      label: 'Start at login',
+      enabled: true,
+      checked: snapshot.preferences.startAtLogin,
+      command: { kind: 'intent', intent: { type: 'set-preference', key: 'startAtLogin', value: !snapshot.preferences.startAtLogin } },
+    },
+    {
+      type: 'checkbox',
+      label: 'Notifications',
+      enabled: true,
+      checked: snapshot.preferences.notifications,
+      command: { kind: 'intent', intent: { type: 'set-preference', key: 'notifications', value: !snapshot.preferences.notifications } },
+    },
+    separator,
+    { type: 'normal', label: 'Quit IBKR Tray', enabled: true, command: { kind: 'quit' } },
+  ];
+}
+
+/** The whole tray menu for one snapshot. */
+export function trayMenu(snapshot: AppSnapshot): TrayMenuItem[] {
+  if (needsSetup(snapshot)) {
+    // First run: download the gateway, or open the window that asks for its folder.
+    return [
+      { type: 'normal', label: SETUP_TITLE, enabled: false },
+      separator,
+      ...installItems(snapshot),
+      { type: 'normal', label: 'Set up IBKR Tray…', enabled: true, command: { kind: 'open-window' } },
+      separator,
+      { type: 'normal', label: 'Quit IBKR Tray', enabled: true, command: { kind: 'quit' } },
+    ];
+  }
+  return [{ type: 'normal', label: stateTitle(snapshot.state), enabled: false }, separator, ...sessionItems(snapshot), ...appItems(snapshot)];
+}
+
+/** The same items with every intent addressed to `profile`'s engine. */
+function addressedTo(items: readonly TrayMenuItem[], profile: string): TrayMenuItem[] {
+  return items.map((item) => {
+    const submenu = item.submenu ? { submenu: addressedTo(item.submenu, profile) } : {};
+    const command = item.command?.kind === 'intent' ? { command: { ...item.command, profile } } : {};
+    return { ...item, ...submenu, ...command };
   });
-  menu.push({
-    type: 'checkbox',
-    label: 'Notifications',
-    enabled: true,
-    checked: snapshot.preferences.notifications,
-    command: { kind: 'intent', intent: { type: 'set-preference', key: 'notifications', value: !snapshot.preferences.notifications } },
-  });
-  menu.push(separator);
-  menu.push({ type: 'normal', label: 'Quit IBKR Tray', enabled: true, command: { kind: 'quit' } });
+}
+
+/** A profile's section header: "Live — Ready" (disabled: it names, it does nothing). */
+export function profileHeader(profile: ProfileSnapshot): string {
+  return `${profile.name} — ${needsSetup(profile.snapshot) ? SETUP_TITLE : stateTitle(profile.snapshot.state)}`;
+}
+
+/**
+ * The tray menu for every profile: with one, exactly trayMenu; with several, a section per profile
+ * (its header, then its own items, each intent addressed to its engine), then the app-wide items.
+ */
+export function trayMenuOf(profiles: readonly ProfileSnapshot[]): TrayMenuItem[] {
+  const [first] = profiles;
+  if (first === undefined) return [{ type: 'normal', label: 'Quit IBKR Tray', enabled: true, command: { kind: 'quit' } }];
+  if (profiles.length === 1) return trayMenu(first.snapshot);
+  const menu: TrayMenuItem[] = [];
+  for (const profile of profiles) {
+    if (menu.length > 0) menu.push(separator);
+    menu.push({ type: 'normal', label: profileHeader(profile), enabled: false });
+    const own = needsSetup(profile.snapshot)
+      ? [...installItems(profile.snapshot), { type: 'normal', label: 'Set up IBKR Tray…', enabled: true, command: { kind: 'open-window' } } satisfies TrayMenuItem]
+      : sessionItems(profile.snapshot);
+    menu.push(...addressedTo(own, profile.name));
+  }
+  menu.push(...appItems(first.snapshot));
   return menu;
 }
 
@@ -116,4 +167,12 @@ export function trayMenu(snapshot: AppSnapshot): TrayMenuItem[] {
 export function trayClickCommand(snapshot: Pick<AppSnapshot, 'state' | 'actions'>): TrayCommand {
   if (snapshot.state === 'login-required' && snapshot.actions.logIn) return { kind: 'intent', intent: { type: 'log-in' } };
   return { kind: 'open-window' };
+}
+
+/** With several profiles: log in to the first one whose login is required, otherwise open the window. */
+export function trayClickCommandOf(profiles: readonly ProfileSnapshot[]): TrayCommand {
+  const [first] = profiles;
+  if (profiles.length === 1 && first) return trayClickCommand(first.snapshot);
+  const waiting = profiles.find((p) => trayClickCommand(p.snapshot).kind === 'intent');
+  return waiting ? { kind: 'intent', intent: { type: 'log-in' }, profile: waiting.name } : { kind: 'open-window' };
 }

@@ -1,7 +1,8 @@
 /**
- * The Electron app's composition root: settings (electron-store) → engine → tray, status window,
- * login window, notifications and IPC. Holds no session logic: every decision about the session is
- * the engine's; this file only connects it to the desktop.
+ * The Electron app's composition root: settings (electron-store) → one engine per profile → one tray,
+ * the status window, a login window per profile, notifications and IPC. Holds no session logic: every
+ * decision about the session is an engine's; this file only connects them to the desktop. The status
+ * window shows the first profile (a card per profile is a later step).
  */
 import path from 'node:path';
 import { app, dialog, ipcMain, Notification, powerMonitor, session, type BrowserWindow } from 'electron';
@@ -15,11 +16,11 @@ import { registerAppScheme, serveRenderer } from './app-protocol.js';
 import { forwardEngineEvents, registerInvokeHandlers } from './ipc.js';
 import { autostartFile, setLinuxAutostart } from './linux-autostart.js';
 import { QUIT_BUDGET_MS, stopGatewayOnQuit } from './lifecycle.js';
-import { NotificationFilter, type Alert } from './notifications.js';
+import { alertOfProfile, NotificationFilter, type Alert } from './notifications.js';
 import { electronStoreBackend } from './settings-backend.js';
-import type { TrayPlatform } from './tray-icon.js';
+import type { ProfileSnapshot, TrayPlatform } from './tray-icon.js';
 import type { TrayCommand } from './tray-menu.js';
-import { StatusTray } from './tray.js';
+import { StatusTray, type TrayProfiles } from './tray.js';
 import { guardPermissions, LoginWindow, StatusWindow } from './windows.js';
 
 /** The login page's session: no "persist:" prefix, so its cookies live in memory only. */
@@ -90,61 +91,98 @@ async function run(): Promise<void> {
     contents.on('will-attach-webview', (event) => event.preventDefault());
   });
 
-  let engine: Engine | null = null;
-  const loginWindow = new LoginWindow({
-    partition: LOGIN_PARTITION,
-    icon: appIcon,
-    snapshot: () => current().snapshot(),
-    onClosedByUser: () => void dispatch({ type: 'cancel-login' }),
-    report,
-    onLoginPageDone: () => current().loginPageDone(),
-  });
-  // One folder for everything the engine keeps (settings and the gateway's pid record), the app's own:
+  // One folder for everything the engines keep (settings and the gateways' pid records), the app's own:
   // otherwise an IBKR_TRAY_CONFIG_DIR in the environment would split them across two folders.
   const userData = app.getPath('userData');
-  engine = await createEngine({
-    configDir: userData,
-    settingsBackend: electronStoreBackend(userData),
-    openLoginPage: (url) => {
-      bringForward();
-      loginWindow.open(url);
-    },
-  });
-  function current(): Engine {
-    if (!engine) throw new Error('IBKR Tray: the engine is not ready yet.');
-    return engine;
+  // One backend for every engine: each write starts from the file as it is (settings.ts), so two
+  // profiles' engines never undo each other's changes.
+  const settingsBackend = electronStoreBackend(userData);
+
+  /** Open one profile's engine (the first when `profile` is absent) with its own login window. */
+  async function openGateway(index: number, profile?: string): Promise<Gateway> {
+    const notifications = new NotificationFilter();
+    let engine: Engine | null = null;
+    const current = (): Engine => {
+      if (!engine) throw new Error('IBKR Tray: the engine is not ready yet.');
+      return engine;
+    };
+    const cancel: Intent = { type: 'cancel-login' };
+    const loginWindow = new LoginWindow({
+      // A login session of its own per profile: the two gateways' cookies never meet.
+      partition: index === 0 ? LOGIN_PARTITION : `${LOGIN_PARTITION}-${index + 1}`,
+      icon: appIcon,
+      snapshot: () => current().snapshot(),
+      onClosedByUser: () => {
+        notifications.userSent(cancel, Date.now());
+        void current().dispatch(cancel);
+      },
+      report,
+      onLoginPageDone: () => current().loginPageDone(),
+    });
+    engine = await createEngine({
+      configDir: userData,
+      settingsBackend,
+      ...(profile === undefined ? {} : { profile }),
+      openLoginPage: (url) => {
+        bringForward();
+        loginWindow.open(url);
+      },
+    });
+    return { name: engine.profile, engine, loginWindow, notifications };
   }
 
-  const notifications = new NotificationFilter();
+  const first = await openGateway(0);
+  const others: Gateway[] = [];
+  for (const [index, profile] of first.engine.settings.profiles().slice(1).entries()) {
+    try {
+      others.push(await openGateway(index + 1, profile.name));
+    } catch (error) {
+      // One profile that cannot be opened must not keep the others from running.
+      report(`The profile "${profile.name}" could not be opened: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+  const gateways: readonly [Gateway, ...Gateway[]] = [first, ...others];
+  const several = gateways.length > 1;
+  /** The gateway a tray item or notification is for: absent, the first (the only one before profiles). */
+  const gatewayOf = (profile: string | undefined): Gateway | null => (profile === undefined ? first : (gateways.find((g) => g.name === profile) ?? null));
+  // The snapshot each engine last sent, which the tray draws (an engine's snapshot() could be newer
+  // than the one being delivered, and the tray must draw what it was told, in order).
+  const latest = new Map<Gateway, AppSnapshot>();
+  const profileOf = (gateway: Gateway): ProfileSnapshot => ({ name: gateway.name, snapshot: latest.get(gateway) ?? gateway.engine.snapshot() });
+  const profilesNow = (): TrayProfiles => [profileOf(first), ...others.map(profileOf)];
 
   /** Every intent from this app goes through here, so the notifications know what the user asked for. */
-  async function dispatch(intent: Intent): Promise<IntentResult> {
-    notifications.userSent(intent, Date.now());
-    return current().dispatch(intent);
+  async function dispatch(gateway: Gateway, intent: Intent): Promise<IntentResult> {
+    gateway.notifications.userSent(intent, Date.now());
+    return gateway.engine.dispatch(intent);
   }
 
-  function showAlert(alert: Alert): void {
+  function showAlert(gateway: Gateway, alert: Alert): void {
     const click = alert.click;
-    notify(alert.title, alert.body, () => {
+    const shownAlert = several ? alertOfProfile(alert, gateway.name) : alert;
+    notify(shownAlert.title, shownAlert.body, () => {
       if (click.kind === 'open-window') showWindow();
-      else void dispatchFromTray(click.intent);
+      else void dispatchFromTray(gateway, click.intent);
     });
   }
 
   /** A refused tray action has no page to show its reason: say it in a notification. */
-  async function dispatchFromTray(intent: Intent): Promise<void> {
-    const result = await dispatch(intent);
-    if (!result.ok) notify('IBKR Tray', result.reason);
+  async function dispatchFromTray(gateway: Gateway, intent: Intent): Promise<void> {
+    const result = await dispatch(gateway, intent);
+    if (!result.ok) notify(several ? `IBKR Tray: ${gateway.name}` : 'IBKR Tray', result.reason);
   }
 
-  const tray = new StatusTray(current().snapshot(), {
+  const tray = new StatusTray(profilesNow(), {
     assetsDir,
     platform,
     run: (command: TrayCommand) => {
       switch (command.kind) {
-        case 'intent':
-          void dispatchFromTray(command.intent);
+        case 'intent': {
+          const gateway = gatewayOf(command.profile);
+          if (gateway) void dispatchFromTray(gateway, command.intent);
+          else report(`The profile "${command.profile ?? ''}" is no longer open; restart IBKR Tray to see the current profiles.`);
           return;
+        }
         case 'open-window':
           showWindow();
           return;
@@ -156,40 +194,54 @@ async function run(): Promise<void> {
   });
 
   let startAtLogin: boolean | null = null;
-  function draw(snapshot: AppSnapshot): void {
-    tray.draw(snapshot);
-    loginWindow.draw(snapshot);
-    if (snapshot.preferences.startAtLogin !== startAtLogin) {
+  function draw(gateway: Gateway, snapshot: AppSnapshot): void {
+    latest.set(gateway, snapshot);
+    tray.draw(profilesNow());
+    gateway.loginWindow.draw(snapshot);
+    // Preferences are app-wide: the first profile's snapshot carries them.
+    if (gateway === first && snapshot.preferences.startAtLogin !== startAtLogin) {
       startAtLogin = snapshot.preferences.startAtLogin;
       applyStartAtLogin(startAtLogin, (problem) => notify('IBKR Tray', problem));
     }
-    const alert = notifications.next(snapshot);
-    if (alert) showAlert(alert);
+    const alert = gateway.notifications.next(snapshot);
+    if (alert) showAlert(gateway, alert);
   }
   // The same ping a server's keepalive sends (--notify), when the user set a webhook or ntfy topic.
-  const notifyUrl = current().settings.get().notifyUrl;
+  const notifyUrl = first.engine.settings.get().notifyUrl;
   const parsedTarget = notifyUrl === null ? null : parseNotifyTarget(notifyUrl);
-  const pinger = parsedTarget?.ok ? new Notifier({ target: parsedTarget.target, log: (line) => console.error(`IBKR Tray: ${line}`) }) : null;
-  const stopPinging = pinger ? current().subscribe((snapshot) => pinger.observe(snapshot)) : () => undefined;
-  if (pinger) pinger.observe(current().snapshot());
-  const stopDrawing = current().subscribe(draw);
-  draw(current().snapshot());
-  const stopForwarding = forwardEngineEvents(current(), (channel, payload) => statusWindow.send(channel, payload));
+  const stops: (() => void)[] = [];
+  const pingers: Notifier[] = [];
+  for (const gateway of gateways) {
+    if (parsedTarget?.ok) {
+      const prefix = several ? `${gateway.name}: ` : '';
+      const pinger = new Notifier({ target: parsedTarget.target, log: (line) => console.error(`IBKR Tray: ${prefix}${line}`) });
+      pingers.push(pinger);
+      stops.push(gateway.engine.subscribe((snapshot) => pinger.observe(snapshot)));
+      pinger.observe(gateway.engine.snapshot());
+    }
+    stops.push(gateway.engine.subscribe((snapshot) => draw(gateway, snapshot)));
+    draw(gateway, gateway.engine.snapshot());
+  }
+  // The status window shows the first profile (a card per profile is a later step).
+  const windowEngine = first.engine;
+  stops.push(forwardEngineEvents(windowEngine, (channel, payload) => statusWindow.send(channel, payload)));
 
   const removeHandlers = registerInvokeHandlers(ipcMain, () => statusWindow.webContentsId(), {
-    [Channels.getSnapshot]: () => current().snapshot(),
-    [Channels.send]: (intent) => dispatch(intent),
-    [Channels.getLog]: () => current().log(),
+    [Channels.getSnapshot]: () => windowEngine.snapshot(),
+    [Channels.send]: (intent) => dispatch(first, intent),
+    [Channels.getLog]: () => windowEngine.log(),
     [Channels.chooseGatewayFolder]: async (...typed) => {
       // A typed path when the page sends one; an empty one means "let me browse".
       const folder = typed[0]?.trim() || (await chooseFolder(statusWindow.browserWindow()));
       if (folder === null) return { ok: false, reason: 'No folder chosen; the gateway folder is unchanged.' };
-      return dispatch({ type: 'set-gateway-folder', folder });
+      return dispatch(first, { type: 'set-gateway-folder', folder });
     },
   });
 
   // After sleep the session may have lapsed or IBKR may have reset it: look now, not at the next poll.
-  const refresh = (): void => void current().dispatch({ type: 'refresh' });
+  const refresh = (): void => {
+    for (const gateway of gateways) void gateway.engine.dispatch({ type: 'refresh' });
+  };
   powerMonitor.on('resume', refresh);
   powerMonitor.on('unlock-screen', refresh);
 
@@ -198,27 +250,30 @@ async function run(): Promise<void> {
     if (quitting === 'done') return;
     event.preventDefault();
     quitting ??= (async () => {
-      const stopGateway = stopGatewayOnQuit(current().snapshot());
       let timer: NodeJS.Timeout | undefined;
       const budget = new Promise<void>((resolve) => {
         timer = setTimeout(() => {
-          console.error(`IBKR Tray: the engine did not shut down within ${QUIT_BUDGET_MS / 1000} s; quitting anyway.`);
+          console.error(`IBKR Tray: the engines did not shut down within ${QUIT_BUDGET_MS / 1000} s; quitting anyway.`);
           resolve();
         }, QUIT_BUDGET_MS);
       });
+      // Each engine stops only the gateway it started (stopGatewayOnQuit of its own snapshot).
+      const disposeOne = async (gateway: Gateway): Promise<void> => {
+        try {
+          await gateway.engine.dispose({ stopGateway: stopGatewayOnQuit(gateway.engine.snapshot()) });
+        } catch (error) {
+          console.error(`IBKR Tray: shutting down${several ? ` ${gateway.name}` : ''}: ${error instanceof Error ? error.message : String(error)}`);
+        }
+      };
       try {
-        await Promise.race([current().dispose({ stopGateway }), budget]);
-      } catch (error) {
-        console.error(`IBKR Tray: shutting down: ${error instanceof Error ? error.message : String(error)}`);
+        await Promise.race([Promise.all(gateways.map(disposeOne)), budget]);
       } finally {
         clearTimeout(timer);
       }
-      stopDrawing();
-      stopPinging();
-      await pinger?.close();
-      stopForwarding();
+      for (const stop of stops) stop();
+      await Promise.all(pingers.map((pinger) => pinger.close()));
       removeHandlers();
-      loginWindow.close();
+      for (const gateway of gateways) gateway.loginWindow.close();
       statusWindow.destroy();
       tray.destroy();
       quitting = 'done';
@@ -227,9 +282,18 @@ async function run(): Promise<void> {
   });
 
   // First run: nothing to manage until the user has chosen the gateway folder; the window asks.
-  if (current().snapshot().gateway.folder === null) showWindow();
-  await current().start();
+  if (first.engine.snapshot().gateway.folder === null) showWindow();
+  await Promise.all(gateways.map((gateway) => gateway.engine.start()));
 }
+
+/** One profile's gateway as the app holds it: its engine, its login window, what it told the user. */
+interface Gateway {
+  readonly name: string;
+  readonly engine: Engine;
+  readonly loginWindow: LoginWindow;
+  readonly notifications: NotificationFilter;
+}
+
 
 /** Start at login: Electron's login items on macOS and Windows, an XDG autostart entry on Linux. */
 function applyStartAtLogin(enabled: boolean, report: (problem: string) => void): void {

@@ -1,12 +1,15 @@
 /**
- * The tray icon: draws every snapshot (icon, tooltip, whole menu rebuilt from trayMenu) and turns menu
- * choices into intents or shell commands. Holds no session state: the last snapshot is all it knows.
+ * The tray icon: draws every profile's snapshot (one icon, tooltip, whole menu rebuilt from trayMenuOf)
+ * and turns menu choices into intents or shell commands. Holds no session state: the last snapshots
+ * are all it knows.
  */
 import path from 'node:path';
 import { Menu, Tray, nativeImage, type MenuItemConstructorOptions, type NativeImage } from 'electron';
-import type { AppSnapshot } from '../../shared/snapshot.js';
-import { trayIconFile, trayTooltip, type TrayPlatform } from './tray-icon.js';
-import { trayClickCommand, trayMenu, type TrayCommand, type TrayMenuItem } from './tray-menu.js';
+import { trayIconFileOf, trayTooltipOf, type ProfileSnapshot, type TrayPlatform } from './tray-icon.js';
+import { trayClickCommandOf, trayMenuOf, type TrayCommand, type TrayMenuItem } from './tray-menu.js';
+
+/** Every profile's latest snapshot, in display order (never empty: the settings hold at least one). */
+export type TrayProfiles = readonly [ProfileSnapshot, ...ProfileSnapshot[]];
 
 export interface StatusTrayOptions {
   /** The assets/ folder. */
@@ -32,31 +35,31 @@ export class StatusTray {
   private readonly images = new Map<string, NativeImage>();
   private iconFile: string | null = null;
   private menu: Menu | null = null;
-  /** The last snapshot drawn: what a click on the icon acts on. */
-  private snapshot: AppSnapshot;
+  /** The last snapshots drawn: what a click on the icon acts on. */
+  private profiles: TrayProfiles;
 
   constructor(
-    snapshot: AppSnapshot,
+    profiles: TrayProfiles,
     private readonly options: StatusTrayOptions,
   ) {
-    this.snapshot = snapshot;
-    this.tray = new Tray(this.image(trayIconFile(snapshot, options.platform)));
-    this.tray.on('click', () => options.run(trayClickCommand(this.snapshot)));
+    this.profiles = profiles;
+    this.tray = new Tray(this.image(trayIconFileOf(profiles, options.platform)));
+    this.tray.on('click', () => options.run(trayClickCommandOf(this.profiles)));
     // On macOS a context menu set with setContextMenu would take the left click too: pop it on right click.
     if (options.platform === 'darwin') this.tray.on('right-click', () => this.menu && this.tray.popUpContextMenu(this.menu));
-    this.draw(snapshot);
+    this.draw(profiles);
   }
 
-  /** Draw one snapshot: icon (when it changed), tooltip, and the whole menu rebuilt. */
-  draw(snapshot: AppSnapshot): void {
-    this.snapshot = snapshot;
-    const file = trayIconFile(snapshot, this.options.platform);
+  /** Draw every profile's snapshot: icon (when it changed), tooltip, and the whole menu rebuilt. */
+  draw(profiles: TrayProfiles): void {
+    this.profiles = profiles;
+    const file = trayIconFileOf(profiles, this.options.platform);
     if (file !== this.iconFile) {
       this.tray.setImage(this.image(file));
       this.iconFile = file;
     }
-    this.tray.setToolTip(trayTooltip(snapshot));
-    this.menu = Menu.buildFromTemplate(trayMenu(snapshot).map((item) => toElectron(item, this.options.run)));
+    this.tray.setToolTip(trayTooltipOf(profiles));
+    this.menu = Menu.buildFromTemplate(trayMenuOf(profiles).map((item) => toElectron(item, this.options.run)));
     if (this.options.platform !== 'darwin') this.tray.setContextMenu(this.menu);
   }
 

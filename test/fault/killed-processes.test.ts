@@ -16,10 +16,11 @@ import { freePort, probeGateway } from '../../src/main/core/gateway/port.js';
 import { ProcessGatewaySupervisor } from '../../src/main/core/gateway/process.js';
 import type { AppSnapshot } from '../../src/shared/snapshot.js';
 import { ensureBuilt, start, tempConfigDir, type RunningCommand } from '../integration/cli/command.js';
-import { alive, childPids, copyGatewayFolder, groupPids } from '../integration/core/gateway-folder.js';
+import { childPids, copyGatewayFolder, groupPids } from '../integration/core/gateway-folder.js';
 import { until } from '../sim/until.js';
 import { FAST_TIMING, waitForSnapshot } from '../integration/engine/harness.js';
 import { controlClient } from '../sim/control-http.js';
+import { processesIn } from '../sim/processes.js';
 
 /** The fake gateway prints its control address at once and exits soon after SIGTERM. */
 const FAST_GATEWAY_ENV = { IBKR_SIM_CONTROL_LINE_DELAY_MS: '0', IBKR_SIM_EXIT_DELAY_MS: '200', IBKR_SIM_AUTH_DELAY_MS: '200' };
@@ -47,21 +48,6 @@ async function gatewayFolder(): Promise<{ folder: string; port: number }> {
   return { folder, port };
 }
 
-/** Processes whose working directory is `folder`: every gateway started from it. */
-function processesIn(folder: string): number[] {
-  const real = fs.realpathSync(folder);
-  return fs
-    .readdirSync('/proc')
-    .filter((e) => /^\d+$/.test(e))
-    .map(Number)
-    .filter((pid) => {
-      try {
-        return alive(pid) && fs.readlinkSync(`/proc/${pid}/cwd`) === real;
-      } catch {
-        return false;
-      }
-    });
-}
 
 describe('the gateway killed with SIGKILL mid-session', () => {
   it('the engine notices, the supervisor restarts it within its budget, and the snapshot says so', async () => {

@@ -7,7 +7,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { startRig, type Rig } from '../integration/engine/harness.js';
 import { ManualClock } from '../sim/manual-clock.js';
-import { activeResources, liveHeapBytes } from './heap.js';
+import { liveHeapBytes, settledResources } from './heap.js';
 import { openClientRequests, SimulatedTime, whilePending } from './simulated-time.js';
 
 const HOUR = 3_600_000;
@@ -60,7 +60,7 @@ describe('24 simulated hours', () => {
       const ready = engine.snapshot();
       expect(ready.state, `hour ${hour}: ${ready.reason}`).toBe('ready');
       tickles.push(sim.requests.slice(from).filter((r) => r.path === TICKLE).length);
-      if (hour === 2 || hour === 24) checkpoints.push({ hour, timers: clock.pending(), heap: liveHeapBytes(), resources: activeResources(), listeners: listeners() });
+      if (hour === 2 || hour === 24) checkpoints.push({ hour, timers: clock.pending(), heap: liveHeapBytes(), resources: await settledResources(), listeners: listeners() });
     }
     // The keepalive never stopped: about one tickle a minute in every hour (a re-login hour loses a few).
     for (const [i, n] of tickles.entries()) expect(n, `tickles in hour ${i + 1}`).toBeGreaterThanOrEqual(45);

@@ -9,7 +9,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { startRig, type Rig } from '../integration/engine/harness.js';
 import { ManualClock } from '../sim/manual-clock.js';
-import { activeResources, liveHeapBytes } from './heap.js';
+import { liveHeapBytes, settledResources } from './heap.js';
 import { openClientRequests, SimulatedTime, whilePending } from './simulated-time.js';
 
 const REQUEST_TIMEOUT_MS = 150;
@@ -41,7 +41,9 @@ describe('the gateway hangs for 10 simulated minutes', () => {
     await time.advance(120_000);
     const heapBefore = liveHeapBytes();
     const timersBefore = clock.pending();
-    const resourcesBefore = activeResources();
+    // Measured at quiet moments: no request of the client's in flight, closed sockets gone.
+    await time.until(() => openClientRequests() === 0, 180_000, 'no request in flight');
+    const resourcesBefore = await settledResources();
     const from = sim.requests.length;
 
     await time.advance(10 * 60_000);
@@ -56,7 +58,7 @@ describe('the gateway hangs for 10 simulated minutes', () => {
     expect(engine.snapshot().actions.retry).toBe(true);
     // No timers piling up on the clock, no sockets or handles left behind by the hung requests.
     expect(clock.pending()).toBeLessThanOrEqual(timersBefore + 2);
-    const resourcesAfter = activeResources();
+    const resourcesAfter = await settledResources();
     for (const type of ['TLSWrap', 'TCPSocketWrap', 'Timeout']) {
       expect(resourcesAfter[type] ?? 0, type).toBeLessThanOrEqual((resourcesBefore[type] ?? 0) + 3);
     }

@@ -31,3 +31,20 @@ export function activeResources(): Record<string, number> {
   for (const type of process.getActiveResourcesInfo()) counts[type] = (counts[type] ?? 0) + 1;
   return counts;
 }
+
+/**
+ * Active resources once the sockets of requests already given up have finished closing on both ends
+ * (the simulator runs in this process, so its side of each connection counts too). Waits a bounded
+ * number of event-loop turns for the counts to stop changing: a measurement taken mid-close would
+ * count a socket that is already on its way out.
+ */
+export async function settledResources(): Promise<Record<string, number>> {
+  let last = JSON.stringify(activeResources());
+  for (let turn = 0; turn < 50; turn++) {
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    const now = JSON.stringify(activeResources());
+    if (now === last) return JSON.parse(now) as Record<string, number>;
+    last = now;
+  }
+  return JSON.parse(last) as Record<string, number>;
+}

@@ -30,6 +30,13 @@ const SECURE_PREFERENCES = {
   navigateOnDragDrop: false,
 } as const satisfies WebPreferences;
 
+/** Bring back a window that exists: un-minimize it (a login window too), show it, focus it. */
+function reveal(window: BrowserWindow): void {
+  if (window.isMinimized()) window.restore();
+  window.show();
+  window.focus();
+}
+
 /** Said to the user when something a window asked for could not be done (one line). */
 export type ReportProblem = (problem: string) => void;
 
@@ -89,9 +96,7 @@ export class StatusWindow {
   show(): void {
     const existing = this.window;
     if (existing && !existing.isDestroyed()) {
-      if (existing.isMinimized()) existing.restore();
-      existing.show();
-      existing.focus();
+      reveal(existing);
       return;
     }
     const window = new BrowserWindow({
@@ -176,8 +181,7 @@ export class LoginWindow {
     }
     const existing = this.window;
     if (existing && !existing.isDestroyed()) {
-      existing.show();
-      existing.focus();
+      reveal(existing);
       return;
     }
     const window = new BrowserWindow({

@@ -4,57 +4,37 @@
  * engine ever becoming markup. Writes light and dark screenshots of the main states.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { startDashboard, type Dashboard } from '../../src/main/web/dashboard.js';
+import type { BrowserContext, Page } from 'playwright-core';
+import { startDashboard } from '../../src/main/web/dashboard.js';
 import { SESSION_KINDS, type AppSnapshot, type SessionKind } from '../../src/shared/snapshot.js';
 import { FIXTURE_PREFERENCES, snapshotOf, type FixtureOptions } from '../fixtures/snapshots.js';
-import { createFakeEngine, type FakeEngine } from '../unit/main/web/fake-engine.js';
-import { buildPage, launchChromium, screenshots } from './chromium.js';
+import type { FakeEngine } from '../unit/main/web/fake-engine.js';
+import { openPageOnDashboard, screenshots, type PageOnDashboard } from './chromium.js';
 
-/** Snapshots are the core's own (test/fixtures/snapshots.ts), for a session begun when this file started. */
-const sessionStart = Date.now();
-
-let browser: Browser;
+let view: PageOnDashboard;
 let context: BrowserContext;
 let page: Page;
 let engine: FakeEngine;
-let dashboard: Dashboard;
-let removePage: () => void;
 let rendererDir: string;
+let sessionStart: number;
 
-async function showState(state: SessionKind, extra: Partial<AppSnapshot> = {}, world: FixtureOptions['world'] = 'supervised'): Promise<AppSnapshot> {
-  // A whole snapshot each time (not a change over the last one), with the engine's next seq.
-  const snapshot = engine.show(state, extra, { start: sessionStart, world });
-  await page.waitForFunction((seq) => document.body.dataset['seq'] === String(seq), snapshot.seq);
-  return snapshot;
-}
+/** A whole snapshot each time (not a change over the last one), with the engine's next seq. */
+const showState = (state: SessionKind, extra: Partial<AppSnapshot> = {}, world: FixtureOptions['world'] = 'supervised'): Promise<AppSnapshot> => view.show(state, extra, world);
 
 beforeAll(async () => {
-  const built = await buildPage();
-  removePage = built.remove;
-  rendererDir = built.dir;
-  engine = createFakeEngine(snapshotOf('login-required', { seq: 1 }, { start: sessionStart }));
-  dashboard = await startDashboard({ engine, rendererDir: built.dir });
-  browser = await launchChromium();
-  context = await browser.newContext({ viewport: { width: 380, height: 560 } });
-  page = await context.newPage();
-  page.on('pageerror', (error) => {
-    throw error;
-  });
-  await page.goto(dashboard.url);
+  view = await openPageOnDashboard({ state: 'login-required' }, { width: 380, height: 560 });
+  ({ context, page, engine, rendererDir, sessionStart } = view);
 }, 60_000);
 
 afterAll(async () => {
-  await browser?.close();
-  await dashboard?.close();
-  removePage?.();
+  await view?.close();
 });
 
 describe('the page in a browser', () => {
   it('swaps the token for a cookie, lands on a clean address and draws the first snapshot', async () => {
     expect(new URL(page.url()).search).toBe('');
     const cookies = await context.cookies();
-    expect(cookies).toEqual([expect.objectContaining({ httpOnly: true, sameSite: 'Strict', value: dashboard.token })]);
+    expect(cookies).toEqual([expect.objectContaining({ httpOnly: true, sameSite: 'Strict', value: view.dashboard.token })]);
     await expect.poll(() => page.textContent('#state-label')).toBe('Logged out');
     expect(await page.evaluate(() => document.cookie)).toBe('');
   });
@@ -125,7 +105,7 @@ describe('the page in a browser', () => {
   });
 
   it('opens the gateway login page in a new tab on Log in (a headless engine cannot)', async () => {
-    const loginUrl = `http://127.0.0.1:${dashboard.port}/stand-in-for-the-gateway-login`;
+    const loginUrl = `http://127.0.0.1:${view.dashboard.port}/stand-in-for-the-gateway-login`;
     await showState('login-required', { gateway: { ...snapshotOf('login-required').gateway, url: loginUrl } });
     engine.intents.length = 0;
     const [popup] = await Promise.all([context.waitForEvent('page'), page.click('#log-in')]);
@@ -197,13 +177,13 @@ describe('the page in a browser', () => {
   it('says when the dashboard goes away, and when a new one no longer knows this page', async () => {
     await showState('ready');
     expect(await page.isVisible('#connection')).toBe(false);
-    const { port } = dashboard;
-    await dashboard.close();
+    const { port } = view.dashboard;
+    await view.dashboard.close();
     await page.waitForSelector('#connection:visible');
     expect(await page.textContent('#connection')).toMatch(/reconnecting/);
     expect(await page.getAttribute('main', 'class')).toContain('stale');
     // `ibkr-tray serve` started again: same port, new token; the old cookie is refused.
-    dashboard = await startDashboard({ engine, rendererDir, port });
+    view.dashboard = await startDashboard({ engine, rendererDir, port });
     await page.waitForFunction(() => document.querySelector('#connection')?.textContent?.includes('start `ibkr-tray serve` again'));
     await screenshots(page, 'dashboard-gone');
   });

@@ -5,47 +5,27 @@
  * on the engine's OS when the gateway's start found no Java. Snapshots are the core's own.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { missingOf } from '../../src/main/core/derive-snapshot.js';
-import { startDashboard, type Dashboard } from '../../src/main/web/dashboard.js';
 import type { AppSnapshot, SessionKind } from '../../src/shared/snapshot.js';
-import { snapshotOf, type FixtureOptions } from '../fixtures/snapshots.js';
-import { createFakeEngine, type FakeEngine } from '../unit/main/web/fake-engine.js';
-import { buildPage, launchChromium, screenshots } from './chromium.js';
+import type { FixtureOptions } from '../fixtures/snapshots.js';
+import type { FakeEngine } from '../unit/main/web/fake-engine.js';
+import { openPageOnDashboard, screenshots, type PageOnDashboard } from './chromium.js';
 
-const sessionStart = Date.now();
 const NO_JAVA = missingOf({ kind: 'failed', reason: 'no Java', lastLog: [], cause: 'no-java' }, 'linux');
 
-let browser: Browser;
+let view: PageOnDashboard;
 let page: Page;
 let engine: FakeEngine;
-let dashboard: Dashboard;
-let removePage: () => void;
-
-async function show(state: SessionKind, extra: Partial<AppSnapshot> = {}, world: FixtureOptions['world'] = 'supervised'): Promise<AppSnapshot> {
-  const snapshot = engine.show(state, extra, { start: sessionStart, world });
-  await page.waitForFunction((seq) => document.body.dataset['seq'] === String(seq), snapshot.seq);
-  return snapshot;
-}
+const show = (state: SessionKind, extra: Partial<AppSnapshot> = {}, world: FixtureOptions['world'] = 'supervised'): Promise<AppSnapshot> => view.show(state, extra, world);
 
 beforeAll(async () => {
-  const built = await buildPage();
-  removePage = built.remove;
-  engine = createFakeEngine(snapshotOf('stopped', { seq: 1 }, { start: sessionStart, world: 'no-folder' }));
-  dashboard = await startDashboard({ engine, rendererDir: built.dir });
-  browser = await launchChromium();
-  const context = await browser.newContext({ viewport: { width: 380, height: 640 } });
-  page = await context.newPage();
-  page.on('pageerror', (error) => {
-    throw error;
-  });
-  await page.goto(dashboard.url);
+  view = await openPageOnDashboard({ state: 'stopped', world: 'no-folder' }, { width: 380, height: 640 });
+  ({ page, engine } = view);
 }, 60_000);
 
 afterAll(async () => {
-  await browser?.close();
-  await dashboard?.close();
-  removePage?.();
+  await view?.close();
 });
 
 describe('downloads in the page', () => {

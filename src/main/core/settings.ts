@@ -8,7 +8,7 @@
  * single-gateway shape is migrated on read (migrateSettings). A SettingsStore is one profile's view,
  * flat, so the modules that read settings need not know about profiles.
  *
- * Why ~450 lines: the schema, the migration and the store that reads and writes the file through them
+ * Why ~480 lines: the schema, the migration and the store that reads and writes the file through them
  * are one file format and change together; the profile rules (add, remove, rename) are in profiles.ts.
  */
 import fs from 'node:fs';

@@ -6,7 +6,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebRoutes } from '../../../src/shared/routes.js';
 import { makeGatewayFolder } from '../../sim/gateway-folder.js';
-import type { Simulator } from '../../sim/index.js';
+import type { SimOptions, Simulator } from '../../sim/index.js';
 import { until } from '../../sim/until.js';
 import { readSettings, run, writeSettings } from './command.js';
 import { cliFixtures, logIn } from './fixtures.js';
@@ -104,12 +104,31 @@ describe('ibkr-tray with two profiles', () => {
     expect(result.code).toBe(0);
     expect(result.stdout.trim().split('\n').at(-1)).toBe('dashboards stopped');
   }, 60_000);
+
+  it('use --profile switches that profile\'s account only: the other gateway and its remembered account are untouched', async () => {
+    const accounts = [
+      { id: 'U1111111', alias: 'Main' },
+      { id: 'U2222222', alias: 'Hedge' },
+    ];
+    const { dir, live, paper } = await twoProfiles({ accounts, emptyAccountsAnswers: 0 });
+    await logIn(live);
+    await logIn(paper);
+    const used = await run(['--profile', 'Paper', 'use', 'U2222222'], { configDir: dir });
+    expect(used.code).toBe(0);
+    expect(used.stdout).toBe('using account Hedge (U2222222)\n');
+    expect((await paper.control.state()).selectedAccount).toBe('U2222222');
+    expect((await live.control.state()).selectedAccount).toBe('U1111111');
+    expect(live.requests.filter((r) => r.path === '/v1/api/iserver/account')).toEqual([]);
+    // Remembered for Paper alone, so a later login re-applies it there and nowhere else.
+    expect(readSettings(dir, 'Paper')['account']).toBe('U2222222');
+    expect(readSettings(dir, 'Gateway')['account'] ?? null).toBeNull();
+  }, 60_000);
 });
 
 /** Settings with "Gateway" on one simulator and "Paper" on another, each with its own folder (removed after the test). */
-async function twoProfiles(): Promise<{ dir: string; live: Simulator; paper: Simulator }> {
-  const live = await fx.simulator();
-  const paper = await fx.simulator();
+async function twoProfiles(options: SimOptions = {}): Promise<{ dir: string; live: Simulator; paper: Simulator }> {
+  const live = await fx.simulator(options);
+  const paper = await fx.simulator(options);
   const dir = fx.configDir();
   const liveFolder = await makeGatewayFolder();
   const paperFolder = await makeGatewayFolder();

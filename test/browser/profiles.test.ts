@@ -13,7 +13,7 @@ import { SETTINGS_FILE_NAME } from '../../src/main/core/settings.js';
 import { startDashboard, type Dashboard } from '../../src/main/web/dashboard.js';
 import { startSimulator, type Simulator } from '../sim/index.js';
 import { until } from '../sim/until.js';
-import { buildPage, launchChromium, screenshots } from './chromium.js';
+import { buildPage, launchChromium, openPageOnDashboard, screenshots } from './chromium.js';
 
 const ACCOUNTS = [
   { id: 'DU1234567', alias: 'Main', type: 'DEMO' as const },
@@ -142,5 +142,23 @@ describe('a card per profile in the dashboard', () => {
     expect((await live.control.state()).authenticated).toBe(false);
     expect((await paper.control.state()).authenticated).toBe(true);
     expect(await page.textContent(on('Paper', 'state-label'))).toBe('Ready');
+  });
+});
+
+describe('cards that follow the profiles', () => {
+  it('rebuilds its cards when a snapshot names a profile it has no card for (here: the profile was renamed)', async () => {
+    const opened = await openPageOnDashboard({ state: 'login-required' }, { width: 380, height: 560 });
+    try {
+      const { page: onePage, engine } = opened;
+      await onePage.waitForSelector('[data-profile="Gateway"] #state-label:text-is("Logged out")');
+      // The engine's snapshots now carry the new name; the page pulls the list again and draws it.
+      engine.show('ready', { profile: 'Live' }, { start: opened.sessionStart });
+      await onePage.waitForSelector('[data-profile="Live"] #state-label:text-is("Ready")');
+      expect(await onePage.locator('[data-profile="Gateway"]').count()).toBe(0);
+      // Still one profile: the page as before, no card heading.
+      expect(await onePage.locator('.card-title').count()).toBe(0);
+    } finally {
+      await opened.close();
+    }
   });
 });

@@ -197,11 +197,12 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     for (const { engine } of profiles) stream.send(WebEvents.snapshot, engine.snapshot());
   }
 
+  /** What the probes answer for: with several profiles the one that most needs the user (ready only when all are), as keepalive's. */
+  const neediest = (): AppSnapshot => neediestOf([profiles[0].engine.snapshot(), ...profiles.slice(1).map((p) => p.engine.snapshot())]);
+
   async function route(request: IncomingMessage, response: ServerResponse): Promise<void> {
     for (const [name, value] of Object.entries(SECURITY_HEADERS)) response.setHeader(name, value);
-    // Probes carry no token (health.ts); the dashboard exists only while its engines run. With several
-    // profiles they answer for the one that most needs the user (ready only when all are), as keepalive's.
-    const neediest = (): AppSnapshot => neediestOf([profiles[0].engine.snapshot(), ...profiles.slice(1).map((p) => p.engine.snapshot())]);
+    // Probes carry no token (health.ts); the dashboard exists only while its engines run.
     if (answerHealth(request, response, { snapshot: neediest, running: () => true })) return;
     const url = new URL(request.url ?? '/', 'http://dashboard.invalid');
     const method = (request.method ?? 'GET').toUpperCase();

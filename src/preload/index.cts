@@ -11,6 +11,7 @@ import type { AppSnapshot } from '../shared/snapshot.js';
 
 const channels: typeof Channels = {
   getSnapshot: 'ibkr:get-snapshot',
+  getSnapshots: 'ibkr:get-snapshots',
   snapshot: 'ibkr:snapshot',
   send: 'ibkr:send',
   getLog: 'ibkr:get-log',
@@ -29,15 +30,21 @@ function follow<T>(channel: string, listener: (payload: T) => void): () => void 
   };
 }
 
+// Main's argument schemas are tuples without `undefined` in them: an absent profile is no argument at all.
 const api = {
-  getSnapshot: () => ipcRenderer.invoke(channels.getSnapshot),
+  getSnapshot: (to) => (to === undefined ? ipcRenderer.invoke(channels.getSnapshot) : ipcRenderer.invoke(channels.getSnapshot, to)),
+  getSnapshots: () => ipcRenderer.invoke(channels.getSnapshots),
   onSnapshot: (listener: (snapshot: AppSnapshot) => void) => follow(channels.snapshot, listener),
-  send: (intent) => ipcRenderer.invoke(channels.send, intent),
-  getLog: () => ipcRenderer.invoke(channels.getLog),
+  send: (intent, to) => (to === undefined ? ipcRenderer.invoke(channels.send, intent) : ipcRenderer.invoke(channels.send, intent, to)),
+  getLog: (to) => (to === undefined ? ipcRenderer.invoke(channels.getLog) : ipcRenderer.invoke(channels.getLog, to)),
   onLog: (listener: (lines: readonly LogLine[]) => void) => follow(channels.log, listener),
-  // Main's argument schema is a tuple of zero or one string: send no argument rather than `undefined`.
-  chooseGatewayFolder: (typedPath) =>
-    typedPath === undefined ? ipcRenderer.invoke(channels.chooseGatewayFolder) : ipcRenderer.invoke(channels.chooseGatewayFolder, typedPath),
+  // An empty path with a profile: browse for that profile's folder.
+  chooseGatewayFolder: (typedPath, to) =>
+    to !== undefined
+      ? ipcRenderer.invoke(channels.chooseGatewayFolder, typedPath ?? '', to)
+      : typedPath === undefined
+        ? ipcRenderer.invoke(channels.chooseGatewayFolder)
+        : ipcRenderer.invoke(channels.chooseGatewayFolder, typedPath),
 } satisfies RendererApi;
 
 contextBridge.exposeInMainWorld('ibkr', api);

@@ -3,8 +3,8 @@
  * by server-sent events. The access token rides in the HttpOnly cookie the server set on the first
  * visit, so this code never sees it; every request stays on the page's own origin (CSP connect-src 'self').
  */
-import type { LogLine, RendererApi, WebEventPayloads, WebRouteBody, WebRouteResult } from '../shared/api.js';
-import { WebEvents, WebEventsPath, WebRoutes, type WebEvent, type WebRoute } from '../shared/routes.js';
+import type { LogLine, ProfileChoice, RendererApi, WebEventPayloads, WebRouteBody, WebRouteResult } from '../shared/api.js';
+import { PROFILE_QUERY, WebEvents, WebEventsPath, WebRoutes, type WebEvent, type WebRoute } from '../shared/routes.js';
 import type { IntentResult } from '../shared/intents.js';
 import type { AppSnapshot } from '../shared/snapshot.js';
 
@@ -37,15 +37,21 @@ async function refusalReason(response: Response): Promise<string> {
   return typeof reason === 'string' ? reason : `The dashboard answered ${response.status}.`;
 }
 
+/** A route's address: its path, with `?profile=NAME` when the call is for a named profile. */
+export function routeAddress(route: WebRoute, to: ProfileChoice | undefined): string {
+  const { path } = WebRoutes[route];
+  return to === undefined ? path : `${path}?${new URLSearchParams({ [PROFILE_QUERY]: to.profile }).toString()}`;
+}
+
 /**
  * Call one web route of the contract: method and path from WebRoutes, body and answer typed by
- * api.ts. The answer is taken as typed without parsing it again, as the Electron page takes main's
+ * api.ts, for the profile `to` names (the first when absent). The answer is taken as typed without parsing it again, as the Electron page takes main's
  * answers over IPC: the page trusts its own dashboard (same build, same origin), and the dashboard
  * parses everything the page sends.
  */
-async function call<R extends WebRoute>(route: R, ...body: WebRouteBody<R> extends undefined ? [] : [WebRouteBody<R>]): Promise<WebRouteResult<R>> {
-  const { method, path } = WebRoutes[route];
-  const response = await fetch(path, {
+async function call<R extends WebRoute>(route: R, to: ProfileChoice | undefined, ...body: WebRouteBody<R> extends undefined ? [] : [WebRouteBody<R>]): Promise<WebRouteResult<R>> {
+  const { method } = WebRoutes[route];
+  const response = await fetch(routeAddress(route, to), {
     method,
     credentials: 'same-origin',
     cache: 'no-store',
@@ -57,9 +63,9 @@ async function call<R extends WebRoute>(route: R, ...body: WebRouteBody<R> exten
 }
 
 /** A route answering an IntentResult: a failed request becomes a refusal the page shows, never a throw. */
-async function intentCall<R extends 'send' | 'chooseGatewayFolder'>(route: R, ...body: WebRouteBody<R> extends undefined ? [] : [WebRouteBody<R>]): Promise<IntentResult> {
+async function intentCall(work: () => Promise<IntentResult>): Promise<IntentResult> {
   try {
-    return await call(route, ...body);
+    return await work();
   } catch (error) {
     return { ok: false, reason: error instanceof Error ? error.message : String(error) };
   }
@@ -134,15 +140,16 @@ export function createWebBridge(): WebBridge {
   };
 
   return {
-    getSnapshot: () => call('getSnapshot'),
+    getSnapshot: (to) => call('getSnapshot', to),
+    getSnapshots: () => call('getSnapshots', undefined),
     onSnapshot: (listener) => subscribe(snapshotListeners, listener),
-    send: (intent) => intentCall('send', intent),
-    getLog: () => call('getLog'),
+    send: (intent, to) => intentCall(() => call('send', to, intent)),
+    getLog: (to) => call('getLog', to),
     onLog: (listener) => subscribe(logListeners, listener),
-    chooseGatewayFolder: (typedPath) =>
+    chooseGatewayFolder: (typedPath, to) =>
       typedPath === undefined || typedPath.trim() === ''
         ? Promise.resolve({ ok: false, reason: 'Type the path of the gateway folder (the one that contains bin/ and root/).' })
-        : intentCall('chooseGatewayFolder', { folder: typedPath.trim() }),
+        : intentCall(() => call('chooseGatewayFolder', to, { folder: typedPath.trim() })),
     onConnection: (listener) => subscribe(connectionListeners, listener),
   };
 }

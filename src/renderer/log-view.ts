@@ -20,11 +20,12 @@ function timeOf(at: number): string {
   return `${two(d.getHours())}:${two(d.getMinutes())}:${two(d.getSeconds())}`;
 }
 
-export function createLogView(): LogView {
+/** The panel; `idOf` names its elements (the page's ids with one profile, scoped per card with several). */
+export function createLogView(idOf: (role: string) => string = (role) => role): LogView {
   const list = el('ol', { className: 'log-lines', attrs: { 'aria-label': 'Gateway log', tabindex: '0' } });
   const empty = el('p', { className: 'muted log-empty', text: 'No output from the gateway yet.' });
   const copyStatus = el('span', { className: 'muted copy-status', attrs: { role: 'status' } });
-  const copy = el('button', { className: 'small', text: 'Copy', attrs: { type: 'button', id: 'copy-log' } });
+  const copy = el('button', { className: 'small', text: 'Copy', attrs: { type: 'button', id: idOf('copy-log'), 'data-role': 'copy-log' } });
   let lastSeq = -1;
 
   copy.addEventListener('click', () => {
@@ -45,8 +46,8 @@ export function createLogView(): LogView {
     );
   });
 
-  const element = el('section', { className: 'panel log', attrs: { 'aria-labelledby': 'log-title' } }, [
-    el('div', { className: 'panel-head' }, [el('h2', { text: 'Gateway log', attrs: { id: 'log-title' } }), copyStatus, copy]),
+  const element = el('section', { className: 'panel log', attrs: { 'aria-labelledby': idOf('log-title') } }, [
+    el('div', { className: 'panel-head' }, [el('h2', { text: 'Gateway log', attrs: { id: idOf('log-title') } }), copyStatus, copy]),
     empty,
     list,
   ]);

@@ -1,201 +1,53 @@
 /**
- * The page: builds its elements once, then draws every snapshot through the pure view model
- * (view.ts). It pulls one snapshot on load, follows pushes, and drops snapshots older than the one
- * shown. User actions go out as intents through the bridge; nothing here keeps session state.
+ * The page: a card per profile (card.ts), and once for the whole page the connection banner and the
+ * app-wide settings. It pulls every profile's snapshot on load, follows pushes (each naming its
+ * profile), and rebuilds the cards when the profiles change (a snapshot of a profile it has no card
+ * for, or one fewer in a fresh pull). With one profile the page is what it always was. User actions
+ * go out as intents through the bridge; nothing here keeps session state.
  */
-import type { Intent, IntentResult } from '../shared/intents.js';
 import type { AppSnapshot } from '../shared/snapshot.js';
 import { chooseBridge } from './bridge.js';
+import { createCard, type Card } from './card.js';
 import { el, setText } from './dom.js';
-import { createLogView } from './log-view.js';
-import { isNewer, viewOf, type ButtonModel, type ViewModel } from './view.js';
+import { linesByProfile, sameProfiles, viewOf } from './view.js';
 
 const bridge = chooseBridge();
 const api = bridge.api;
-let current: AppSnapshot | null = null;
 
-// ---- elements (built once) -------------------------------------------------------------------
-
-function actionButton(id: string, label: string, className = ''): HTMLButtonElement {
-  return el('button', { text: label, className, attrs: { type: 'button', id } });
-}
-
-function field(label: string, id: string): { row: HTMLElement; value: HTMLElement } {
-  const value = el('dd', { attrs: { id } });
-  return { row: el('div', { className: 'field' }, [el('dt', { text: label }), value]), value };
-}
+// ---- app-wide elements (built once) ------------------------------------------------------------
 
 const banner = el('p', { className: 'banner', attrs: { role: 'alert', id: 'connection' } });
 banner.hidden = true;
-
-const badgeLabel = el('span', { className: 'badge-label', attrs: { id: 'state-label' } });
-const badge = el('span', { className: 'badge', attrs: { id: 'state-badge' } }, [el('span', { className: 'dot', attrs: { 'aria-hidden': 'true' } }), badgeLabel]);
-const reason = el('p', { className: 'reason', attrs: { id: 'state-reason' } });
-const identity = el('p', { className: 'identity muted', attrs: { id: 'identity' } });
-const refresh = el('button', { className: 'small', text: 'Check now', attrs: { type: 'button', id: 'refresh', title: 'Ask the gateway for the session state now' } });
-const status = el('section', { className: 'status', attrs: { 'aria-label': 'Session state' } }, [
-  el('div', { className: 'status-head' }, [el('div', { attrs: { 'aria-live': 'polite' } }, [badge]), refresh]),
-  reason,
-  identity,
-]);
-
-// First run: the folder form is also reused later by "Change folder…".
-const folderInput = el('input', {
-  attrs: { id: 'folder-input', type: 'text', autocomplete: 'off', spellcheck: 'false', placeholder: '/home/you/clientportal.gw' },
-});
-const folderUse = actionButton('folder-use', 'Use this folder', 'primary');
-const folderBrowse = actionButton('folder-browse', 'Choose…');
-folderBrowse.hidden = bridge.kind !== 'electron';
-const folderForm = el('form', { className: 'folder-form', attrs: { id: 'folder-form' } }, [
-  el('label', { text: 'Gateway folder', attrs: { for: 'folder-input' } }),
-  el('div', { className: 'row' }, [folderInput, folderUse, folderBrowse]),
-]);
-// Downloads the engine does (issue 15): the gateway on the first run, Java when none was found.
-const downloadGateway = actionButton('download-gateway', 'Download the gateway', 'primary');
-const setupDownload = el('div', { className: 'row setup-download' }, [downloadGateway, el('span', { className: 'muted', text: 'or choose the folder you unzipped:' })]);
-const installTitleText = el('h2', { attrs: { id: 'install-title' } });
-const installBar = el('progress', { attrs: { id: 'install-bar', 'aria-labelledby': 'install-title' } });
-const installAmount = el('span', { className: 'muted', attrs: { id: 'install-amount' } });
-const cancelInstall = actionButton('cancel-install', 'Cancel');
-const installPanel = el('section', { className: 'panel install', attrs: { id: 'install', 'aria-labelledby': 'install-title', 'aria-live': 'polite' } }, [
-  installTitleText,
-  el('div', { className: 'row install-row' }, [installBar, installAmount, cancelInstall]),
-]);
-const javaTodo = el('p', { attrs: { id: 'java-todo' } });
-const downloadJava = actionButton('download-java', 'Download Java for the gateway', 'primary');
-const javaPanel = el('section', { className: 'panel java', attrs: { id: 'java', 'aria-label': 'Java' } }, [javaTodo, el('div', { className: 'actions' }, [downloadJava])]);
-
-const setupSteps = el('ol', { className: 'steps' });
-const setupLink = el('a', { attrs: { id: 'download-link', target: '_blank', rel: 'noopener noreferrer' } });
-const setupTitle = el('h2', { attrs: { id: 'setup-title' } });
-const setup = el('section', { className: 'panel setup', attrs: { id: 'setup', 'aria-labelledby': 'setup-title' } }, [
-  setupTitle,
-  setupSteps,
-  el('p', { className: 'muted' }, [document.createTextNode('Download page: '), setupLink]),
-]);
-
-const account = el('select', { attrs: { id: 'account' } });
-const accountRow = el('div', { className: 'account-row' }, [el('label', { text: 'Account', attrs: { for: 'account' } }), account]);
-const logIn = actionButton('log-in', 'Log in', 'primary');
-const cancelLogin = actionButton('cancel-login', 'Cancel login');
-const logOut = actionButton('log-out', 'Log out');
-const takeOver = actionButton('take-over', 'Take over', 'primary');
-const retry = actionButton('retry', 'Retry', 'primary');
-const keepalive = field('Last keepalive', 'keepalive');
-const ssoExpiry = field('SSO expires', 'sso-expiry');
-const nextReset = field('Nightly reset', 'next-reset');
-const times = el('dl', { className: 'fields' }, [keepalive.row, ssoExpiry.row, nextReset.row]);
-const session = el('section', { className: 'panel session', attrs: { 'aria-label': 'Session' } }, [
-  accountRow,
-  el('div', { className: 'actions' }, [logIn, cancelLogin, logOut, takeOver, retry]),
-  times,
-]);
-
-const gwStatus = field('Status', 'gateway-status');
-const gwPort = field('Port', 'gateway-port');
-const gwPid = field('PID', 'gateway-pid');
-const gwFolder = field('Folder', 'gateway-folder');
-const gwUrl = field('Address', 'gateway-url');
-const startGateway = actionButton('start-gateway', 'Start');
-const stopGateway = actionButton('stop-gateway', 'Stop');
-const changeFolder = actionButton('change-folder', 'Change folder…');
-const gatewayFolderSlot = el('div', { className: 'folder-slot' });
-const gateway = el('section', { className: 'panel gateway', attrs: { 'aria-labelledby': 'gateway-title' } }, [
-  el('div', { className: 'panel-head' }, [el('h2', { text: 'Gateway', attrs: { id: 'gateway-title' } })]),
-  el('dl', { className: 'fields' }, [gwStatus.row, gwPort.row, gwPid.row, gwFolder.row, gwUrl.row]),
-  el('div', { className: 'actions' }, [startGateway, stopGateway, changeFolder]),
-  gatewayFolderSlot,
-]);
-
+const cardList = el('div', { className: 'cards' });
 const preferenceList = el('div', { className: 'preferences' });
 const preferenceBoxes = new Map<string, HTMLInputElement>();
 const settings = el('section', { className: 'panel settings', attrs: { 'aria-labelledby': 'settings-title' } }, [
   el('h2', { text: 'Settings', attrs: { id: 'settings-title' } }),
   preferenceList,
 ]);
-
-const noticeList = el('ul', { className: 'notices', attrs: { id: 'notices', 'aria-label': 'Notices' } });
-const message = el('p', { className: 'message', attrs: { id: 'message', role: 'status' } });
-const logView = createLogView();
-
-const app = el('main', { className: 'app' }, [banner, status, message, installPanel, javaPanel, setup, noticeList, session, gateway, logView.element, settings]);
+const app = el('main', { className: 'app' }, [banner, cardList, settings]);
 document.body.append(app);
 
-// ---- drawing ---------------------------------------------------------------------------------
+/** The cards on the page, in the settings' order of their profiles. */
+let cards: readonly Card[] = [];
 
-function drawButton(button: HTMLButtonElement, model: ButtonModel): void {
-  button.hidden = !model.visible;
-  button.disabled = !model.enabled;
-}
+// ---- drawing -----------------------------------------------------------------------------------
 
-function drawAccounts(vm: ViewModel): void {
-  const wanted = vm.accounts.options.map((o) => `${o.value}\u0000${o.label}`).join('\u0001');
-  if (account.dataset['options'] !== wanted) {
-    account.replaceChildren(...vm.accounts.options.map((o) => el('option', { text: o.label, attrs: { value: o.value } })));
-    if (vm.accounts.options.length === 0) account.append(el('option', { text: 'No accounts yet', attrs: { value: '' } }));
-    account.dataset['options'] = wanted;
-  }
-  account.value = vm.accounts.selected ?? account.options[0]?.value ?? '';
-  account.disabled = !vm.accounts.enabled;
-  accountRow.hidden = !vm.accounts.visible;
-}
-
-function drawNotices(vm: ViewModel): void {
-  const key = vm.notices.map((n) => `${n.at}|${n.level}|${n.text}`).join('\n');
-  if (noticeList.dataset['key'] === key) return;
-  noticeList.dataset['key'] = key;
-  noticeList.replaceChildren(...vm.notices.map((n) => el('li', { className: `notice notice-${n.level}`, text: n.text })));
-  noticeList.hidden = vm.notices.length === 0;
-}
-
-function drawSetup(vm: ViewModel): void {
-  setup.hidden = vm.setup === null;
-  if (vm.setup !== null) {
-    setText(setupTitle, vm.setup.title);
-    if (setupSteps.childElementCount !== vm.setup.steps.length) {
-      setupSteps.replaceChildren(...vm.setup.steps.map((step) => el('li', { text: step })));
-    }
-    setupLink.href = vm.setup.downloadUrl;
-    setText(setupLink, vm.setup.downloadUrl);
-    if (setupDownload.parentElement !== setup) setup.append(setupDownload);
-    if (folderForm.parentElement !== setup) setup.append(folderForm);
-  } else if (folderForm.parentElement === setup) {
-    folderForm.remove();
-  }
-  // Without a running gateway or a folder there is nothing else to show yet.
-  session.hidden = vm.setup !== null;
-  gateway.hidden = vm.setup !== null;
-}
-
-function drawInstall(vm: ViewModel): void {
-  const { install } = vm;
-  drawButton(downloadGateway, install.downloadGateway);
-  javaPanel.hidden = install.javaTodo === null;
-  setText(javaTodo, install.javaTodo ?? '');
-  drawButton(downloadJava, install.downloadJava);
-  drawButton(cancelInstall, install.cancel);
-  const progress = install.progress;
-  installPanel.hidden = progress === null;
-  if (progress === null) return;
-  setText(installTitleText, progress.title);
-  setText(installAmount, progress.amount);
-  // Without a value a <progress> is indeterminate: a size not known yet, or unpacking.
-  if (progress.value === null || progress.max === null) {
-    installBar.removeAttribute('value');
-    installBar.removeAttribute('max');
-  } else {
-    installBar.max = progress.max;
-    installBar.value = progress.value;
-  }
-}
-
-function drawPreferences(vm: ViewModel): void {
-  for (const preference of vm.preferences) {
+/** Preferences are app-wide: the first profile's snapshot carries them, and changes go to it. */
+function drawPreferences(first: Card): void {
+  const snapshot = first.current();
+  if (snapshot === null) return;
+  for (const preference of viewOf(snapshot, Date.now(), bridge.kind).preferences) {
     let box = preferenceBoxes.get(preference.key);
     if (box === undefined) {
       const input = el('input', { attrs: { type: 'checkbox', id: `pref-${preference.key}` } });
       const key = preference.key;
-      input.addEventListener('change', () => void run(null, () => api.send({ type: 'set-preference', key, value: input.checked })));
+      input.addEventListener('change', () => {
+        void api.send({ type: 'set-preference', key, value: input.checked }).then(
+          (result) => cards[0]?.report(result),
+          (error: unknown) => cards[0]?.report({ ok: false, reason: error instanceof Error ? error.message : String(error) }),
+        );
+      });
       preferenceList.append(el('label', { className: 'check' }, [input, document.createTextNode(preference.label)]));
       preferenceBoxes.set(key, input);
       box = input;
@@ -204,123 +56,61 @@ function drawPreferences(vm: ViewModel): void {
   }
 }
 
-function draw(): void {
-  if (current === null) return;
-  const vm = viewOf(current, Date.now(), bridge.kind);
-  document.body.dataset['tone'] = vm.tone;
-  // Which snapshot is on screen: lets tests (and anyone debugging) tell a drawn push from a pending one.
-  document.body.dataset['seq'] = String(vm.seq);
-  status.className = `status tone-${vm.tone}`;
-  setText(badgeLabel, vm.stateLabel);
-  setText(reason, vm.reason);
-  identity.hidden = vm.identity === null;
-  setText(identity, vm.identity ?? '');
-  drawSetup(vm);
-  drawInstall(vm);
-  drawAccounts(vm);
-  drawButton(logIn, vm.buttons.logIn);
-  drawButton(cancelLogin, vm.buttons.cancelLogin);
-  drawButton(logOut, vm.buttons.logOut);
-  drawButton(takeOver, vm.buttons.takeOver);
-  drawButton(retry, vm.buttons.retry);
-  drawButton(startGateway, vm.buttons.startGateway);
-  drawButton(stopGateway, vm.buttons.stopGateway);
-  drawButton(refresh, vm.buttons.refresh);
-  times.hidden = !vm.timesVisible;
-  setText(keepalive.value, vm.times.keepalive);
-  keepalive.value.classList.toggle('warn', vm.keepaliveFailing);
-  setText(ssoExpiry.value, vm.times.ssoExpiry);
-  setText(nextReset.value, vm.times.nextReset);
-  setText(gwStatus.value, vm.gateway.status);
-  setText(gwPort.value, vm.gateway.port);
-  setText(gwPid.value, vm.gateway.pid);
-  setText(gwFolder.value, vm.gateway.folder);
-  setText(gwUrl.value, vm.gateway.url);
-  drawNotices(vm);
-  drawPreferences(vm);
+/** The page-wide marks of the first card (the whole page before profiles): its tone and drawn snapshot. */
+function drawPage(): void {
+  const [first] = cards;
+  if (first === undefined) return;
+  const tone = first.element.dataset['tone'];
+  const seq = first.element.dataset['seq'];
+  if (tone !== undefined) document.body.dataset['tone'] = tone;
+  if (seq !== undefined) document.body.dataset['seq'] = seq;
+  drawPreferences(first);
+}
+
+function drawAll(): void {
+  for (const card of cards) card.draw();
+  drawPage();
+}
+
+// ---- the cards ---------------------------------------------------------------------------------
+
+/** Replace the cards with one per profile in `snapshots`, and fill each one's log. */
+function arrange(snapshots: readonly AppSnapshot[]): void {
+  if (!sameProfiles(cards.map((card) => card.profile), snapshots)) {
+    const several = snapshots.length > 1;
+    cards = snapshots.map((s, index) => createCard({ profile: s.profile, index, several, api, shell: bridge.kind }));
+    cardList.replaceChildren(...cards.map((card) => card.element));
+    document.body.classList.toggle('several', several);
+    for (const card of cards) {
+      void api.getLog(several ? { profile: card.profile } : undefined).then((lines) => card.appendLog(lines), () => undefined);
+    }
+  }
+  for (const snapshot of snapshots) accept(snapshot);
+}
+
+let pulling: Promise<void> | null = null;
+/** Pull every profile's snapshot (on load, after a reconnect, when the profiles changed); one pull at a time. */
+function pull(): void {
+  pulling ??= api
+    .getSnapshots()
+    .then(arrange, (error: unknown) => {
+      setText(banner, `Could not read the state: ${error instanceof Error ? error.message : String(error)}`);
+      banner.hidden = false;
+    })
+    .finally(() => {
+      pulling = null;
+    });
 }
 
 function accept(snapshot: AppSnapshot): void {
-  if (!isNewer(current, snapshot)) return;
-  // An answer to a click belongs to the state it was given in: once the state moves on, it goes.
-  if (messageState !== null && snapshot.state !== messageState) {
-    messageState = null;
-    setText(message, '');
-  }
-  current = snapshot;
-  draw();
+  const card = cards.find((c) => c.profile === snapshot.profile);
+  // A profile without a card was added (or renamed) since the last pull: pull the whole list again.
+  if (card === undefined) return pull();
+  card.accept(snapshot);
+  if (card === cards[0]) drawPage();
 }
 
-// ---- actions ---------------------------------------------------------------------------------
-
-/** The state in which the message under the badge was written. */
-let messageState: string | null = null;
-
-function report(result: IntentResult): void {
-  messageState = current?.state ?? null;
-  message.className = result.ok ? 'message ok' : 'message error';
-  setText(message, result.ok ? (result.message ?? '') : result.reason);
-}
-
-async function run(button: HTMLButtonElement | null, work: () => Promise<IntentResult>): Promise<void> {
-  if (button !== null) button.disabled = true;
-  try {
-    report(await work());
-  } catch (error) {
-    report({ ok: false, reason: error instanceof Error ? error.message : String(error) });
-  } finally {
-    draw(); // the snapshot, not this click, decides what is enabled
-  }
-}
-
-function onClick(button: HTMLButtonElement, intent: Intent): void {
-  button.addEventListener('click', () => void run(button, () => api.send(intent)));
-}
-
-logIn.addEventListener('click', () => {
-  // In a browser the engine cannot show the gateway's login page on this machine (it may be headless):
-  // open it here, synchronously inside the click so the popup is allowed, besides sending the intent.
-  if (bridge.kind === 'web' && current !== null) window.open(current.gateway.url, '_blank', 'noopener');
-  void run(logIn, () => api.send({ type: 'log-in' }));
-});
-onClick(cancelLogin, { type: 'cancel-login' });
-onClick(logOut, { type: 'log-out' });
-onClick(takeOver, { type: 'take-over' });
-onClick(retry, { type: 'retry' });
-onClick(startGateway, { type: 'start-gateway' });
-onClick(stopGateway, { type: 'stop-gateway' });
-onClick(refresh, { type: 'refresh' });
-onClick(downloadGateway, { type: 'install-gateway' });
-onClick(downloadJava, { type: 'install-java' });
-onClick(cancelInstall, { type: 'cancel-install' });
-
-account.addEventListener('change', () => {
-  const accountId = account.value;
-  if (accountId === '' || accountId === current?.selectedAccount) return;
-  void run(null, () => api.send({ type: 'select-account', accountId }));
-});
-
-folderForm.addEventListener('submit', (event) => {
-  event.preventDefault();
-  void run(folderUse, async () => {
-    const result = await api.chooseGatewayFolder(folderInput.value);
-    if (result.ok && folderForm.parentElement === gatewayFolderSlot) folderForm.remove();
-    return result;
-  });
-});
-folderUse.type = 'submit';
-folderBrowse.addEventListener('click', () => void run(folderBrowse, () => api.chooseGatewayFolder()));
-changeFolder.addEventListener('click', () => {
-  if (folderForm.parentElement === gatewayFolderSlot) {
-    folderForm.remove();
-    return;
-  }
-  folderInput.value = current?.gateway.folder ?? '';
-  gatewayFolderSlot.append(folderForm);
-  folderInput.focus();
-});
-
-// ---- start -----------------------------------------------------------------------------------
+// ---- start -------------------------------------------------------------------------------------
 
 bridge.onConnection((connection) => {
   banner.hidden = connection === 'connected';
@@ -332,12 +122,15 @@ bridge.onConnection((connection) => {
       ? 'The dashboard is gone: start `ibkr-tray serve` again and open the address it prints.'
       : 'Lost the connection to the dashboard; reconnecting…',
   );
-  // After a reconnect the pushes missed meanwhile are gone: pull the current picture again.
-  if (connection === 'connected') void api.getSnapshot().then(accept, () => undefined);
+  // After a reconnect the pushes missed meanwhile are gone (a profile may even have gone): pull again.
+  if (connection === 'connected') pull();
 });
 api.onSnapshot(accept);
-api.onLog((lines) => logView.append(lines));
-api.getSnapshot().then(accept, (error: unknown) => report({ ok: false, reason: error instanceof Error ? error.message : String(error) }));
-api.getLog().then((lines) => logView.append(lines), () => undefined);
+api.onLog((lines) => {
+  const [first] = cards;
+  if (first === undefined) return; // the first pull fetches the logs
+  for (const [profile, own] of linesByProfile(lines, first.profile)) cards.find((card) => card.profile === profile)?.appendLog(own);
+});
+pull();
 // Relative times ("12 s ago") move on their own between snapshots.
-setInterval(draw, 1000);
+setInterval(drawAll, 1000);

@@ -256,3 +256,33 @@ export function viewOf(s: AppSnapshot, now: number, shell: Shell = 'web'): ViewM
 export function isNewer(current: AppSnapshot | null, next: AppSnapshot): boolean {
   return current === null || next.seq > current.seq;
 }
+
+// ---- several profiles: a card each (issue 17) ----------------------------------------------------
+
+/**
+ * How a card names its elements: with one profile the page's ids as they always were (`log-in`), with
+ * several an id per card (`log-in-p2`, by the card's place), so labels still point at their fields.
+ */
+export function cardIdOf(several: boolean, index: number): (role: string) => string {
+  return several ? (role) => `${role}-p${index + 1}` : (role) => role;
+}
+
+/** Whether the cards on the page are still the profiles in `snapshots`, in the same order. */
+export function sameProfiles(shown: readonly string[], snapshots: readonly Pick<AppSnapshot, 'profile'>[]): boolean {
+  return shown.length === snapshots.length && snapshots.every((s, i) => s.profile === shown[i]);
+}
+
+/**
+ * A push of log lines, split per profile card. A line names its profile; one that does not (an older
+ * main or dashboard) belongs to the first card, which was the only one then.
+ */
+export function linesByProfile<L extends { readonly profile?: string }>(lines: readonly L[], first: string): ReadonlyMap<string, readonly L[]> {
+  const grouped = new Map<string, L[]>();
+  for (const line of lines) {
+    const profile = line.profile ?? first;
+    const list = grouped.get(profile);
+    if (list === undefined) grouped.set(profile, [line]);
+    else list.push(line);
+  }
+  return grouped;
+}

@@ -112,6 +112,11 @@ export interface MissingView {
 }
 
 export interface AppSnapshot {
+  /**
+   * The profile (named gateway) this snapshot is of, e.g. "Paper": one push stream carries every
+   * profile's snapshots, and the page draws each on its own card. `seq` counts per profile.
+   */
+  readonly profile: string;
   /** Increases by one with every snapshot the core emits; shells drop older ones. */
   readonly seq: number;
   /** Epoch ms when this snapshot was made. */

@@ -13,6 +13,8 @@ import type { GatewayProcessState } from './gateway/types.js';
 export const KEEPALIVE_ALARM_MS = 120_000;
 
 export interface SnapshotContext {
+  /** The profile's name, which the snapshot carries so shells showing several can tell them apart. */
+  readonly profile: string;
   readonly now: number;
   readonly gateway: GatewayView;
   /** A supervisor exists and may start the gateway (a folder is known and it is not running). */
@@ -119,6 +121,7 @@ export function deriveSnapshot(state: SessionState, ctx: SnapshotContext): Omit<
   }
   const aliases = f.accounts.map((a) => ({ id: a.id, alias: distinctAlias(a.id, a.alias) }));
   return {
+    profile: ctx.profile,
     at: ctx.now,
     state: state.kind,
     tone: toneOf(state.kind),

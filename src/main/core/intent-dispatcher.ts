@@ -360,6 +360,7 @@ export class IntentDispatcher implements EngineApi {
     const { monitor, settings, clock } = this.options;
     const gateway = this.gatewayView();
     return deriveSnapshot(monitor.state(), {
+      profile: settings.profile,
       now: clock.now(),
       gateway: gateway.view,
       canStartGateway: gateway.canStart,

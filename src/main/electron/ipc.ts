@@ -67,12 +67,13 @@ export function registerInvokeHandlers(ipc: InvokeRegistrar, ownWebContentsId: (
 }
 
 /**
- * Push every snapshot and every batch of new log lines to the page (the push channels of api.ts).
- * Returns the function that stops forwarding.
+ * Push every snapshot and every batch of new log lines of one engine to the page (the push channels
+ * of api.ts); with `profile`, each line names it (snapshots name their profile themselves), so one
+ * window can follow several engines. Returns the function that stops forwarding.
  */
-export function forwardEngineEvents(engine: Pick<EngineApi, 'subscribe' | 'onLog'>, send: (channel: string, payload: unknown) => void): () => void {
+export function forwardEngineEvents(engine: Pick<EngineApi, 'subscribe' | 'onLog'>, send: (channel: string, payload: unknown) => void, profile?: string): () => void {
   const stopSnapshots = engine.subscribe((snapshot) => send(Channels.snapshot, snapshot));
-  const stopLog = engine.onLog((lines) => send(Channels.log, lines));
+  const stopLog = engine.onLog((lines) => send(Channels.log, profile === undefined ? lines : lines.map((line) => ({ ...line, profile }))));
   return () => {
     stopSnapshots();
     stopLog();

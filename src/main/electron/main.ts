@@ -2,11 +2,11 @@
  * The Electron app's composition root: settings (electron-store) → one engine per profile → one tray,
  * the status window, a login window per profile, notifications and IPC. Holds no session logic: every
  * decision about the session is an engine's; this file only connects them to the desktop. The status
- * window shows the first profile (a card per profile is a later step).
+ * window shows a card per profile; each of its calls names the profile it is for.
  */
 import path from 'node:path';
 import { app, dialog, ipcMain, Notification, powerMonitor, session, type BrowserWindow } from 'electron';
-import { Channels } from '../../shared/api.js';
+import { Channels, pickProfile, type ProfileChoice } from '../../shared/api.js';
 import type { Intent, IntentResult } from '../../shared/intents.js';
 import type { AppSnapshot } from '../../shared/snapshot.js';
 import { createEngine, type Engine } from '../core/engine.js';
@@ -222,20 +222,36 @@ async function run(): Promise<void> {
     stops.push(gateway.engine.subscribe((snapshot) => draw(gateway, snapshot)));
     draw(gateway, gateway.engine.snapshot());
   }
-  // The status window shows the first profile (a card per profile is a later step).
-  const windowEngine = first.engine;
-  stops.push(forwardEngineEvents(windowEngine, (channel, payload) => statusWindow.send(channel, payload)));
+  // ---- the status window: a card per profile -------------------------------------------------
+  /** The gateways open now, in the settings' order: read on every call, as the list may change while the app runs. */
+  const gatewaysNow = (): readonly Gateway[] => gateways;
+  /** The gateway a window call is for (the first when it names none); an unknown name is refused, never guessed. */
+  const windowGateway = (to: ProfileChoice | undefined): Gateway => {
+    const pick = pickProfile(gatewaysNow(), to?.profile);
+    if (!pick.ok) throw new Error(pick.reason);
+    return pick.picked;
+  };
+  const refusedOr = (to: ProfileChoice | undefined, act: (gateway: Gateway) => Promise<IntentResult>): Promise<IntentResult> => {
+    const pick = pickProfile(gatewaysNow(), to?.profile);
+    return pick.ok ? act(pick.picked) : Promise.resolve({ ok: false, reason: pick.reason });
+  };
+  /** Forward one gateway's snapshots and log lines to the window; call it for a gateway opened later too. */
+  const forwardToWindow = (gateway: Gateway): (() => void) =>
+    forwardEngineEvents(gateway.engine, (channel, payload) => statusWindow.send(channel, payload), gateway.name);
+  for (const gateway of gatewaysNow()) stops.push(forwardToWindow(gateway));
 
   const removeHandlers = registerInvokeHandlers(ipcMain, () => statusWindow.webContentsId(), {
-    [Channels.getSnapshot]: () => windowEngine.snapshot(),
-    [Channels.send]: (intent) => dispatch(first, intent),
-    [Channels.getLog]: () => windowEngine.log(),
-    [Channels.chooseGatewayFolder]: async (...typed) => {
-      // A typed path when the page sends one; an empty one means "let me browse".
-      const folder = typed[0]?.trim() || (await chooseFolder(statusWindow.browserWindow()));
-      if (folder === null) return { ok: false, reason: 'No folder chosen; the gateway folder is unchanged.' };
-      return dispatch(first, { type: 'set-gateway-folder', folder });
-    },
+    [Channels.getSnapshot]: (...to) => windowGateway(to[0]).engine.snapshot(),
+    [Channels.getSnapshots]: () => gatewaysNow().map((gateway) => gateway.engine.snapshot()),
+    [Channels.send]: (...args) => refusedOr(args[1], (gateway) => dispatch(gateway, args[0])),
+    [Channels.getLog]: (...to) => windowGateway(to[0]).engine.log(),
+    [Channels.chooseGatewayFolder]: (...args) =>
+      refusedOr(args[1], async (gateway) => {
+        // A typed path when the page sends one; an empty one means "let me browse".
+        const folder = args[0]?.trim() || (await chooseFolder(statusWindow.browserWindow()));
+        if (folder === null) return { ok: false, reason: 'No folder chosen; the gateway folder is unchanged.' };
+        return dispatch(gateway, { type: 'set-gateway-folder', folder });
+      }),
   });
 
   // After sleep the session may have lapsed or IBKR may have reset it: look now, not at the next poll.

@@ -2,22 +2,36 @@
  * The local web dashboard behind `ibkr-tray serve`: the same built page the Electron window shows,
  * plus the RendererApi as HTTP routes (WebRoutes, served through web-api.ts) and server-sent events, for machines without a
  * desktop. Guarded by an access token, a Host check (DNS rebinding) and an Origin check (CSRF).
+ * One dashboard serves every profile it is given: the page draws a card per profile, each route acts
+ * on the profile its `?profile=` names (the first when absent), and the event stream carries them all.
  */
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { networkInterfaces } from 'node:os';
 import type { AddressInfo } from 'node:net';
+import { pickProfile } from '../../shared/api.js';
 import { WebEvents, WebEventsPath } from '../../shared/routes.js';
 import type { EngineApi } from '../../shared/engine-api.js';
 import type { Intent, IntentResult } from '../../shared/intents.js';
+import type { AppSnapshot } from '../../shared/snapshot.js';
 import { openEventStream, type EventStream } from './event-stream.js';
-import { answerHealth } from './health.js';
+import { answerHealth, neediestOf } from './health.js';
 import { allowedHostHeaders, checkHost, checkRequest, hostHeaderOf, isLoopback, tokenCookieName, tokensMatch } from './request-guard.js';
 import { readStaticFile } from './static-files.js';
 import { webApi } from './web-api.js';
 
-export interface DashboardOptions {
+/** One profile the dashboard serves: its name and its engine. */
+export interface DashboardProfile {
+  readonly name: string;
   readonly engine: EngineApi;
+}
+
+/** The engines to serve: one (its name from its snapshot), or every profile's, in the settings' order. */
+export type DashboardEngines = { readonly engine: EngineApi } | { readonly profiles: readonly [DashboardProfile, ...DashboardProfile[]] };
+
+export type DashboardOptions = DashboardEngines & DashboardPlace;
+
+interface DashboardPlace {
   /** Listen address; default 127.0.0.1. Anything else exposes the dashboard beyond this machine. */
   readonly host?: string;
   /** TCP port; 0 (default) picks a free one. */
@@ -76,6 +90,9 @@ function sendText(response: ServerResponse, status: number, text: string): void 
   response.end(`${text}\n`);
 }
 
+/** A call for a profile the dashboard does not serve: a 404 whose reason says what to do. */
+class UnknownProfile extends Error {}
+
 /** A request the dashboard refuses with a particular status. */
 class RequestError extends Error {
   constructor(
@@ -128,7 +145,9 @@ function readJson(request: IncomingMessage): Promise<unknown> {
 
 /** Start the dashboard; resolves once it listens. */
 export async function startDashboard(options: DashboardOptions): Promise<Dashboard> {
-  const { engine, rendererDir } = options;
+  const { rendererDir } = options;
+  const profiles: readonly [DashboardProfile, ...DashboardProfile[]] =
+    'profiles' in options ? options.profiles : [{ name: options.engine.snapshot().profile, engine: options.engine }];
   const host = options.host ?? '127.0.0.1';
   const token = options.token ?? randomBytes(32).toString('base64url');
   const streams = new Set<EventStream>();
@@ -136,20 +155,30 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
   let allowedHosts: ReadonlySet<string> = new Set();
   let cookieName = '';
 
+  /** The engine of the profile a route names (the first when none); an unknown name is refused. */
+  function engineOf(profile: string | undefined): EngineApi {
+    const pick = pickProfile(profiles, profile);
+    if (!pick.ok) throw new UnknownProfile(pick.reason);
+    return pick.picked.engine;
+  }
+
   /** The engine's answer to an intent; an engine that throws is a refusal naming why, not a crash. */
-  async function dispatch(intent: Intent): Promise<IntentResult> {
+  async function dispatch(intent: Intent, profile: string | undefined): Promise<IntentResult> {
+    const pick = pickProfile(profiles, profile);
+    if (!pick.ok) return { ok: false, reason: pick.reason };
     try {
-      return await engine.dispatch(intent);
+      return await pick.picked.engine.dispatch(intent);
     } catch (error) {
       return { ok: false, reason: `The engine failed: ${error instanceof Error ? error.message : String(error)}` };
     }
   }
 
   const api = webApi({
-    getSnapshot: () => engine.snapshot(),
-    getLog: () => engine.log(),
-    send: (intent) => dispatch(intent),
-    chooseGatewayFolder: ({ folder }) => dispatch({ type: 'set-gateway-folder', folder }),
+    getSnapshot: (_body, profile) => engineOf(profile).snapshot(),
+    getSnapshots: () => profiles.map((p) => p.engine.snapshot()),
+    getLog: (_body, profile) => engineOf(profile).log(),
+    send: (intent, profile) => dispatch(intent, profile),
+    chooseGatewayFolder: ({ folder }, profile) => dispatch({ type: 'set-gateway-folder', folder }, profile),
   });
 
   function openEvents(response: ServerResponse): void {
@@ -159,16 +188,22 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
       for (const unsubscribe of unsubscribers) unsubscribe();
     });
     streams.add(stream);
-    unsubscribers.push(engine.subscribe((snapshot) => stream.send(WebEvents.snapshot, snapshot)));
-    unsubscribers.push(engine.onLog((lines) => stream.send(WebEvents.log, lines)));
-    // What changed between the page's first pull and this subscription is covered by this one.
-    stream.send(WebEvents.snapshot, engine.snapshot());
+    for (const { name, engine } of profiles) {
+      unsubscribers.push(engine.subscribe((snapshot) => stream.send(WebEvents.snapshot, snapshot)));
+      // Each line names its profile: one stream carries every profile's log.
+      unsubscribers.push(engine.onLog((lines) => stream.send(WebEvents.log, lines.map((line) => ({ ...line, profile: name })))));
+    }
+    // What changed between the page's first pull and this subscription is covered by these.
+    for (const { engine } of profiles) stream.send(WebEvents.snapshot, engine.snapshot());
   }
+
+  /** What the probes answer for: with several profiles the one that most needs the user (ready only when all are), as keepalive's. */
+  const neediest = (): AppSnapshot => neediestOf([profiles[0].engine.snapshot(), ...profiles.slice(1).map((p) => p.engine.snapshot())]);
 
   async function route(request: IncomingMessage, response: ServerResponse): Promise<void> {
     for (const [name, value] of Object.entries(SECURITY_HEADERS)) response.setHeader(name, value);
-    // Probes carry no token (health.ts); the dashboard exists only while its engine runs.
-    if (answerHealth(request, response, { snapshot: () => engine.snapshot(), running: () => true })) return;
+    // Probes carry no token (health.ts); the dashboard exists only while its engines run.
+    if (answerHealth(request, response, { snapshot: neediest, running: () => true })) return;
     const url = new URL(request.url ?? '/', 'http://dashboard.invalid');
     const method = (request.method ?? 'GET').toUpperCase();
 
@@ -205,7 +240,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     }
 
     if (method === 'GET' && url.pathname === WebEventsPath) return openEvents(response);
-    const call = api(method, url.pathname);
+    const call = api(method, url.pathname, url.searchParams);
     if (call !== null) {
       const answer = await call(() => readJson(request));
       return sendJson(response, answer.status, answer.body);
@@ -223,6 +258,11 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
 
   const server = createServer((request, response) => {
     route(request, response).catch((error: unknown) => {
+      if (error instanceof UnknownProfile) {
+        if (!response.headersSent) sendJson(response, 404, { ok: false, reason: error.message });
+        else response.end();
+        return;
+      }
       const reason = error instanceof Error ? error.message : String(error);
       const status = error instanceof RequestError ? error.status : 400;
       if (!response.headersSent) sendJson(response, status, { ok: false, reason: `Bad request: ${reason}.` });

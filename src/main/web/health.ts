@@ -1,7 +1,7 @@
 /**
  * Health probes for supervisors that cannot hold the dashboard token (Docker HEALTHCHECK, Kubernetes
  * probes, uptime monitors): `GET /livez` answers 200 while the engine runs, `GET /readyz` 200 when
- * the session is ready and 503 otherwise. The body is the state word and the reason with names and
+ * the session is ready and 503 otherwise (with several profiles: when every one is ready, neediestOf). The body is the state word and the reason with names and
  * account ids masked (publicView), nothing more, so the probes need no token. The dashboard mounts
  * `answerHealth` before its token check; `keepalive --health` runs `startHealthServer`, which answers
  * nothing else.
@@ -28,6 +28,14 @@ export interface HealthSource {
   snapshot(): AppSnapshot;
   /** Whether the engine runs (started and not yet disposed). */
   running(): boolean;
+}
+
+/**
+ * What the probes answer for when several profiles run (keepalive and serve alike): the first snapshot
+ * that is not ready, else the first, so /readyz is 200 only when every profile is ready. Pure.
+ */
+export function neediestOf(snapshots: readonly [AppSnapshot, ...AppSnapshot[]]): AppSnapshot {
+  return snapshots.find((s) => s.state !== 'ready') ?? snapshots[0];
 }
 
 /** The answer to a probe, from the engine's latest snapshot. Pure. */

@@ -20,7 +20,7 @@ export type ControlRequest =
   /** The page itself goes to `url` (as a link the user clicks would): a page-initiated navigation. */
   | { readonly op: 'follow-link'; readonly id: number; readonly url: string }
   | { readonly op: 'page'; readonly id: number; readonly method: string; readonly args: readonly unknown[] }
-  | { readonly op: 'screenshot'; readonly id: number; readonly file: string; readonly colorScheme: 'light' | 'dark' }
+  | { readonly op: 'screenshot'; readonly id: number; readonly file: string; readonly colorScheme: 'light' | 'dark'; readonly fullPage?: boolean }
   | { readonly op: 'render-menu'; readonly tray: number; readonly file: string; readonly colorScheme: 'light' | 'dark' }
   | { readonly op: 'quit' };
 
@@ -79,7 +79,8 @@ async function carryOut(request: ControlRequest): Promise<unknown> {
       const page = await findWindow(request.id).webContents.whenReady();
       fs.mkdirSync(path.dirname(request.file), { recursive: true });
       await page.emulateMedia({ colorScheme: request.colorScheme });
-      await page.screenshot({ path: request.file });
+      // fullPage: the whole page, beyond the window's height (e.g. a card per profile, one under another).
+      await page.screenshot({ path: request.file, fullPage: request.fullPage === true });
       return null;
     }
     case 'render-menu':

@@ -84,25 +84,29 @@ describe('ibkr-tray with two profiles', () => {
     expect(live.requests.filter((r) => r.path === '/v1/api/tickle')).toEqual([]);
   }, 60_000);
 
-  it('serve without --profile serves a dashboard per profile, each showing its own gateway', async () => {
+  it('serve without --profile serves one dashboard with every profile, each showing its own gateway', async () => {
     const { dir, live, paper } = await twoProfiles();
     await logIn(live);
     const serve = fx.start(['serve', '--port', '0'], { configDir: dir });
-    await serve.waitForOutput(/Paper: dashboard: \S+\n/);
-    const urlOf = (name: string): string => new RegExp(`^${name}: dashboard: (\\S+)$`, 'm').exec(serve.stdout())?.[1] ?? '';
-    const stateAt = async (url: string): Promise<{ state?: unknown; gateway?: { url?: unknown } }> => {
-      const token = new URL(url).searchParams.get('token') ?? '';
-      const response = await fetch(new URL(WebRoutes.getSnapshot.path, url), { headers: { authorization: `Bearer ${token}` } });
-      return (await response.json()) as { state?: unknown; gateway?: { url?: unknown } };
+    await serve.waitForOutput(/profiles: Gateway, Paper\n/);
+    const url = /^dashboard: (\S+)$/m.exec(serve.stdout())?.[1] ?? '';
+    const token = new URL(url).searchParams.get('token') ?? '';
+    const get = async <T>(path: string): Promise<T> => {
+      const response = await fetch(new URL(path, url), { headers: { authorization: `Bearer ${token}` } });
+      return (await response.json()) as T;
     };
-    await until('the Gateway dashboard to be ready', async () => (await stateAt(urlOf('Gateway'))).state === 'ready', 15_000, 100);
-    await until('the Paper dashboard to say login required', async () => (await stateAt(urlOf('Paper'))).state === 'login-required', 15_000, 100);
-    expect((await stateAt(urlOf('Paper'))).gateway?.url).toMatch(new RegExp(`:${paper.port}$`));
-    expect(urlOf('Gateway')).not.toBe(urlOf('Paper'));
+    type Shown = { profile?: unknown; state?: unknown; gateway?: { url?: unknown } };
+    const stateOf = async (name: string): Promise<unknown> => (await get<Shown>(`${WebRoutes.getSnapshot.path}?profile=${name}`)).state;
+    await until('the Gateway profile to be ready', async () => (await stateOf('Gateway')) === 'ready', 15_000, 100);
+    await until('the Paper profile to say login required', async () => (await stateOf('Paper')) === 'login-required', 15_000, 100);
+    const all = await get<Shown[]>(WebRoutes.getSnapshots.path);
+    expect(all.map((s) => s.profile)).toEqual(['Gateway', 'Paper']);
+    expect(all[1]?.gateway?.url).toMatch(new RegExp(`:${paper.port}$`));
+    expect(serve.stdout().match(/dashboard: /g)).toHaveLength(1);
     serve.signal('SIGINT');
     const result = await serve.done;
     expect(result.code).toBe(0);
-    expect(result.stdout.trim().split('\n').at(-1)).toBe('dashboards stopped');
+    expect(result.stdout.trim().split('\n').at(-1)).toBe('dashboard stopped');
   }, 60_000);
 
   it('use --profile switches that profile\'s account only: the other gateway and its remembered account are untouched', async () => {

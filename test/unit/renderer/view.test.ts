@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatDuration, formatRelative, isNewer, viewOf } from '../../../src/renderer/view.js';
+import { cardIdOf, formatDuration, formatRelative, isNewer, linesByProfile, sameProfiles, viewOf } from '../../../src/renderer/view.js';
 import { SESSION_KINDS, type AppSnapshot } from '../../../src/shared/snapshot.js';
 import { stateTitle } from '../../../src/shared/state-words.js';
 import { missingOf } from '../../../src/main/core/derive-snapshot.js';
@@ -190,5 +190,30 @@ describe('downloads in the page', () => {
     expect(install.javaTodo).toBe(`No Java 8 or newer here. Download one for the gateway (Temurin, from Adoptium), or ${noJava!.todo}.`);
     expect(install.javaTodo).toMatch(/apt install default-jre-headless/);
     expect(viewOf(snapshotOf('failed'), NOW).install.javaTodo).toBeNull();
+  });
+});
+
+describe('cards for several profiles', () => {
+  it('keeps the page ids with one profile and scopes them per card with several', () => {
+    expect(cardIdOf(false, 0)('log-in')).toBe('log-in');
+    expect(cardIdOf(true, 0)('log-in')).toBe('log-in-p1');
+    expect(cardIdOf(true, 1)('log-in')).toBe('log-in-p2');
+  });
+
+  it('says when the cards no longer match the profiles (added, removed, renamed, reordered)', () => {
+    const two = [{ profile: 'Live' }, { profile: 'Paper' }];
+    expect(sameProfiles(['Live', 'Paper'], two)).toBe(true);
+    expect(sameProfiles(['Live'], two)).toBe(false);
+    expect(sameProfiles(['Live', 'Paper', 'Demo'], two)).toBe(false);
+    expect(sameProfiles(['Paper', 'Live'], two)).toBe(false);
+    expect(sameProfiles(['Live', 'Pape'], two)).toBe(false);
+  });
+
+  it('splits a push of log lines by the profile each names, unnamed lines going to the first card', () => {
+    const line = (seq: number, profile?: string) => ({ seq, at: seq, stream: 'stdout' as const, text: `line ${seq}`, ...(profile === undefined ? {} : { profile }) });
+    const grouped = linesByProfile([line(1, 'Paper'), line(2, 'Live'), line(3), line(4, 'Paper')], 'Live');
+    expect([...grouped.keys()]).toEqual(['Paper', 'Live']);
+    expect(grouped.get('Paper')?.map((l) => l.seq)).toEqual([1, 4]);
+    expect(grouped.get('Live')?.map((l) => l.seq)).toEqual([2, 3]);
   });
 });

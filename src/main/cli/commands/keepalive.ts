@@ -9,7 +9,7 @@
  * once (one engine each, sharing nothing), each line prefixed with the profile's name.
  */
 import { Notifier, type NotifyTarget } from '../../core/notify.js';
-import { startHealthServer, type HealthAddress, type HealthServer } from '../../web/health.js';
+import { neediestOf, startHealthServer, type HealthAddress, type HealthServer } from '../../web/health.js';
 import type { AppSnapshot } from '../../../shared/snapshot.js';
 import type { CliBackend } from '../backend.js';
 import type { CommandContext, CommandResult } from '../context.js';
@@ -64,8 +64,9 @@ async function keepEveryAlive(ctx: CommandContext, options: KeepaliveOptions, wa
   // The probe port first: a port already taken should stop us before anything (a gateway) starts.
   // With several profiles the probes answer for the one that most needs the user: ready only when all are.
   const neediest = (): AppSnapshot => {
-    const snapshots = watched.map((w) => w.backend.engine.snapshot());
-    return snapshots.find((s) => s.state !== 'ready') ?? (snapshots[0] as AppSnapshot);
+    const [first, ...rest] = watched.map((w) => w.backend.engine.snapshot());
+    if (first === undefined) throw new Error('keepalive: no profile to answer the probes for');
+    return neediestOf([first, ...rest]);
   };
   const health = options.health === null ? null : await listenForProbes(options.health, { snapshot: neediest, running: () => engineRunning });
   for (const warning of health?.warnings ?? []) ctx.out.problem(`warning: ${warning}`);
@@ -83,7 +84,7 @@ async function keepEveryAlive(ctx: CommandContext, options: KeepaliveOptions, wa
     const stamp = new Date(snapshot.at).toISOString().replace('T', ' ').slice(0, 19);
     // With --json: one JSON document per line on stdout would break "exactly one document", so
     // keepalive --json writes JSON lines to stderr and a final summary document to stdout.
-    if (ctx.global.json) ctx.out.stderr.write(`${JSON.stringify(w.name === null ? statusDocument(snapshot) : { profile: w.name, ...statusDocument(snapshot) })}\n`);
+    if (ctx.global.json) ctx.out.stderr.write(`${JSON.stringify(w.name === null ? statusDocument(snapshot) : { ...statusDocument(snapshot), profile: w.name })}\n`);
     else ctx.out.stdout.write(`${stamp} ${w.name === null ? '' : `${w.name}: `}${line}\n`);
   };
   for (const w of watched) unsubscribes.push(w.backend.engine.subscribe((snapshot) => print(w, snapshot)));

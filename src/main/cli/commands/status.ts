@@ -34,7 +34,7 @@ async function statusOfEvery(ctx: CommandContext, names: readonly string[]): Pro
       backend = await ctx.backendOf(name);
       const snapshot = await backend.check();
       lines.push(`${name}: ${statusLine(snapshot)}`);
-      documents.push({ profile: name, ...statusDocument(snapshot) });
+      documents.push({ ...statusDocument(snapshot), profile: name });
       codes.push(exitCodeForState(snapshot.state));
     } catch (error) {
       const code = exitCodeForError(error);

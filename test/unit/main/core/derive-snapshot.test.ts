@@ -88,7 +88,7 @@ describe('actionsFor and reasonFor, state by state', () => {
 
   it('adds the keep-alive alarm to the reason after two minutes of failing tickles, and not before', () => {
     const failing = after('ready', { type: 'keepalive-failed', at: later(0) });
-    const context = { gateway, ...supervised, preferences: FIXTURE_PREFERENCES, notices: [] };
+    const context = { profile: 'Gateway', gateway, ...supervised, preferences: FIXTURE_PREFERENCES, notices: [] };
     const early = deriveSnapshot(failing, { ...context, now: later(119) });
     expect(early.keepaliveFailingSince).toBeNull();
     expect(early.reason).not.toMatch(/Keep-alive/);

@@ -32,6 +32,7 @@ function setUp() {
   const snapshot = snapshotOf('ready');
   const handlers = {
     [Channels.getSnapshot]: vi.fn(() => snapshot),
+    [Channels.getSnapshots]: vi.fn(() => [snapshot]),
     [Channels.send]: vi.fn(async () => ({ ok: true as const })),
     [Channels.getLog]: vi.fn((): readonly LogLine[] => []),
     [Channels.chooseGatewayFolder]: vi.fn(async () => ({ ok: true as const })),
@@ -44,7 +45,7 @@ function setUp() {
 describe('registerInvokeHandlers', () => {
   it('registers every invoke channel of the contract, and removes them again', () => {
     const { registered, remove } = setUp();
-    expect([...registered.keys()].sort()).toEqual([Channels.chooseGatewayFolder, Channels.getLog, Channels.getSnapshot, Channels.send].sort());
+    expect([...registered.keys()].sort()).toEqual([Channels.chooseGatewayFolder, Channels.getLog, Channels.getSnapshot, Channels.getSnapshots, Channels.send].sort());
     remove();
     expect(registered.size).toBe(0);
   });
@@ -98,7 +99,36 @@ describe('registerInvokeHandlers', () => {
   });
 });
 
+describe('registerInvokeHandlers with profiles', () => {
+  it('hands a profile choice to the handler, and refuses one that is not an object with a name', async () => {
+    const { invoke, handlers } = setUp();
+    await invoke(Channels.send, fromOurPage, { type: 'log-in' }, { profile: ' Paper ' });
+    expect(handlers[Channels.send]).toHaveBeenCalledWith({ type: 'log-in' }, { profile: 'Paper' });
+    await invoke(Channels.getLog, fromOurPage, { profile: 'Paper' });
+    expect(handlers[Channels.getLog]).toHaveBeenCalledWith({ profile: 'Paper' });
+    await invoke(Channels.chooseGatewayFolder, fromOurPage, '', { profile: 'Paper' });
+    expect(handlers[Channels.chooseGatewayFolder]).toHaveBeenCalledWith('', { profile: 'Paper' });
+    for (const bad of [{ profile: '' }, { profile: 'Paper', more: 1 }, { name: 'Paper' }]) {
+      await expect(invoke(Channels.getSnapshot, fromOurPage, bad)).rejects.toThrow(/arguments do not fit/);
+    }
+    await expect(invoke(Channels.getSnapshots, fromOurPage, { profile: 'Paper' })).rejects.toThrow(/arguments do not fit/);
+    expect(handlers[Channels.getSnapshot]).not.toHaveBeenCalled();
+  });
+});
+
 describe('forwardEngineEvents', () => {
+  it('names the profile on every log line it pushes when given one', () => {
+    let logListener: ((l: readonly LogLine[]) => void) | null = null;
+    const engine = {
+      subscribe: () => () => undefined,
+      onLog: (listener: (l: readonly LogLine[]) => void) => ((logListener = listener), () => (logListener = null)),
+    };
+    const sent: [string, unknown][] = [];
+    forwardEngineEvents(engine, (channel, payload) => sent.push([channel, payload]), 'Paper');
+    logListener!([{ seq: 1, at: 1, stream: 'stdout', text: 'Server listening' }]);
+    expect(sent).toEqual([[Channels.log, [{ seq: 1, at: 1, stream: 'stdout', text: 'Server listening', profile: 'Paper' }]]]);
+  });
+
   it('pushes snapshots and log lines on their channels until stopped', () => {
     let snapshotListener: ((s: AppSnapshot) => void) | null = null;
     let logListener: ((l: readonly LogLine[]) => void) | null = null;

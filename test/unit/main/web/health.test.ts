@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { publicView } from '../../../../src/main/core/public-view.js';
 import { startDashboard } from '../../../../src/main/web/dashboard.js';
-import { exposureWarning, healthAnswer, parseHealthAddress, startHealthServer, type HealthServer } from '../../../../src/main/web/health.js';
+import { exposureWarning, healthAnswer, neediestOf, parseHealthAddress, startHealthServer, type HealthServer } from '../../../../src/main/web/health.js';
 import { SESSION_KINDS, type AppSnapshot } from '../../../../src/shared/snapshot.js';
 import { snapshotOf } from '../../../fixtures/snapshots.js';
 import { createFakeEngine } from './fake-engine.js';
@@ -135,5 +135,16 @@ describe('the dashboard', () => {
     } finally {
       await dashboard.close();
     }
+  });
+});
+
+describe('neediestOf', () => {
+  it('answers for the first profile that is not ready, else the first: ready only when every profile is', () => {
+    const live = snapshotOf('ready', { profile: 'Live' });
+    const paper = snapshotOf('login-required', { profile: 'Paper' });
+    const demo = snapshotOf('competing', { profile: 'Demo' });
+    expect(neediestOf([live, paper, demo]).profile).toBe('Paper');
+    expect(neediestOf([live, snapshotOf('ready', { profile: 'Paper' })]).profile).toBe('Live');
+    expect(neediestOf([live])).toBe(live);
   });
 });

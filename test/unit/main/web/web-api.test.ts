@@ -9,6 +9,7 @@ function recordingApi() {
   const seen: Array<{ route: WebRoute; body: unknown }> = [];
   const handlers: WebApiHandlers = {
     getSnapshot: (body) => (seen.push({ route: 'getSnapshot', body }), engine.snapshot()),
+    getSnapshots: (body) => (seen.push({ route: 'getSnapshots', body }), [engine.snapshot()]),
     getLog: (body) => (seen.push({ route: 'getLog', body }), engine.log()),
     send: (intent) => (seen.push({ route: 'send', body: intent }), { ok: true }),
     chooseGatewayFolder: (body) => (seen.push({ route: 'chooseGatewayFolder', body }), { ok: true }),
@@ -64,5 +65,24 @@ describe('webApi', () => {
     expect(answer.status).toBe(400);
     expect(answer.body).toEqual({ ok: false, reason: expect.stringMatching(/^Not a valid request: .+\.$/) });
     expect(seen).toEqual([]);
+  });
+
+  it('hands the handler the profile named in the query, and refuses an empty one before any handler runs', async () => {
+    const named: Array<string | undefined> = [];
+    const engine = createFakeEngine();
+    const api = webApi({
+      getSnapshot: (_body, profile) => (named.push(profile), engine.snapshot()),
+      getSnapshots: () => [engine.snapshot()],
+      getLog: (_body, profile) => (named.push(profile), engine.log()),
+      send: (_intent, profile) => (named.push(profile), { ok: true }),
+      chooseGatewayFolder: (_body, profile) => (named.push(profile), { ok: true }),
+    });
+    await api('GET', WebRoutes.getLog.path, new URLSearchParams({ profile: 'Paper' }))!(noBody);
+    await api('POST', WebRoutes.send.path, new URLSearchParams({ profile: ' Live ' }))!(() => Promise.resolve({ type: 'log-in' }));
+    await api('GET', WebRoutes.getSnapshot.path)!(noBody);
+    expect(named).toEqual(['Paper', 'Live', undefined]);
+    const empty = await api('POST', WebRoutes.send.path, new URLSearchParams({ profile: '' }))!(noBody);
+    expect(empty.status).toBe(400);
+    expect(named).toHaveLength(3);
   });
 });

@@ -4,6 +4,7 @@
  * the engine without its timers (`watch: false`) and ask it once with refresh(); keepalive and serve
  * let it watch.
  */
+import { reusableAccounts } from '../core/accounts.js';
 import { createEngine } from '../core/engine.js';
 import { GatewayError } from '../core/errors.js';
 import { sleep, systemClock } from '../core/gateway/clock.js';
@@ -15,7 +16,7 @@ import type { AppSnapshot } from '../../shared/snapshot.js';
 import type { GlobalOptions } from './arguments.js';
 import type { CliBackend, SeedAuthentication } from './backend.js';
 import { CommandFailure, ExitCode } from './exit-codes.js';
-import { PacingRecord } from './pacing-record.js';
+import { CHECK_MAX_REQUESTS, PacingRecord } from './pacing-record.js';
 import type { BackendOptions } from './context.js';
 
 export async function connectBackend(global: GlobalOptions, options: BackendOptions): Promise<CliBackend> {
@@ -76,12 +77,29 @@ export async function connectBackend(global: GlobalOptions, options: BackendOpti
       guard();
       return call(...args).catch(remember);
     };
+  /** A call that may change the session or the selected account: the shared account list goes first. */
+  const changing =
+    <A extends unknown[], T>(call: (...args: A) => Promise<T>) =>
+    (...args: A): Promise<T> => {
+      pacing.forgetAccounts();
+      return call(...args);
+    };
+  // The same for what the engine does (a logout, a lost session, `use` switching the account): once
+  // a ready session leaves "ready" or its selected account changes, no process may answer from the
+  // list shared before. (A selected account appearing, null → id, is the listing itself.)
+  let seen: AppSnapshot | null = null;
+  engine.subscribe((snapshot) => {
+    const before = seen;
+    seen = snapshot;
+    if (before?.state !== 'ready') return;
+    if (snapshot.state !== 'ready' || (before.selectedAccount !== null && snapshot.selectedAccount !== before.selectedAccount)) pacing.forgetAccounts();
+  });
   const auth = engine.auth;
   const pacedAuth: SeedAuthentication = {
-    login: paced(() => auth.login()),
+    login: paced(changing(() => auth.login())),
     waitForLogin: paced((o?: { readonly timeoutMs?: number; readonly pollIntervalMs?: number }) => auth.waitForLogin(o)),
     isAuthenticated: paced(() => auth.isAuthenticated()),
-    updateServerAccount: paced((id: string) => auth.updateServerAccount(id)),
+    updateServerAccount: paced(changing((id: string) => auth.updateServerAccount(id))),
     ssoValidate: paced(async () => {
       const wait = pacing.validateDelayMs();
       if (wait > 0) {
@@ -91,17 +109,17 @@ export async function connectBackend(global: GlobalOptions, options: BackendOpti
       pacing.markValidate();
       return auth.ssoValidate();
     }),
-    reauthenticate: paced(() => auth.reauthenticate()),
+    reauthenticate: paced(changing(() => auth.reauthenticate())),
     tickle: paced(async () => {
       await sleep(systemClock, pacing.checkDelayMs());
-      pacing.startCheck(holdMs);
+      pacing.startCheck(holdMs, 1);
       try {
         return (await auth.tickle()).tickle;
       } finally {
         pacing.endCheck();
       }
     }),
-    logout: paced(() => auth.logout()),
+    logout: paced(changing(() => auth.logout())),
     closeGateway: (pid?: number) => auth.closeGateway(pid),
     get lastState() {
       return auth.lastState;
@@ -116,20 +134,29 @@ export async function connectBackend(global: GlobalOptions, options: BackendOpti
     configDir,
     auth: pacedAuth,
     engine,
-    async check() {
+    async check(checkOptions = {}) {
       guard();
+      // A `status` right after another one's takes its account list (≤ 1.5 s old), so it sends
+      // auth/status alone and may follow the last check sooner (checkGapMs).
+      const recent = checkOptions.shareAccounts ? pacing.recentAccounts() : null;
+      const reuse = recent !== null && reusableAccounts(recent, engine.settings.get().account) ? recent : null;
+      const requests = reuse ? 1 : CHECK_MAX_REQUESTS;
       // A check tickles (limit 1/s) only when no ibkr-tray process tickled within the last second;
       // otherwise auth/status alone answers (the session was kept alive a moment ago), instead of
       // sleeping for a tickle slot the answer does not need.
-      await sleep(systemClock, pacing.requestDelayMs());
+      await sleep(systemClock, pacing.requestDelayMs(requests));
       const tickle = pacing.checkDelayMs() === 0;
-      if (tickle) pacing.startCheck(holdMs);
-      else pacing.markRequest();
+      if (tickle) pacing.startCheck(holdMs, requests);
+      else pacing.markRequest(requests);
       let snapshot: AppSnapshot;
       try {
-        snapshot = await engine.refresh({ tickle });
+        snapshot = await engine.refresh({ tickle, ...(reuse ? { accounts: reuse } : {}) });
       } finally {
         if (tickle) pacing.endCheck();
+      }
+      // Only a list this check asked for is shared, so that no list lives longer than ACCOUNTS_REUSE_MS.
+      if (checkOptions.shareAccounts && !reuse && snapshot.state === 'ready' && snapshot.accounts.length > 0) {
+        pacing.shareAccounts({ accounts: [...snapshot.accounts], selectedAccount: snapshot.selectedAccount, paper: snapshot.paper });
       }
       if (snapshot.state === 'rate-limited') pacing.markPenalty(snapshot.rateLimitedUntil ?? Date.now() + 600_000);
       const problem = await certificateProblem(snapshot);

@@ -1,14 +1,15 @@
 /**
  * The brokerage accounts of the login: listed from /iserver/accounts (with aliases), chosen with
  * POST /iserver/account and confirmed, remembered in settings and re-applied after every new login.
- * A remembered account that no longer exists is dropped with a notice.
+ * A remembered account that no longer exists is dropped with a notice. A one-shot check may hand in
+ * the list another process got a moment ago instead (reusableAccounts says when it may stand in).
  */
 import type { IntentResult } from '../../shared/intents.js';
 import type { SessionAccount } from '../../shared/session.js';
 import type { Notice } from '../../shared/snapshot.js';
 import { asGatewayError, maskAccount } from './errors.js';
 import { sleep, type Clock } from './gateway/clock.js';
-import { accountsFrom, type IserverAccounts } from './gateway/schemas.js';
+import { accountsFrom } from './gateway/schemas.js';
 import type { SessionMonitor } from './monitor.js';
 import type { SettingsStore } from './settings.js';
 
@@ -21,6 +22,23 @@ export interface AccountTiming {
 
 export const DEFAULT_ACCOUNT_TIMING: AccountTiming = { emptyRetryMs: 2_000, emptyRetries: 5 };
 
+/** An account list as the state takes it: out of an /iserver/accounts answer, or reused. */
+export interface AccountList {
+  readonly accounts: readonly SessionAccount[];
+  readonly selectedAccount: string | null;
+  readonly paper: boolean | null;
+}
+
+/**
+ * Whether a list got a moment ago (by another process) may stand in for asking /iserver/accounts:
+ * only a non-empty one whose selected account is the one the user chose (or none was chosen), so
+ * that applying it never leads to a switch: the gateway wants a fresh /iserver/accounts before one
+ * (gateway-facts §5).
+ */
+export function reusableAccounts(list: AccountList, chosen: string | null): boolean {
+  return list.accounts.length > 0 && (chosen === null || list.selectedAccount === chosen);
+}
+
 export interface AccountBookOptions {
   readonly monitor: SessionMonitor;
   readonly settings: SettingsStore;
@@ -31,6 +49,8 @@ export interface AccountBookOptions {
 
 export class AccountBook {
   private loading: Promise<void> | null = null;
+  /** The list the next listing uses instead of asking, when reusableAccounts allows (see useRecent). */
+  private recent: AccountList | null = null;
   /** Settles with the running listing's first answer (see firstAnswer). */
   private answered: Promise<void> | null = null;
   private readonly timing: AccountTiming;
@@ -70,18 +90,33 @@ export class AccountBook {
     return this.answered ?? Promise.resolve();
   }
 
+  /**
+   * The next listing (the one a move into "ready" starts) takes `list`, got a moment ago, as its
+   * first answer instead of asking /iserver/accounts, when reusableAccounts allows; null: ask.
+   */
+  useRecent(list: AccountList | null): void {
+    this.recent = list;
+  }
+
+  /** The first attempt's list may be the recent one; every other asks the gateway. */
+  private async listing(): Promise<AccountList> {
+    const recent = this.recent;
+    this.recent = null;
+    if (recent && reusableAccounts(recent, this.options.settings.get().account)) return recent;
+    return accountsFrom(await this.options.monitor.api.iserverAccounts());
+  }
+
   private async doLoad(answered: () => void): Promise<void> {
     const { monitor, clock } = this.options;
     for (let attempt = 0; attempt <= this.timing.emptyRetries; attempt++) {
       if (monitor.state().kind !== 'ready') return;
       const at = clock.now();
-      let answer: IserverAccounts;
+      let list: AccountList;
       try {
-        answer = await monitor.api.iserverAccounts();
+        list = await this.listing();
       } catch {
         return; // the monitor's own checks will say what is wrong; the next login lists again
       }
-      const list = accountsFrom(answer);
       if (list.accounts.length > 0) {
         monitor.apply({ type: 'accounts', at, ...list });
         answered();

@@ -9,7 +9,7 @@
 import fs from 'node:fs';
 import type { EngineApi } from '../../shared/engine-api.js';
 import type { AppSnapshot } from '../../shared/snapshot.js';
-import { AccountBook, type AccountTiming } from './accounts.js';
+import { AccountBook, type AccountList, type AccountTiming } from './accounts.js';
 import { InteractiveBrokersAuthentication } from './auth.js';
 import { IntentDispatcher } from './intent-dispatcher.js';
 import { createGatewayClient, type GatewayClient } from './gateway/client.js';
@@ -103,9 +103,11 @@ export interface Engine extends EngineApi {
   dispose(options?: { readonly stopGateway?: boolean }): Promise<void>;
   /**
    * Check once now (auth/status, + tickle when a session exists unless `tickle: false`) and return
-   * the snapshot after it.
+   * the snapshot after it. `accounts`: a list got a moment ago (another `ibkr-tray status`'s) that a
+   * session this check finds ready takes instead of asking /iserver/accounts, when
+   * `reusableAccounts` allows (accounts.ts); the same code applies it as a fresh answer.
    */
-  refresh(options?: { readonly tickle?: boolean }): Promise<AppSnapshot>;
+  refresh(options?: { readonly tickle?: boolean; readonly accounts?: AccountList }): Promise<AppSnapshot>;
   /** The name of the profile this engine runs ("Gateway" unless the user named or added profiles). */
   readonly profile: string;
   /** Where this profile's own files live (the record of the gateway it started). */
@@ -359,9 +361,15 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
       await startGatewayIfWanted();
     },
     async refresh(refreshOptions = {}): Promise<AppSnapshot> {
-      await monitor.checkOnce(refreshOptions);
-      // A session this check found ready is listing its accounts: the answer shows them.
-      await accounts.firstAnswer();
+      // Offered to the listing that a move into "ready" starts during this check, and to no later one.
+      accounts.useRecent(refreshOptions.accounts ?? null);
+      try {
+        await monitor.checkOnce(refreshOptions.tickle === undefined ? {} : { tickle: refreshOptions.tickle });
+        // A session this check found ready is listing its accounts: the answer shows them.
+        await accounts.firstAnswer();
+      } finally {
+        accounts.useRecent(null);
+      }
       return engine.snapshot();
     },
     async dispose(disposeOptions = {}): Promise<void> {

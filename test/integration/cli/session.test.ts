@@ -58,7 +58,7 @@ describe('status', () => {
     // Another ibkr-tray process's check, recorded by the product's own record, "just now" however
     // slowly this machine starts the next process (a clock a minute ahead keeps it recent).
     const other = new PacingRecord(dir, sim.url, () => Date.now() + 60_000);
-    other.startCheck(0);
+    other.startCheck(0, 2);
     other.endCheck();
     const sent = sim.requests.length;
     const result = await cli(sim, dir, 'status', '--json');
@@ -116,6 +116,52 @@ describe('status', () => {
     expect(requestsTo(sim, '/auth/status')).toBe(3);
     for (let i = 1; i < tickles.length; i++) expect(tickles[i]! - tickles[i - 1]!).toBeGreaterThanOrEqual(1_000);
     expect(sim.requests.every((r) => r.status !== 429)).toBe(true);
+  });
+});
+
+describe('status back to back', () => {
+  const accounts = [
+    { id: 'U1111111', alias: 'Main' },
+    { id: 'U2222222', alias: 'Hedge' },
+  ];
+
+  /** The most requests the simulator saw in any 1.2 s (IBKR's second plus the pacer's margin). */
+  function busiest(records: readonly { readonly at: number }[]): number {
+    return Math.max(0, ...records.map((r) => records.filter((o) => o.at >= r.at && o.at < r.at + 1_200).length));
+  }
+
+  it('10 statuses back to back send at most 10 requests in any 1.2 s and no 429; each names the account, and some reuse the list', async () => {
+    const sim = await simulator({ accounts, paper: false, emptyAccountsAnswers: 0 });
+    await loggedIn(sim);
+    const dir = configDir();
+    const from = sim.requests.length;
+    const lines: string[] = [];
+    for (let i = 0; i < 10; i++) {
+      const result = await cli(sim, dir, 'status');
+      expect(result.code).toBe(0);
+      lines.push(result.stdout);
+    }
+    // A status that reused another's account list prints the same line as one that asked.
+    for (const line of lines) expect(line).toMatch(/^ready: live, account Main \(U1111111\) — https:\/\/localhost:\d+\n$/);
+    const sent = sim.requests.slice(from);
+    expect(sent.filter((r) => r.status === 429)).toEqual([]);
+    expect(busiest(sent)).toBeLessThanOrEqual(10);
+    expect(sent.filter((r) => r.path === '/v1/api/iserver/auth/status')).toHaveLength(10);
+    expect(sent.filter((r) => r.path === '/v1/api/iserver/accounts').length).toBeLessThan(10);
+  });
+
+  it('use right after a status still reads /iserver/accounts before the switch, and the next status shows the new account', async () => {
+    const sim = await simulator({ accounts, paper: false, emptyAccountsAnswers: 0 });
+    await loggedIn(sim);
+    const dir = configDir();
+    expect((await cli(sim, dir, 'status')).stdout).toMatch(/account Main \(U1111111\)/);
+    const from = sim.requests.length;
+    expect((await cli(sim, dir, 'use', 'U2222222')).code).toBe(0);
+    const calls = sim.requests.slice(from).map((r) => `${r.method} ${r.path}`);
+    const switched = calls.indexOf('POST /v1/api/iserver/account');
+    expect(switched).toBeGreaterThan(0);
+    expect(calls.slice(0, switched)).toContain('GET /v1/api/iserver/accounts');
+    expect((await cli(sim, dir, 'status')).stdout).toMatch(/^ready: live, account Hedge \(U2222222\) — /);
   });
 });
 

@@ -1,4 +1,8 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { createEngine, type Engine } from '../../../src/main/core/engine.js';
 import { inState, logInAndWait, requestsTo, startRig, waitForSnapshot, type Rig } from './harness.js';
 
 const AUTH_STATUS = '/v1/api/iserver/auth/status';
@@ -131,5 +135,75 @@ describe('engine against the simulator: the session', () => {
     expect(s.reason).toMatch(/cancelled/);
     const again = await rig.engine.refresh();
     expect(again.state).toBe('login-required');
+  });
+});
+
+describe('engine against the simulator: a one-shot check handed a recent account list', () => {
+  const ACCOUNTS = '/v1/api/iserver/accounts';
+  const TWO = [
+    { id: 'U1111111', alias: 'Main' },
+    { id: 'U2222222', alias: 'Hedge' },
+  ];
+
+  /** A one-shot engine (as `ibkr-tray status` builds it) on the rig's simulator, with its own settings. */
+  async function oneShot(r: Rig): Promise<Engine> {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'ibkr-engine-once-'));
+    const engine = await createEngine({ gatewayUrl: r.sim.url, configDir: dir, createSupervisor: null, useWebSocket: false, watch: false, requestTimeoutMs: 2_000 });
+    const dispose = engine.dispose.bind(engine);
+    return Object.assign(engine, {
+      dispose: async (o?: { readonly stopGateway?: boolean }) => {
+        await dispose(o);
+        rmSync(dir, { recursive: true, force: true });
+      },
+    });
+  }
+
+  it('applies the list it was handed as the listing of the session it finds ready, asking no /iserver/accounts', async () => {
+    rig = await startRig({ accounts: TWO, emptyAccountsAnswers: 0 });
+    await logInAndWait(rig);
+    const engine = await oneShot(rig);
+    try {
+      const from = rig.sim.requests.length;
+      const handed = { accounts: TWO, selectedAccount: 'U2222222', paper: true };
+      const s = await engine.refresh({ tickle: false, accounts: handed });
+      expect(s).toMatchObject({ state: 'ready', accounts: TWO, selectedAccount: 'U2222222', paper: true });
+      expect(requestsTo(rig.sim, ACCOUNTS, from)).toHaveLength(0);
+      expect(requestsTo(rig.sim, AUTH_STATUS, from)).toHaveLength(1);
+    } finally {
+      await engine.dispose();
+    }
+  });
+
+  it('asks the gateway instead when the list names another account than the one the user chose (no switch on a reused list)', async () => {
+    rig = await startRig({ accounts: TWO, emptyAccountsAnswers: 0 });
+    const ready = await logInAndWait(rig);
+    const engine = await oneShot(rig);
+    try {
+      engine.settings.update({ account: ready.selectedAccount });
+      const other = TWO.find((a) => a.id !== ready.selectedAccount)!.id;
+      const from = rig.sim.requests.length;
+      const s = await engine.refresh({ tickle: false, accounts: { accounts: TWO, selectedAccount: other, paper: null } });
+      expect(s).toMatchObject({ state: 'ready', selectedAccount: ready.selectedAccount });
+      expect(requestsTo(rig.sim, ACCOUNTS, from)).toHaveLength(1);
+      expect(requestsTo(rig.sim, '/v1/api/iserver/account', from, 'POST')).toHaveLength(0);
+    } finally {
+      await engine.dispose();
+    }
+  });
+
+  it('uses the list for that check alone: a later move into ready asks the gateway', async () => {
+    rig = await startRig({ accounts: TWO, emptyAccountsAnswers: 0 });
+    const engine = await oneShot(rig);
+    try {
+      const first = await engine.refresh({ tickle: false, accounts: { accounts: TWO, selectedAccount: 'U1111111', paper: null } });
+      expect(first.state).toBe('login-required');
+      await logInAndWait(rig);
+      const from = rig.sim.requests.length;
+      const s = await engine.refresh({ tickle: false });
+      expect(s.state).toBe('ready');
+      expect(requestsTo(rig.sim, ACCOUNTS, from)).toHaveLength(1);
+    } finally {
+      await engine.dispose();
+    }
   });
 });

@@ -5,11 +5,11 @@
  */
 import path from 'node:path';
 import { Menu, Tray, nativeImage, type MenuItemConstructorOptions, type NativeImage } from 'electron';
-import { trayIconFileOf, trayTooltipOf, type ProfileSnapshot, type TrayPlatform } from './tray-icon.js';
+import { trayIconFileOf, trayTooltipOf, type TrayPlatform, type TrayProfile } from './tray-icon.js';
 import { trayClickCommandOf, trayMenuOf, type TrayCommand, type TrayMenuItem } from './tray-menu.js';
 
 /** Every profile's latest snapshot, in display order (never empty: the settings hold at least one). */
-export type TrayProfiles = readonly [ProfileSnapshot, ...ProfileSnapshot[]];
+export type TrayProfiles = readonly [TrayProfile, ...TrayProfile[]];
 
 export interface StatusTrayOptions {
   /** The assets/ folder. */

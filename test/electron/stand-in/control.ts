@@ -12,7 +12,8 @@ import { preventable } from './web.js';
 
 export type ControlRequest =
   | { readonly op: 'state' }
-  | { readonly op: 'click-menu'; readonly tray: number; readonly labels: readonly string[] }
+  /** `section`: the item is the first of that label after the section header that starts with "section — ". */
+  | { readonly op: 'click-menu'; readonly tray: number; readonly labels: readonly string[]; readonly section?: string }
   | { readonly op: 'click-tray'; readonly tray: number; readonly event: 'click' | 'right-click' | 'double-click' }
   | { readonly op: 'click-notification'; readonly id: number }
   | { readonly op: 'emit'; readonly target: 'app' | 'powerMonitor'; readonly event: string; readonly args: readonly unknown[] }
@@ -34,7 +35,10 @@ async function carryOut(request: ControlRequest): Promise<unknown> {
     case 'click-menu': {
       const menu = trays[request.tray]?.menu();
       if (!menu) throw new Error(`Tray ${request.tray} has no menu`);
-      menu.click(request.labels);
+      const section = request.section;
+      const from = section === undefined ? 0 : menu.items.findIndex((item) => item.label.startsWith(`${section} — `));
+      if (from === -1) throw new Error(`The menu has no section "${section ?? ''}"`);
+      menu.click(request.labels, from);
       changed();
       return null;
     }

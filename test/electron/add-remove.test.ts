@@ -11,7 +11,7 @@ import { addProfile } from '../../src/main/core/profiles.js';
 import { confSettingsBackend, profileSettingsOf, SettingsStore } from '../../src/main/core/settings.js';
 import { startGatewayFolder } from '../sim/gateway-folder.js';
 import { fakeGatewayEnv, fakeGatewayFolder, writeAppSettings, type FakeGateway } from './gateway.js';
-import { isLoginWindow, launchApp, menuLabels, processesIn, tempDir, trayOf, windowWhere, type RunningApp } from './harness.js';
+import { isLoginWindow, launchApp, menuItem, menuLabels, processesIn, tempDir, trayOf, windowWhere, type RunningApp } from './harness.js';
 
 /** Settings with one profile per folder, in order (the settings file's own shape since profiles). */
 function settingsWith(userData: string, profiles: readonly (readonly [string, FakeGateway])[]): void {
@@ -89,7 +89,11 @@ describe('removing and stopping one of two gateways', () => {
     const app = await launchApp({ userData, env: fakeGatewayEnv(), messageBoxAnswers: ['Remove'] });
     await app.until((s) => trayOf(s).tooltip === 'IBKR Tray\nLive: Logged out\nPaper: Logged out', 'both logged out', 30_000);
     await logInFirst(app);
-    await app.until((s) => trayOf(s).tooltip === 'IBKR Tray\nLive: Ready\nPaper: Logged out', 'Live ready', 30_000);
+    const oneReady = await app.until((s) => trayOf(s).tooltip === 'IBKR Tray\nLive: Ready\nPaper: Logged out', 'Live ready', 30_000);
+    // The icon red for Paper, and each section's header in its own profile's colour.
+    expect(trayOf(oneReady).image).toBe('assets/tray/red-linux.png');
+    expect(menuItem(oneReady, 'Live — Ready')?.icon).toBe('assets/tray/green.png');
+    expect(menuItem(oneReady, 'Paper — Logged out')?.icon).toBe('assets/tray/red.png');
     const livePids = processesIn(live.dir);
     expect(processesIn(paper.dir).length).toBeGreaterThan(0);
 

@@ -49,6 +49,14 @@ function iconFileOf(color: IconColor, platform: TrayPlatform): string {
   }
 }
 
+/**
+ * The small icon beside a profile's section header in the menu: the coloured disc with its glyph
+ * (16 px, Electron picks the @2x beside it), never the template (a menu item is not tinted by macOS).
+ */
+export function menuIconFile(color: IconColor): string {
+  return `tray/${color}.png`;
+}
+
 /** Windows cuts tray tooltips at 127 characters; keep every platform within that. */
 export const TOOLTIP_MAX = 127;
 

@@ -7,7 +7,7 @@
 import type { Intent } from '../../shared/intents.js';
 import { installLine } from '../../shared/install-words.js';
 import { needsSetup, SETUP_TITLE, type AppSnapshot } from '../../shared/snapshot.js';
-import { UNOPENED_TITLE, type ProfileSnapshot, type TrayProfile } from './tray-icon.js';
+import { profileColorOf, UNOPENED_TITLE, type IconColor, type ProfileSnapshot, type TrayProfile } from './tray-icon.js';
 import { accountLabel, stateTitle } from './tray-words.js';
 
 /**
@@ -31,6 +31,8 @@ export interface TrayMenuItem {
   readonly checked?: boolean;
   readonly submenu?: readonly TrayMenuItem[];
   readonly command?: TrayCommand;
+  /** A coloured disc beside the label (a profile's header: its own state's colour, while the tray shows the neediest). */
+  readonly icon?: IconColor;
 }
 
 const separator: TrayMenuItem = { type: 'separator' };
@@ -172,7 +174,7 @@ export function trayMenuOf(profiles: readonly TrayProfile[]): TrayMenuItem[] {
   const menu: TrayMenuItem[] = [];
   for (const profile of profiles) {
     if (menu.length > 0) menu.push(separator);
-    menu.push({ type: 'normal', label: profileHeader(profile), enabled: false });
+    menu.push({ type: 'normal', label: profileHeader(profile), enabled: false, icon: profileColorOf(profile) });
     menu.push(...profileItems(profile));
     if (profiles.length > 1) menu.push({ type: 'normal', label: removeLabel(profile.name), enabled: true, command: { kind: 'remove-profile', profile: profile.name } });
   }

@@ -113,8 +113,9 @@ function menuHtml(items: readonly MenuItemView[]): string {
       if (item.type === 'separator') return '<li class="sep"></li>';
       const mark = item.checked ? (item.type === 'radio' ? '●' : '✓') : '';
       const arrow = item.submenu ? '<span class="arrow">▸</span>' : '';
+      const icon = item.icon ? `<img class="icon" src="data:image/png;base64,${fs.readFileSync(path.join(app.getAppPath(), item.icon)).toString('base64')}" width="16" height="16">` : '';
       const sub = item.submenu ? `<ul class="menu sub">${menuHtml(item.submenu)}</ul>` : '';
-      return `<li class="${item.enabled ? '' : 'off'}"><span class="mark">${mark}</span>${escape(item.label)}${arrow}${sub}</li>`;
+      return `<li class="${item.enabled ? '' : 'off'}"><span class="mark">${mark}</span>${icon}${escape(item.label)}${arrow}${sub}</li>`;
     })
     .join('');
 }
@@ -135,6 +136,7 @@ async function renderMenu(index: number, file: string, colorScheme: 'light' | 'd
     .menu li.off { color: ${dark ? '#888' : '#999'}; }
     .menu li.sep { padding: 0; margin: 4px 0; border-top: 1px solid ${dark ? '#444' : '#ddd'}; }
     .mark { position: absolute; left: 9px; }
+    .icon { vertical-align: -3px; margin-right: 6px; }
     .arrow { position: absolute; right: 8px; }
     .sub { display: none; }
   </style></head><body>

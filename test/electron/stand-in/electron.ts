@@ -367,6 +367,7 @@ class StandInMenuItem {
   checked: boolean;
   readonly visible: boolean;
   readonly submenu: StandInMenu | null;
+  readonly icon: StandInNativeImage | null;
   readonly click: ((item: StandInMenuItem, window: StandInBrowserWindow | null, event: object) => void) | undefined;
 
   constructor(template: Electron.MenuItemConstructorOptions) {
@@ -377,11 +378,13 @@ class StandInMenuItem {
     this.enabled = template.enabled ?? true;
     this.checked = template.checked ?? false;
     this.visible = template.visible ?? true;
+    this.icon = template.icon === undefined ? null : imageOf(template.icon);
     this.click = template.click as StandInMenuItem['click'];
   }
 
   view(): MenuItemView {
-    return { type: this.type, label: this.label, enabled: this.enabled, checked: this.checked, visible: this.visible, submenu: this.submenu?.view() ?? null };
+    const icon = this.icon?.file ? path.relative(options.appPath, this.icon.file) : null;
+    return { type: this.type, label: this.label, enabled: this.enabled, checked: this.checked, visible: this.visible, submenu: this.submenu?.view() ?? null, icon };
   }
 }
 

@@ -12,6 +12,8 @@ export interface MenuItemView {
   readonly checked: boolean;
   readonly visible: boolean;
   readonly submenu: readonly MenuItemView[] | null;
+  /** The item's icon file, relative to the app's folder (e.g. assets/tray/green.png), or null. */
+  readonly icon: string | null;
 }
 
 export interface TrayView {

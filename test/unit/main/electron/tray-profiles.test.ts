@@ -83,6 +83,18 @@ describe('the menu with several profiles', () => {
     ]);
   });
 
+  it("marks each section's header with its own profile's colour, while the icon shows the neediest", () => {
+    const headers = menu.filter((item) => item.label?.includes(' — ') === true);
+    expect(headers.map((item) => [item.label, item.icon])).toEqual([
+      ['Live — Ready', 'green'],
+      ['Paper — Logged out', 'red'],
+    ]);
+    expect(trayMenuOf([profile('Live', 'competing'), { name: 'Paper', problem: 'gone' }]).filter((item) => item.icon !== undefined).map((item) => item.icon)).toEqual(['amber', 'red']);
+    // Only headers have one: a single profile's menu has none.
+    expect(menu.filter((item) => item.icon !== undefined)).toHaveLength(2);
+    expect(trayMenuOf([profile('Gateway', 'ready')]).some((item) => item.icon !== undefined)).toBe(false);
+  });
+
   it("addresses each section's intents to its own profile, the app-wide ones to none", () => {
     const logIns = menu.filter((item) => item.label === 'Log in…').map((item) => item.command);
     expect(logIns).toEqual([

@@ -175,6 +175,32 @@ describe('quit with an adopted gateway', () => {
   }, 90_000);
 });
 
+describe('removing a profile whose gateway the app adopted', () => {
+  it('leaves that gateway running, says so before, and the other profile takes its place', async () => {
+    const live = await fakeGatewayFolder();
+    const paper = await fakeGatewayFolder();
+    const outside = await startGatewayFolder({ dir: live.dir, port: live.port });
+    const userData = tempDir('ibkr-tray-userdata-');
+    settingsWith(userData, [
+      ['Live', live],
+      ['Paper', paper],
+    ]);
+    const app = await launchApp({ userData, env: fakeGatewayEnv(), messageBoxAnswers: ['Remove'] });
+    await app.until((s) => trayOf(s).tooltip === 'IBKR Tray\nLive: Logged out\nPaper: Logged out', 'both logged out', 30_000);
+    await app.clickMenu('Remove Live…');
+    const after = await app.until((s) => trayOf(s).tooltip.startsWith('IBKR Tray: Logged out'), 'Live removed', 30_000);
+    expect(after.messageBoxes.map((box) => box.detail)).toEqual(['Its gateway was started outside IBKR Tray and keeps running. The gateway folder is left as it is.']);
+    expect(processesIn(live.dir)).toContain(outside.pid);
+    expect(profileNamesIn(userData)).toEqual(['Paper']);
+    // Paper, now the only profile, still acts on its own gateway.
+    await app.clickMenu('Stop gateway');
+    await app.until((s) => trayOf(s).tooltip.startsWith('IBKR Tray: Gateway stopped'), 'Paper stopped', 30_000);
+    expect(processesIn(paper.dir)).toEqual([]);
+    expect(processesIn(live.dir)).toContain(outside.pid);
+    await outside.stop();
+  }, 90_000);
+});
+
 describe('profiles the app cannot open, and profiles added while it runs', () => {
   it('a profile whose folder vanished: its section says why in the engine’s words, the other works', async () => {
     const live = await fakeGatewayFolder();

@@ -325,6 +325,8 @@ async function run(): Promise<void> {
     const folder = await chooseFolder(null);
     if (folder === null) return;
     await oneAtATime(async () => {
+      // Quit was chosen while the dialog was open: add nothing.
+      if (quitting !== null) return;
       let name: string;
       try {
         name = addProfile(profilesStore, { name: newProfileName(folder, profilesStore.profiles().map((p) => p.name)), folder }).name;

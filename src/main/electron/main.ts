@@ -266,8 +266,8 @@ async function run(): Promise<void> {
     const unsubscribe: (() => void)[] = [];
     let pinger: Notifier | null = null;
     if (parsedTarget?.ok) {
-      const prefix = several() ? `${gateway.name}: ` : '';
-      const created = new Notifier({ target: parsedTarget.target, log: (line) => console.error(`IBKR Tray: ${prefix}${line}`) });
+      // The name only while there are several (they come and go): asked at each line.
+      const created = new Notifier({ target: parsedTarget.target, log: (line) => console.error(`IBKR Tray: ${several() ? `${gateway.name}: ` : ''}${line}`) });
       pinger = created;
       unsubscribe.push(gateway.engine.subscribe((snapshot) => created.observe(snapshot)));
       created.observe(gateway.engine.snapshot());

@@ -17,6 +17,7 @@ const channels: typeof Channels = {
   getLog: 'ibkr:get-log',
   log: 'ibkr:log',
   chooseGatewayFolder: 'ibkr:choose-gateway-folder',
+  profiles: 'ibkr:profiles',
 };
 
 const { contextBridge, ipcRenderer } = electron;
@@ -38,6 +39,7 @@ const api = {
   send: (intent, to) => (to === undefined ? ipcRenderer.invoke(channels.send, intent) : ipcRenderer.invoke(channels.send, intent, to)),
   getLog: (to) => (to === undefined ? ipcRenderer.invoke(channels.getLog) : ipcRenderer.invoke(channels.getLog, to)),
   onLog: (listener: (lines: readonly LogLine[]) => void) => follow(channels.log, listener),
+  onProfiles: (listener: (names: readonly string[]) => void) => follow(channels.profiles, listener),
   // An empty path with a profile: browse for that profile's folder.
   chooseGatewayFolder: (typedPath, to) =>
     to !== undefined

@@ -146,6 +146,8 @@ export function createWebBridge(): WebBridge {
     send: (intent, to) => intentCall(() => call('send', to, intent)),
     getLog: (to) => call('getLog', to),
     onLog: (listener) => subscribe(logListeners, listener),
+    // The dashboard's profiles are fixed while `serve` runs (it opens them at start): no change to follow.
+    onProfiles: () => () => undefined,
     chooseGatewayFolder: (typedPath, to) =>
       typedPath === undefined || typedPath.trim() === ''
         ? Promise.resolve({ ok: false, reason: 'Type the path of the gateway folder (the one that contains bin/ and root/).' })

@@ -131,6 +131,10 @@ api.onLog((lines) => {
   if (first === undefined) return; // the first pull fetches the logs
   for (const [profile, own] of linesByProfile(lines, first.profile)) cards.find((card) => card.profile === profile)?.appendLog(own);
 });
+// A profile added, removed or renamed while the app runs: a card more or fewer.
+api.onProfiles((names) => {
+  if (names.join('\u0000') !== cards.map((card) => card.profile).join('\u0000')) pull();
+});
 pull();
 // Relative times ("12 s ago") move on their own between snapshots.
 setInterval(drawAll, 1000);

@@ -84,6 +84,11 @@ export interface RendererApi {
   /** New gateway log lines of every profile as they arrive, each naming its profile. Returns the function that unsubscribes. */
   onLog(listener: (lines: readonly LogLine[]) => void): () => void;
   /**
+   * The names of the open profiles, in order, whenever that list changes (a gateway added or removed
+   * while the app runs): the page rebuilds its cards. Returns the function that unsubscribes.
+   */
+  onProfiles(listener: (names: readonly string[]) => void): () => void;
+  /**
    * Let the user choose a profile's gateway folder: a native dialog in Electron (no typed path, or an
    * empty one); in the browser the page passes the typed path. Either way the engine checks it and
    * answers like `set-gateway-folder`.

@@ -12,6 +12,7 @@ export const Channels = {
   getLog: 'ibkr:get-log',
   log: 'ibkr:log',
   chooseGatewayFolder: 'ibkr:choose-gateway-folder',
+  profiles: 'ibkr:profiles',
 } as const;
 export type Channel = (typeof Channels)[keyof typeof Channels];
 

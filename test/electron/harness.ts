@@ -28,6 +28,7 @@ export interface LaunchOptions {
   readonly userData?: string;
   readonly platform?: StandInOptions['platform'];
   readonly openDialogAnswers?: StandInOptions['openDialogAnswers'];
+  readonly messageBoxAnswers?: StandInOptions['messageBoxAnswers'];
   readonly openExternalFails?: boolean;
   /** Extra environment for the app (e.g. IBKR_TRAY_CONFIG_DIR). */
   readonly env?: Readonly<Record<string, string>>;
@@ -43,6 +44,8 @@ export interface RunningApp {
   request(request: ControlRequest): Promise<unknown>;
   /** Click a menu item of the (first) tray icon by its labels, e.g. ('Accounts', 'DU7654321'). */
   clickMenu(...labels: string[]): Promise<void>;
+  /** Click an item of one profile's section (the first item of that label under the header "section — …"). */
+  clickMenuIn(section: string, ...labels: string[]): Promise<void>;
   clickTray(event?: 'click' | 'right-click' | 'double-click'): Promise<void>;
   /** Call a Playwright Page method on a window's page (fill, click, textContent, waitForSelector, …). */
   page(window: WindowView, method: string, ...args: unknown[]): Promise<unknown>;
@@ -62,7 +65,8 @@ afterEach(async () => {
   running.clear();
   for (const app of apps) app.kill();
   await Promise.all(apps.map((app) => app.exited));
-  for (const folder of folders) for (const pid of processesIn(folder)) killQuietly(pid);
+  // A folder the test removed (a profile whose folder vanished) has no process left in it.
+  for (const folder of folders) if (fs.existsSync(folder)) for (const pid of processesIn(folder)) killQuietly(pid);
   folders.clear();
   for (const app of apps) {
     const errors = app.state().errors;
@@ -108,6 +112,7 @@ export async function launchApp(options: LaunchOptions = {}): Promise<RunningApp
     chromium: '/usr/bin/chromium',
     ...(options.platform ? { platform: options.platform } : {}),
     ...(options.openDialogAnswers ? { openDialogAnswers: options.openDialogAnswers } : {}),
+    ...(options.messageBoxAnswers ? { messageBoxAnswers: options.messageBoxAnswers } : {}),
     ...(options.openExternalFails ? { openExternalFails: true } : {}),
   };
   const env: NodeJS.ProcessEnv = {};
@@ -191,6 +196,9 @@ export async function launchApp(options: LaunchOptions = {}): Promise<RunningApp
     request,
     clickMenu: async (...labels) => {
       await request({ op: 'click-menu', tray: 0, labels });
+    },
+    clickMenuIn: async (section, ...labels) => {
+      await request({ op: 'click-menu', tray: 0, labels, section });
     },
     clickTray: async (event = 'click') => {
       await request({ op: 'click-tray', tray: 0, event });

@@ -1,9 +1,14 @@
 /**
  * The Electron app's composition root: settings (electron-store) → one engine per profile → one tray,
  * the status window, a login window per profile, notifications and IPC. Holds no session logic: every
- * decision about the session is an engine's; this file only connects them to the desktop. The status
- * window shows a card per profile; each of its calls names the profile it is for.
+ * decision about the session is an engine's; this file only connects them to the desktop. The open
+ * profiles live in OpenGateways (open-gateways.ts): they come and go while the app runs (Add gateway…,
+ * Remove…, the command changing the settings file). The status window shows a card per
+ * profile; each of its calls names the profile it is for.
+ * Over 400 lines because it is the one place where engines, windows, the tray and the desktop meet;
+ * every decision in it is a pure module's beside it (tray-menu, open-gateways, lifecycle, …).
  */
+import fs from 'node:fs';
 import path from 'node:path';
 import { app, dialog, ipcMain, Notification, powerMonitor, session, type BrowserWindow } from 'electron';
 import { Channels, pickProfile, type ProfileChoice } from '../../shared/api.js';
@@ -11,14 +16,17 @@ import type { Intent, IntentResult } from '../../shared/intents.js';
 import type { AppSnapshot } from '../../shared/snapshot.js';
 import { createEngine, type Engine } from '../core/engine.js';
 import { Notifier, parseNotifyTarget } from '../core/notify.js';
+import { addProfile, removeProfile } from '../core/profiles.js';
+import { SettingsStore } from '../core/settings.js';
 import { APP_ICON_FILE, ASSETS_FOLDER, PRELOAD_FILE, RENDERER_FOLDER } from './app-layout.js';
 import { registerAppScheme, serveRenderer } from './app-protocol.js';
 import { forwardEngineEvents, registerInvokeHandlers } from './ipc.js';
 import { autostartFile, setLinuxAutostart } from './linux-autostart.js';
 import { QUIT_BUDGET_MS, stopGatewayOnQuit } from './lifecycle.js';
 import { alertOfProfile, NotificationFilter, type Alert } from './notifications.js';
+import { newProfileName, OpenGateways, profileChanges } from './open-gateways.js';
 import { electronStoreBackend } from './settings-backend.js';
-import type { ProfileSnapshot, TrayPlatform } from './tray-icon.js';
+import type { TrayPlatform, TrayProfile } from './tray-icon.js';
 import type { TrayCommand } from './tray-menu.js';
 import { StatusTray, type TrayProfiles } from './tray.js';
 import { guardPermissions, LoginWindow, StatusWindow } from './windows.js';
@@ -98,8 +106,12 @@ async function run(): Promise<void> {
   // profiles' engines never undo each other's changes.
   const settingsBackend = electronStoreBackend(userData);
 
+  // Each login window gets a session partition never used before in this run: a removed profile's
+  // cookies must not meet a gateway added after it.
+  let loginWindows = 0;
   /** Open one profile's engine (the first when `profile` is absent) with its own login window. */
-  async function openGateway(index: number, profile?: string): Promise<Gateway> {
+  async function openGateway(profile?: string): Promise<Gateway> {
+    const index = loginWindows++;
     const notifications = new NotificationFilter();
     let engine: Engine | null = null;
     const current = (): Engine => {
@@ -131,25 +143,41 @@ async function run(): Promise<void> {
     return { name: engine.profile, engine, loginWindow, notifications };
   }
 
-  const first = await openGateway(0);
-  const others: Gateway[] = [];
-  for (const [index, profile] of first.engine.settings.profiles().slice(1).entries()) {
+  // The first profile must open (as before profiles): without it there is nothing to show.
+  const first = await openGateway();
+  const gateways = new OpenGateways<Gateway>();
+  gateways.open(first);
+  /**
+   * The settings' list of profiles, for adding and removing them: a store of its own (every store
+   * reads the same file before it writes), so that no engine hears changes it did not ask for.
+   */
+  const profilesStore = SettingsStore.open(settingsBackend);
+  /** Open a profile by name into the list; one that cannot be opened gets a slot that says why. */
+  async function openNamed(name: string): Promise<Gateway | null> {
     try {
-      others.push(await openGateway(index + 1, profile.name));
+      const gateway = await openGateway(name);
+      gateways.open(gateway);
+      return gateway;
     } catch (error) {
-      // One profile that cannot be opened must not keep the others from running.
-      report(`The profile "${profile.name}" could not be opened: ${error instanceof Error ? error.message : String(error)}`);
+      // One profile that cannot be opened must not keep the others from running: its section says why.
+      gateways.failed(name, error instanceof Error ? error.message : String(error));
+      return null;
     }
   }
-  const gateways: readonly [Gateway, ...Gateway[]] = [first, ...others];
-  const several = gateways.length > 1;
-  /** The gateway a tray item or notification is for: absent, the first (the only one before profiles). */
-  const gatewayOf = (profile: string | undefined): Gateway | null => (profile === undefined ? first : (gateways.find((g) => g.name === profile) ?? null));
+  for (const profile of profilesStore.profiles().slice(1)) await openNamed(profile.name);
+  /** The gateway a tray item or notification is for: absent, the first open one (the only one before profiles). */
+  const gatewayOf = (profile: string | undefined): Gateway | null => gateways.gatewayOf(profile);
+  /** Every open gateway, in display order (the list changes while the app runs: read it, never keep it). */
+  const gatewaysNow = (): readonly Gateway[] => gateways.gatewaysNow();
+  const several = (): boolean => gateways.all().length > 1;
   // The snapshot each engine last sent, which the tray draws (an engine's snapshot() could be newer
   // than the one being delivered, and the tray must draw what it was told, in order).
   const latest = new Map<Gateway, AppSnapshot>();
-  const profileOf = (gateway: Gateway): ProfileSnapshot => ({ name: gateway.name, snapshot: latest.get(gateway) ?? gateway.engine.snapshot() });
-  const profilesNow = (): TrayProfiles => [profileOf(first), ...others.map(profileOf)];
+  const profilesNow = (): TrayProfiles => {
+    const drawn = gateways.all().map((slot): TrayProfile => (slot.gateway === null ? { name: slot.name, problem: slot.problem } : { name: slot.name, snapshot: latest.get(slot.gateway) ?? slot.gateway.engine.snapshot() }));
+    const [head, ...rest] = drawn;
+    return head ? [head, ...rest] : [{ name: first.name, snapshot: first.engine.snapshot() }];
+  };
 
   /** Every intent from this app goes through here, so the notifications know what the user asked for. */
   async function dispatch(gateway: Gateway, intent: Intent): Promise<IntentResult> {
@@ -157,9 +185,14 @@ async function run(): Promise<void> {
     return gateway.engine.dispatch(intent);
   }
 
+  /** A notification from the app, naming the profile when there are several. */
+  function notifyAbout(gateway: { readonly name: string }, body: string, onClick?: () => void): void {
+    notify(several() ? `IBKR Tray: ${gateway.name}` : 'IBKR Tray', body, onClick);
+  }
+
   function showAlert(gateway: Gateway, alert: Alert): void {
     const click = alert.click;
-    const shownAlert = several ? alertOfProfile(alert, gateway.name) : alert;
+    const shownAlert = several() ? alertOfProfile(alert, gateway.name) : alert;
     notify(shownAlert.title, shownAlert.body, () => {
       if (click.kind === 'open-window') showWindow();
       else void dispatchFromTray(gateway, click.intent);
@@ -169,8 +202,18 @@ async function run(): Promise<void> {
   /** A refused tray action has no page to show its reason: say it in a notification. */
   async function dispatchFromTray(gateway: Gateway, intent: Intent): Promise<void> {
     const result = await dispatch(gateway, intent);
-    if (!result.ok) notify(several ? `IBKR Tray: ${gateway.name}` : 'IBKR Tray', result.reason);
+    if (!result.ok) notifyAbout(gateway, result.reason);
   }
+
+  // Adding, removing and following the settings file change the list one at a time, so that a gateway
+  // is never opened twice (the file watcher hears the app's own writes too) nor closed while it opens.
+  let changing: Promise<void> = Promise.resolve();
+  function oneAtATime(task: () => Promise<void>): Promise<void> {
+    const next = changing.then(task).catch((error: unknown) => report(error instanceof Error ? error.message : String(error)));
+    changing = next;
+    return next;
+  }
+  let quitting: Promise<void> | 'done' | null = null;
 
   const tray = new StatusTray(profilesNow(), {
     assetsDir,
@@ -180,11 +223,17 @@ async function run(): Promise<void> {
         case 'intent': {
           const gateway = gatewayOf(command.profile);
           if (gateway) void dispatchFromTray(gateway, command.intent);
-          else report(`The profile "${command.profile ?? ''}" is no longer open; restart IBKR Tray to see the current profiles.`);
+          else report(`The profile "${command.profile ?? ''}" is no longer open.`);
           return;
         }
         case 'open-window':
           showWindow();
+          return;
+        case 'add-gateway':
+          void addGateway();
+          return;
+        case 'remove-profile':
+          void removeGateway(command.profile);
           return;
         case 'quit':
           app.quit();
@@ -192,6 +241,7 @@ async function run(): Promise<void> {
       }
     },
   });
+  const stopRedraw = gateways.onChange(() => tray.draw(profilesNow()));
 
   let startAtLogin: boolean | null = null;
   function draw(gateway: Gateway, snapshot: AppSnapshot): void {
@@ -199,7 +249,7 @@ async function run(): Promise<void> {
     tray.draw(profilesNow());
     gateway.loginWindow.draw(snapshot);
     // Preferences are app-wide: the first profile's snapshot carries them.
-    if (gateway === first && snapshot.preferences.startAtLogin !== startAtLogin) {
+    if (gateway === gatewayOf(undefined) && snapshot.preferences.startAtLogin !== startAtLogin) {
       startAtLogin = snapshot.preferences.startAtLogin;
       applyStartAtLogin(startAtLogin, (problem) => notify('IBKR Tray', problem));
     }
@@ -210,21 +260,159 @@ async function run(): Promise<void> {
   const notifyUrl = first.engine.settings.get().notifyUrl;
   const parsedTarget = notifyUrl === null ? null : parseNotifyTarget(notifyUrl);
   const stops: (() => void)[] = [];
-  const pingers: Notifier[] = [];
-  for (const gateway of gateways) {
+  /** What to undo when a gateway closes: its subscriptions and its ping's sender. */
+  const wiring = new Map<Gateway, () => Promise<void>>();
+  /** Draw a gateway's snapshots from now on (and ping them, when the user set a target). */
+  function wire(gateway: Gateway): void {
+    const unsubscribe: (() => void)[] = [];
+    let pinger: Notifier | null = null;
     if (parsedTarget?.ok) {
-      const prefix = several ? `${gateway.name}: ` : '';
-      const pinger = new Notifier({ target: parsedTarget.target, log: (line) => console.error(`IBKR Tray: ${prefix}${line}`) });
-      pingers.push(pinger);
-      stops.push(gateway.engine.subscribe((snapshot) => pinger.observe(snapshot)));
-      pinger.observe(gateway.engine.snapshot());
+      // The name only while there are several (they come and go): asked at each line.
+      const created = new Notifier({ target: parsedTarget.target, log: (line) => console.error(`IBKR Tray: ${several() ? `${gateway.name}: ` : ''}${line}`) });
+      pinger = created;
+      unsubscribe.push(gateway.engine.subscribe((snapshot) => created.observe(snapshot)));
+      created.observe(gateway.engine.snapshot());
     }
-    stops.push(gateway.engine.subscribe((snapshot) => draw(gateway, snapshot)));
+    unsubscribe.push(gateway.engine.subscribe((snapshot) => draw(gateway, snapshot)));
+    // The window's card for it: its snapshots and log lines, named by profile.
+    unsubscribe.push(forwardEngineEvents(gateway.engine, (channel, payload) => statusWindow.send(channel, payload), gateway.name));
+    wiring.set(gateway, async () => {
+      for (const stop of unsubscribe) stop();
+      await pinger?.close();
+    });
     draw(gateway, gateway.engine.snapshot());
   }
+  for (const gateway of gatewaysNow()) wire(gateway);
+
+  /**
+   * Shut one gateway down, still listed (the tray shows it stopping): its engine disposed (stopping
+   * its gateway only when `stopGateway` and this app started it: an adopted one is never stopped),
+   * its login window closed.
+   */
+  async function shutDown(gateway: Gateway, options: { readonly stopGateway: boolean }): Promise<void> {
+    try {
+      await gateway.engine.dispose({ stopGateway: options.stopGateway });
+    } finally {
+      await wiring.get(gateway)?.();
+      wiring.delete(gateway);
+      latest.delete(gateway);
+      gateway.loginWindow.close();
+    }
+  }
+
+  /** Shut one gateway down and take it out of the list (the tray redraws without it). */
+  async function closeGateway(gateway: Gateway, options: { readonly stopGateway: boolean }): Promise<void> {
+    try {
+      await shutDown(gateway, options);
+    } finally {
+      gateways.remove(gateway.name);
+    }
+  }
+
+  /** Open a profile the settings gained and start it (unless the app is quitting: nothing new starts then). */
+  async function openAndStart(name: string): Promise<Gateway | null> {
+    const gateway = await openNamed(name);
+    if (!gateway) return null;
+    if (quitting !== null) {
+      await closeGateway(gateway, { stopGateway: false });
+      return null;
+    }
+    wire(gateway);
+    await gateway.engine.start();
+    return gateway;
+  }
+
+  /** "Add gateway…": choose a folder, add it as a profile, and run it at once beside the others. */
+  async function addGateway(): Promise<void> {
+    bringForward();
+    const folder = await chooseFolder(null);
+    if (folder === null) return;
+    await oneAtATime(async () => {
+      // Quit was chosen while the dialog was open: add nothing.
+      if (quitting !== null) return;
+      let name: string;
+      try {
+        name = addProfile(profilesStore, { name: newProfileName(folder, profilesStore.profiles().map((p) => p.name)), folder }).name;
+      } catch (error) {
+        // Not a gateway folder, another profile's folder…: profiles.ts's reason says what to do.
+        notify('IBKR Tray: no gateway added', error instanceof Error ? error.message : String(error));
+        return;
+      }
+      const gateway = await openAndStart(name);
+      if (gateway) notifyAbout(gateway, `Added the gateway in ${folder}. Rename it with \`ibkr-tray profile rename "${name}" NEW\`.`);
+    });
+  }
+
+  /**
+   * "Remove…": ask, then stop the gateway this app started for the profile (never one it adopted),
+   * close it and take it out of the settings. The last gateway that runs is not removed.
+   */
+  async function removeGateway(name: string): Promise<void> {
+    const slot = gateways.find(name);
+    if (!slot || gateways.all().length <= 1) return;
+    if (slot.gateway !== null && gatewaysNow().length === 1) {
+      notifyAbout(slot, `"${slot.name}" is the only gateway that runs: remove the others first, or change its folder in the window.`);
+      return;
+    }
+    const view = slot.gateway?.engine.snapshot().gateway ?? null;
+    const stopsIt = view !== null && view.running && view.startedByUs;
+    const detail = stopsIt
+      ? 'IBKR Tray stops the gateway it started for it. The gateway folder is left as it is.'
+      : view?.running === true
+        ? 'Its gateway was started outside IBKR Tray and keeps running. The gateway folder is left as it is.'
+        : 'The gateway folder is left as it is.';
+    bringForward();
+    const answer = await dialog.showMessageBox({ type: 'question', title: 'IBKR Tray', message: `Remove the gateway "${slot.name}" from IBKR Tray?`, detail, buttons: ['Remove', 'Cancel'], defaultId: 1, cancelId: 1 });
+    if (answer.response !== 0) return;
+    await oneAtATime(async () => {
+      const now = gateways.find(name);
+      if (!now) return;
+      if (now.gateway !== null) await shutDown(now.gateway, { stopGateway: true });
+      try {
+        removeProfile(profilesStore, userData, now.name);
+      } catch (error) {
+        // Still in the settings (its gateway would not stop…): open it again, in its place, rather than lose it from the tray.
+        notifyAbout(now, error instanceof Error ? error.message : String(error));
+        if (now.gateway !== null) await openAndStart(now.name);
+        return;
+      }
+      gateways.remove(now.name);
+    });
+  }
+
+  /** Profiles added, removed or renamed by the command while the app runs: open and close them to match. */
+  function followSettings(): Promise<void> {
+    return oneAtATime(async () => {
+      if (quitting !== null) return;
+      const { toOpen, toClose } = profileChanges(
+        gateways.all().map((slot) => slot.name),
+        profilesStore.profiles().map((p) => p.name),
+      );
+      for (const name of toClose) {
+        const slot = gateways.find(name);
+        // Gone from the settings: whoever removed it decided about its gateway (the command refuses while one we started runs).
+        if (slot?.gateway) await closeGateway(slot.gateway, { stopGateway: false });
+        else if (slot) gateways.remove(slot.name);
+      }
+      // Never the last one: the settings always hold at least one profile, so one is open after the opens.
+      for (const name of toOpen) await openAndStart(name);
+    });
+  }
+  const settingsFile = settingsBackend.path;
+  let settingsWatch: fs.FSWatcher | null = null;
+  try {
+    // The folder, not the file: the file is replaced (written aside, then renamed) on every save.
+    settingsWatch = fs.watch(path.dirname(settingsFile), (_event, file) => {
+      if (file === path.basename(settingsFile)) void followSettings();
+    });
+    settingsWatch.on('error', (error) => console.error(`IBKR Tray: no longer following the settings file: ${error.message}`));
+  } catch (error) {
+    console.error(`IBKR Tray: cannot follow the settings file (profiles added by the command appear after a restart): ${error instanceof Error ? error.message : String(error)}`);
+  }
+
   // ---- the status window: a card per profile -------------------------------------------------
-  /** The gateways open now, in the settings' order: read on every call, as the list may change while the app runs. */
-  const gatewaysNow = (): readonly Gateway[] => gateways;
+  // A gateway added or removed: the window's cards follow (its snapshots reach the page through wire()).
+  stops.push(gateways.onChange(() => statusWindow.send(Channels.profiles, gatewaysNow().map((gateway) => gateway.name))));
   /** The gateway a window call is for (the first when it names none); an unknown name is refused, never guessed. */
   const windowGateway = (to: ProfileChoice | undefined): Gateway => {
     const pick = pickProfile(gatewaysNow(), to?.profile);
@@ -235,10 +423,6 @@ async function run(): Promise<void> {
     const pick = pickProfile(gatewaysNow(), to?.profile);
     return pick.ok ? act(pick.picked) : Promise.resolve({ ok: false, reason: pick.reason });
   };
-  /** Forward one gateway's snapshots and log lines to the window; call it for a gateway opened later too. */
-  const forwardToWindow = (gateway: Gateway): (() => void) =>
-    forwardEngineEvents(gateway.engine, (channel, payload) => statusWindow.send(channel, payload), gateway.name);
-  for (const gateway of gatewaysNow()) stops.push(forwardToWindow(gateway));
 
   const removeHandlers = registerInvokeHandlers(ipcMain, () => statusWindow.webContentsId(), {
     [Channels.getSnapshot]: (...to) => windowGateway(to[0]).engine.snapshot(),
@@ -256,16 +440,16 @@ async function run(): Promise<void> {
 
   // After sleep the session may have lapsed or IBKR may have reset it: look now, not at the next poll.
   const refresh = (): void => {
-    for (const gateway of gateways) void gateway.engine.dispatch({ type: 'refresh' });
+    for (const gateway of gatewaysNow()) void gateway.engine.dispatch({ type: 'refresh' });
   };
   powerMonitor.on('resume', refresh);
   powerMonitor.on('unlock-screen', refresh);
 
-  let quitting: Promise<void> | 'done' | null = null;
   app.on('before-quit', (event) => {
     if (quitting === 'done') return;
     event.preventDefault();
     quitting ??= (async () => {
+      settingsWatch?.close();
       let timer: NodeJS.Timeout | undefined;
       const budget = new Promise<void>((resolve) => {
         timer = setTimeout(() => {
@@ -278,18 +462,21 @@ async function run(): Promise<void> {
         try {
           await gateway.engine.dispose({ stopGateway: stopGatewayOnQuit(gateway.engine.snapshot()) });
         } catch (error) {
-          console.error(`IBKR Tray: shutting down${several ? ` ${gateway.name}` : ''}: ${error instanceof Error ? error.message : String(error)}`);
+          console.error(`IBKR Tray: shutting down${several() ? ` ${gateway.name}` : ''}: ${error instanceof Error ? error.message : String(error)}`);
         }
       };
+      // A gateway being added or removed finishes first (an add under way sees `quitting` and opens nothing new).
+      const open = changing.then(() => gatewaysNow());
       try {
-        await Promise.race([Promise.all(gateways.map(disposeOne)), budget]);
+        await Promise.race([open.then((list) => Promise.all(list.map(disposeOne))), budget]);
       } finally {
         clearTimeout(timer);
       }
+      stopRedraw();
       for (const stop of stops) stop();
-      await Promise.all(pingers.map((pinger) => pinger.close()));
+      await Promise.all([...wiring.values()].map((unwire) => unwire()));
       removeHandlers();
-      for (const gateway of gateways) gateway.loginWindow.close();
+      for (const gateway of gatewaysNow()) gateway.loginWindow.close();
       statusWindow.destroy();
       tray.destroy();
       quitting = 'done';
@@ -299,7 +486,7 @@ async function run(): Promise<void> {
 
   // First run: nothing to manage until the user has chosen the gateway folder; the window asks.
   if (first.engine.snapshot().gateway.folder === null) showWindow();
-  await Promise.all(gateways.map((gateway) => gateway.engine.start()));
+  await Promise.all(gatewaysNow().map((gateway) => gateway.engine.start()));
 }
 
 /** One profile's gateway as the app holds it: its engine, its login window, what it told the user. */

@@ -34,7 +34,11 @@ export function iconColorOf(tone: Tone): IconColor {
  */
 export function trayIconFile(snapshot: Pick<AppSnapshot, 'state' | 'gateway'>, platform: TrayPlatform): string {
   // The first run is not an error: grey until the user has chosen the gateway.
-  const color = colorOf(snapshot);
+  return iconFileOf(colorOf(snapshot), platform);
+}
+
+/** The icon file of a colour on a platform (see trayIconFile). */
+function iconFileOf(color: IconColor, platform: TrayPlatform): string {
   switch (platform) {
     case 'darwin':
       return `tray/${color}Template.png`;
@@ -43,6 +47,14 @@ export function trayIconFile(snapshot: Pick<AppSnapshot, 'state' | 'gateway'>, p
     case 'linux':
       return `tray/${color}-linux.png`;
   }
+}
+
+/**
+ * The small icon beside a profile's section header in the menu: the coloured disc with its glyph
+ * (16 px, Electron picks the @2x beside it), never the template (a menu item is not tinted by macOS).
+ */
+export function menuIconFile(color: IconColor): string {
+  return `tray/${color}.png`;
 }
 
 /** Windows cuts tray tooltips at 127 characters; keep every platform within that. */
@@ -72,6 +84,18 @@ export interface ProfileSnapshot {
   readonly snapshot: AppSnapshot;
 }
 
+/** A profile whose engine could not be opened (its folder vanished…): the engine's words say why. */
+export interface UnopenedProfile {
+  readonly name: string;
+  readonly problem: string;
+}
+
+/** What the tray draws per profile: its latest snapshot, or why it is not open. */
+export type TrayProfile = ProfileSnapshot | UnopenedProfile;
+
+/** The words for a profile that could not be opened, in its section header and the tooltip. */
+export const UNOPENED_TITLE = 'Cannot run';
+
 /** How much each colour needs the user: red over amber over grey over green. */
 const URGENCY: Readonly<Record<IconColor, number>> = { red: 3, amber: 2, grey: 1, green: 0 };
 
@@ -79,24 +103,32 @@ function colorOf(snapshot: Pick<AppSnapshot, 'state' | 'gateway'>): IconColor {
   return needsSetup(snapshot) ? 'grey' : iconColorOf(toneOf(snapshot.state));
 }
 
+/** A profile's colour; one that cannot run is red (nothing works there until the user acts). */
+export function profileColorOf(profile: TrayProfile): IconColor {
+  return 'snapshot' in profile ? colorOf(profile.snapshot) : 'red';
+}
+
 /** The profile that most needs the user (the first of equals, in display order); null for none. */
-export function neediestProfile(profiles: readonly ProfileSnapshot[]): ProfileSnapshot | null {
-  let neediest: ProfileSnapshot | null = null;
+export function neediestProfile<P extends TrayProfile>(profiles: readonly P[]): P | null {
+  let neediest: P | null = null;
   for (const profile of profiles) {
-    if (neediest === null || URGENCY[colorOf(profile.snapshot)] > URGENCY[colorOf(neediest.snapshot)]) neediest = profile;
+    if (neediest === null || URGENCY[profileColorOf(profile)] > URGENCY[profileColorOf(neediest)]) neediest = profile;
   }
   return neediest;
 }
 
 /** The one icon for every profile: the neediest profile's (with one profile, exactly trayIconFile). */
-export function trayIconFileOf(profiles: readonly [ProfileSnapshot, ...ProfileSnapshot[]], platform: TrayPlatform): string {
-  return trayIconFile((neediestProfile(profiles) ?? profiles[0]).snapshot, platform);
+export function trayIconFileOf(profiles: readonly [TrayProfile, ...TrayProfile[]], platform: TrayPlatform): string {
+  return iconFileOf(profileColorOf(neediestProfile(profiles) ?? profiles[0]), platform);
 }
 
 /** The tooltip for every profile: with one, exactly trayTooltip; with several, one line each ("Live: Ready"). */
-export function trayTooltipOf(profiles: readonly [ProfileSnapshot, ...ProfileSnapshot[]]): string {
-  if (profiles.length === 1) return trayTooltip(profiles[0].snapshot);
-  const lines = profiles.map(({ name, snapshot }) => {
+export function trayTooltipOf(profiles: readonly [TrayProfile, ...TrayProfile[]]): string {
+  const [first] = profiles;
+  if (profiles.length === 1 && 'snapshot' in first) return trayTooltip(first.snapshot);
+  const lines = profiles.map((profile) => {
+    if (!('snapshot' in profile)) return `${profile.name}: ${UNOPENED_TITLE}`;
+    const { name, snapshot } = profile;
     if (snapshot.install !== null) return `${name}: ${installLine(snapshot.install)}`;
     return `${name}: ${needsSetup(snapshot) ? SETUP_TITLE : stateTitle(snapshot.state)}`;
   });

@@ -7,7 +7,7 @@
 import type { Intent } from '../../shared/intents.js';
 import { installLine } from '../../shared/install-words.js';
 import { needsSetup, SETUP_TITLE, type AppSnapshot } from '../../shared/snapshot.js';
-import type { ProfileSnapshot } from './tray-icon.js';
+import { profileColorOf, UNOPENED_TITLE, type IconColor, type ProfileSnapshot, type TrayProfile } from './tray-icon.js';
 import { accountLabel, stateTitle } from './tray-words.js';
 
 /**
@@ -17,6 +17,10 @@ import { accountLabel, stateTitle } from './tray-words.js';
 export type TrayCommand =
   | { readonly kind: 'intent'; readonly intent: Intent; readonly profile?: string }
   | { readonly kind: 'open-window' }
+  /** Choose another gateway folder and run it as a new profile beside the others. */
+  | { readonly kind: 'add-gateway' }
+  /** Ask, then stop what the app started for that profile, close it and take it out of the settings. */
+  | { readonly kind: 'remove-profile'; readonly profile: string }
   | { readonly kind: 'quit' };
 
 /** A plain, Electron-free subset of MenuItemConstructorOptions. */
@@ -27,6 +31,8 @@ export interface TrayMenuItem {
   readonly checked?: boolean;
   readonly submenu?: readonly TrayMenuItem[];
   readonly command?: TrayCommand;
+  /** A coloured disc beside the label (a profile's header: its own state's colour, while the tray shows the neediest). */
+  readonly icon?: IconColor;
 }
 
 const separator: TrayMenuItem = { type: 'separator' };
@@ -83,11 +89,20 @@ function sessionItems(snapshot: AppSnapshot): TrayMenuItem[] {
   return menu;
 }
 
+/** The app-wide item that runs another gateway (paper beside live) as a new profile. */
+export const ADD_GATEWAY_LABEL = 'Add gateway…';
+
+/** A profile's own Remove item, named so that it cannot be mistaken for another section's. */
+export function removeLabel(profile: string): string {
+  return `Remove ${profile}…`;
+}
+
 /** The app-wide items at the foot of the menu (their preferences are app-wide: any profile's snapshot has them). */
 function appItems(snapshot: AppSnapshot): TrayMenuItem[] {
   return [
     separator,
     { type: 'normal', label: 'Open IBKR Tray', enabled: true, command: { kind: 'open-window' } },
+    { type: 'normal', label: ADD_GATEWAY_LABEL, enabled: true, command: { kind: 'add-gateway' } },
     {
       type: 'checkbox',
       label: 'Start at login',
@@ -133,28 +148,40 @@ function addressedTo(items: readonly TrayMenuItem[], profile: string): TrayMenuI
 }
 
 /** A profile's section header: "Live — Ready" (disabled: it names, it does nothing). */
-export function profileHeader(profile: ProfileSnapshot): string {
+export function profileHeader(profile: TrayProfile): string {
+  if (!('snapshot' in profile)) return `${profile.name} — ${UNOPENED_TITLE}`;
   return `${profile.name} — ${needsSetup(profile.snapshot) ? SETUP_TITLE : stateTitle(profile.snapshot.state)}`;
 }
 
+/** A profile's own items: its session's, what sets it up, or (not open) why it cannot run. */
+function profileItems(profile: TrayProfile): TrayMenuItem[] {
+  if (!('snapshot' in profile)) return [{ type: 'normal', label: profile.problem, enabled: false }];
+  const own = needsSetup(profile.snapshot)
+    ? [...installItems(profile.snapshot), { type: 'normal', label: 'Set up IBKR Tray…', enabled: true, command: { kind: 'open-window' } } satisfies TrayMenuItem]
+    : sessionItems(profile.snapshot);
+  return addressedTo(own, profile.name);
+}
+
 /**
- * The tray menu for every profile: with one, exactly trayMenu; with several, a section per profile
- * (its header, then its own items, each intent addressed to its engine), then the app-wide items.
+ * The tray menu for every profile: with one open profile, exactly trayMenu; with several, a section
+ * per profile (its header, its own items with each intent addressed to its engine, and Remove…: the
+ * last profile cannot be removed, so one profile has none), then the app-wide items.
  */
-export function trayMenuOf(profiles: readonly ProfileSnapshot[]): TrayMenuItem[] {
+export function trayMenuOf(profiles: readonly TrayProfile[]): TrayMenuItem[] {
   const [first] = profiles;
   if (first === undefined) return [{ type: 'normal', label: 'Quit IBKR Tray', enabled: true, command: { kind: 'quit' } }];
-  if (profiles.length === 1) return trayMenu(first.snapshot);
+  if (profiles.length === 1 && 'snapshot' in first) return trayMenu(first.snapshot);
   const menu: TrayMenuItem[] = [];
   for (const profile of profiles) {
     if (menu.length > 0) menu.push(separator);
-    menu.push({ type: 'normal', label: profileHeader(profile), enabled: false });
-    const own = needsSetup(profile.snapshot)
-      ? [...installItems(profile.snapshot), { type: 'normal', label: 'Set up IBKR Tray…', enabled: true, command: { kind: 'open-window' } } satisfies TrayMenuItem]
-      : sessionItems(profile.snapshot);
-    menu.push(...addressedTo(own, profile.name));
+    menu.push({ type: 'normal', label: profileHeader(profile), enabled: false, icon: profileColorOf(profile) });
+    menu.push(...profileItems(profile));
+    if (profiles.length > 1) menu.push({ type: 'normal', label: removeLabel(profile.name), enabled: true, command: { kind: 'remove-profile', profile: profile.name } });
   }
-  menu.push(...appItems(first.snapshot));
+  // The app-wide preferences are in every open profile's snapshot; with none open, only what needs none.
+  const open = profiles.find((profile): profile is ProfileSnapshot => 'snapshot' in profile);
+  if (open) menu.push(...appItems(open.snapshot));
+  else menu.push(separator, { type: 'normal', label: ADD_GATEWAY_LABEL, enabled: true, command: { kind: 'add-gateway' } }, separator, { type: 'normal', label: 'Quit IBKR Tray', enabled: true, command: { kind: 'quit' } });
   return menu;
 }
 
@@ -170,9 +197,9 @@ export function trayClickCommand(snapshot: Pick<AppSnapshot, 'state' | 'actions'
 }
 
 /** With several profiles: log in to the first one whose login is required, otherwise open the window. */
-export function trayClickCommandOf(profiles: readonly ProfileSnapshot[]): TrayCommand {
+export function trayClickCommandOf(profiles: readonly TrayProfile[]): TrayCommand {
   const [first] = profiles;
-  if (profiles.length === 1 && first) return trayClickCommand(first.snapshot);
-  const waiting = profiles.find((p) => trayClickCommand(p.snapshot).kind === 'intent');
+  if (profiles.length === 1 && first && 'snapshot' in first) return trayClickCommand(first.snapshot);
+  const waiting = profiles.find((p) => 'snapshot' in p && trayClickCommand(p.snapshot).kind === 'intent');
   return waiting ? { kind: 'intent', intent: { type: 'log-in' }, profile: waiting.name } : { kind: 'open-window' };
 }

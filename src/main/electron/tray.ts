@@ -5,11 +5,11 @@
  */
 import path from 'node:path';
 import { Menu, Tray, nativeImage, type MenuItemConstructorOptions, type NativeImage } from 'electron';
-import { trayIconFileOf, trayTooltipOf, type ProfileSnapshot, type TrayPlatform } from './tray-icon.js';
+import { menuIconFile, trayIconFileOf, trayTooltipOf, type TrayPlatform, type TrayProfile } from './tray-icon.js';
 import { trayClickCommandOf, trayMenuOf, type TrayCommand, type TrayMenuItem } from './tray-menu.js';
 
 /** Every profile's latest snapshot, in display order (never empty: the settings hold at least one). */
-export type TrayProfiles = readonly [ProfileSnapshot, ...ProfileSnapshot[]];
+export type TrayProfiles = readonly [TrayProfile, ...TrayProfile[]];
 
 export interface StatusTrayOptions {
   /** The assets/ folder. */
@@ -19,12 +19,13 @@ export interface StatusTrayOptions {
   readonly run: (command: TrayCommand) => void;
 }
 
-function toElectron(item: TrayMenuItem, run: (command: TrayCommand) => void): MenuItemConstructorOptions {
+function toElectron(item: TrayMenuItem, run: (command: TrayCommand) => void, image: (file: string) => NativeImage): MenuItemConstructorOptions {
   const options: MenuItemConstructorOptions = { type: item.type };
   if (item.label !== undefined) options.label = item.label;
   if (item.enabled !== undefined) options.enabled = item.enabled;
   if (item.checked !== undefined) options.checked = item.checked;
-  if (item.submenu) options.submenu = item.submenu.map((child) => toElectron(child, run));
+  if (item.icon !== undefined) options.icon = image(menuIconFile(item.icon));
+  if (item.submenu) options.submenu = item.submenu.map((child) => toElectron(child, run, image));
   const command = item.command;
   if (command) options.click = () => run(command);
   return options;
@@ -59,7 +60,7 @@ export class StatusTray {
       this.iconFile = file;
     }
     this.tray.setToolTip(trayTooltipOf(profiles));
-    this.menu = Menu.buildFromTemplate(trayMenuOf(profiles).map((item) => toElectron(item, this.options.run)));
+    this.menu = Menu.buildFromTemplate(trayMenuOf(profiles).map((item) => toElectron(item, this.options.run, (file) => this.image(file))));
     if (this.options.platform !== 'darwin') this.tray.setContextMenu(this.menu);
   }
 

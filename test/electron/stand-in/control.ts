@@ -12,7 +12,8 @@ import { preventable } from './web.js';
 
 export type ControlRequest =
   | { readonly op: 'state' }
-  | { readonly op: 'click-menu'; readonly tray: number; readonly labels: readonly string[] }
+  /** `section`: the item is the first of that label after the section header that starts with "section — ". */
+  | { readonly op: 'click-menu'; readonly tray: number; readonly labels: readonly string[]; readonly section?: string }
   | { readonly op: 'click-tray'; readonly tray: number; readonly event: 'click' | 'right-click' | 'double-click' }
   | { readonly op: 'click-notification'; readonly id: number }
   | { readonly op: 'emit'; readonly target: 'app' | 'powerMonitor'; readonly event: string; readonly args: readonly unknown[] }
@@ -34,7 +35,10 @@ async function carryOut(request: ControlRequest): Promise<unknown> {
     case 'click-menu': {
       const menu = trays[request.tray]?.menu();
       if (!menu) throw new Error(`Tray ${request.tray} has no menu`);
-      menu.click(request.labels);
+      const section = request.section;
+      const from = section === undefined ? 0 : menu.items.findIndex((item) => item.label.startsWith(`${section} — `));
+      if (from === -1) throw new Error(`The menu has no section "${section ?? ''}"`);
+      menu.click(request.labels, from);
       changed();
       return null;
     }
@@ -110,8 +114,9 @@ function menuHtml(items: readonly MenuItemView[]): string {
       if (item.type === 'separator') return '<li class="sep"></li>';
       const mark = item.checked ? (item.type === 'radio' ? '●' : '✓') : '';
       const arrow = item.submenu ? '<span class="arrow">▸</span>' : '';
+      const icon = item.icon ? `<img class="icon" src="data:image/png;base64,${fs.readFileSync(path.join(app.getAppPath(), item.icon)).toString('base64')}" width="16" height="16">` : '';
       const sub = item.submenu ? `<ul class="menu sub">${menuHtml(item.submenu)}</ul>` : '';
-      return `<li class="${item.enabled ? '' : 'off'}"><span class="mark">${mark}</span>${escape(item.label)}${arrow}${sub}</li>`;
+      return `<li class="${item.enabled ? '' : 'off'}"><span class="mark">${mark}</span>${icon}${escape(item.label)}${arrow}${sub}</li>`;
     })
     .join('');
 }
@@ -132,6 +137,7 @@ async function renderMenu(index: number, file: string, colorScheme: 'light' | 'd
     .menu li.off { color: ${dark ? '#888' : '#999'}; }
     .menu li.sep { padding: 0; margin: 4px 0; border-top: 1px solid ${dark ? '#444' : '#ddd'}; }
     .mark { position: absolute; left: 9px; }
+    .icon { vertical-align: -3px; margin-right: 6px; }
     .arrow { position: absolute; right: 8px; }
     .sub { display: none; }
   </style></head><body>

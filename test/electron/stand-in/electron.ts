@@ -367,6 +367,7 @@ class StandInMenuItem {
   checked: boolean;
   readonly visible: boolean;
   readonly submenu: StandInMenu | null;
+  readonly icon: StandInNativeImage | null;
   readonly click: ((item: StandInMenuItem, window: StandInBrowserWindow | null, event: object) => void) | undefined;
 
   constructor(template: Electron.MenuItemConstructorOptions) {
@@ -377,11 +378,13 @@ class StandInMenuItem {
     this.enabled = template.enabled ?? true;
     this.checked = template.checked ?? false;
     this.visible = template.visible ?? true;
+    this.icon = template.icon === undefined ? null : imageOf(template.icon);
     this.click = template.click as StandInMenuItem['click'];
   }
 
   view(): MenuItemView {
-    return { type: this.type, label: this.label, enabled: this.enabled, checked: this.checked, visible: this.visible, submenu: this.submenu?.view() ?? null };
+    const icon = this.icon?.file ? path.relative(options.appPath, this.icon.file) : null;
+    return { type: this.type, label: this.label, enabled: this.enabled, checked: this.checked, visible: this.visible, submenu: this.submenu?.view() ?? null, icon };
   }
 }
 
@@ -400,9 +403,10 @@ class StandInMenu {
    * What a user's click on the item at `labels` does in Electron: nothing when it is disabled or
    * hidden; a checkbox flips, a radio item becomes the checked one of its group; then its click runs.
    */
-  click(labels: readonly string[]): void {
+  click(labels: readonly string[], from = 0): void {
     const [first, ...rest] = labels;
-    const index = this.items.findIndex((item) => item.label === first && item.visible);
+    // `from`: where the search starts (a profile's section: several sections have a "Stop gateway").
+    const index = this.items.findIndex((item, at) => at >= from && item.label === first && item.visible);
     const item = this.items[index];
     if (!item) throw new Error(`No menu item "${first}" (the menu has: ${this.items.map((i) => i.label || i.type).join(', ')})`);
     if (!item.enabled) throw new Error(`Menu item "${first}" is disabled: a user cannot choose it`);
@@ -574,6 +578,7 @@ export const Notification = StandInNotification;
 // -------------------------------------------------------------------- dialog, shell, clipboard, …
 
 const dialogAnswers = [...(options.openDialogAnswers ?? [])];
+const messageBoxAnswers = [...(options.messageBoxAnswers ?? [])];
 
 export const dialog = {
   showOpenDialog(windowOrOptions: Electron.BaseWindow | Electron.OpenDialogOptions, maybeOptions?: Electron.OpenDialogOptions): Promise<Electron.OpenDialogReturnValue> {
@@ -582,6 +587,18 @@ export const dialog = {
     records.openDialogs.push({ title: dialogOptions.title ?? '', answered: answer });
     changed();
     return Promise.resolve({ canceled: answer === null, filePaths: answer === null ? [] : [answer] });
+  },
+  showMessageBox(windowOrOptions: Electron.BaseWindow | Electron.MessageBoxOptions, maybeOptions?: Electron.MessageBoxOptions): Promise<Electron.MessageBoxReturnValue> {
+    const boxOptions = (maybeOptions ?? windowOrOptions) as Electron.MessageBoxOptions;
+    const buttons = boxOptions.buttons ?? ['OK'];
+    const label = messageBoxAnswers.shift();
+    // Electron's default cancelId: the button labelled Cancel or No, else 0.
+    const dismissed = boxOptions.cancelId ?? Math.max(0, buttons.findIndex((b) => /^(cancel|no)$/i.test(b)));
+    const response = label === undefined ? dismissed : buttons.indexOf(label);
+    if (response === -1) return Promise.reject(new Error(`The message box "${boxOptions.message}" has no button "${label}" (it has ${buttons.join(', ')})`));
+    records.messageBoxes.push({ message: boxOptions.message, detail: boxOptions.detail ?? '', buttons, answered: response });
+    changed();
+    return Promise.resolve({ response, checkboxChecked: false });
   },
   showErrorBox(title: string, content: string): void {
     records.errorBoxes.push({ title, content });
@@ -692,6 +709,7 @@ export type _MenuTemplate = Fits<Electron.MenuItemConstructorOptions[], Paramete
 export type _NativeImageModule = Fits<typeof nativeImage, Pick<typeof Electron.nativeImage, 'createFromPath' | 'createEmpty'>>;
 export type _NativeImage = Fits<Pick<StandInNativeImage, 'setTemplateImage' | 'isTemplateImage' | 'isEmpty'>, Pick<Electron.NativeImage, 'setTemplateImage' | 'isTemplateImage' | 'isEmpty'>>;
 export type _Dialog = Fits<Pick<typeof dialog, 'showErrorBox'>, Pick<Electron.Dialog, 'showErrorBox'>>;
+export type _MessageBox = Fits<typeof dialog.showMessageBox, (window: Electron.BaseWindow, options: Electron.MessageBoxOptions) => Promise<Electron.MessageBoxReturnValue>>;
 export type _OpenDialog = Fits<typeof dialog.showOpenDialog, (window: Electron.BaseWindow, options: Electron.OpenDialogOptions) => Promise<Electron.OpenDialogReturnValue>>;
 export type _Shell = Fits<typeof shell, Pick<Electron.Shell, 'openExternal' | 'openPath'>>;
 export type _Clipboard = Fits<typeof clipboard, Pick<Electron.Clipboard, 'writeText' | 'readText'>>;

@@ -12,6 +12,8 @@ export interface MenuItemView {
   readonly checked: boolean;
   readonly visible: boolean;
   readonly submenu: readonly MenuItemView[] | null;
+  /** The item's icon file, relative to the app's folder (e.g. assets/tray/green.png), or null. */
+  readonly icon: string | null;
 }
 
 export interface TrayView {
@@ -79,6 +81,8 @@ export interface StandInState {
   readonly notifications: readonly NotificationView[];
   readonly errorBoxes: readonly { readonly title: string; readonly content: string }[];
   readonly openDialogs: readonly { readonly title: string; readonly answered: string | null }[];
+  /** dialog.showMessageBox calls: the question, its buttons, and the index of the button the test answered. */
+  readonly messageBoxes: readonly { readonly message: string; readonly detail: string; readonly buttons: readonly string[]; readonly answered: number }[];
   readonly errors: readonly ErrorView[];
   readonly openedExternal: readonly string[];
   readonly loginItemSettings: Readonly<Record<string, unknown>> | null;
@@ -104,6 +108,11 @@ export interface StandInOptions {
   readonly platform?: 'linux' | 'darwin' | 'win32';
   /** Answers for dialog.showOpenDialog, in order: a folder, or null for Cancel. */
   readonly openDialogAnswers?: readonly (string | null)[];
+  /**
+   * Answers for dialog.showMessageBox, in order: the label of the button the user clicks. Without an
+   * answer left, the user dismisses the box (its cancelId, as Escape does).
+   */
+  readonly messageBoxAnswers?: readonly string[];
   /** shell.openExternal rejects (as it does when no browser is registered). */
   readonly openExternalFails?: boolean;
   /** Chromium's executable. */

@@ -17,6 +17,7 @@ export const records: Omit<Mutable<StandInState>, 'trays' | 'windows' | 'notific
   singleInstanceLock: null,
   errorBoxes: [],
   openDialogs: [],
+  messageBoxes: [],
   errors: [],
   openedExternal: [],
   loginItemSettings: null,

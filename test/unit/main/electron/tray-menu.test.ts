@@ -19,7 +19,7 @@ function rows(items: readonly TrayMenuItem[]): string[] {
 const ACCOUNTS_ON = 'Accounts ▸ Paper main (DU1234567) [x] | DU7654321 [ ]';
 const ACCOUNTS_OFF_ITEMS = 'Accounts ▸ Paper main (DU1234567) (off) [x] | DU7654321 (off) [ ]';
 const NO_ACCOUNTS = 'Accounts (off) ▸ No accounts yet (off)';
-const TAIL = ['---', 'Open IBKR Tray', 'Start at login [ ]', 'Notifications [x]', '---', 'Quit IBKR Tray'];
+const TAIL = ['---', 'Open IBKR Tray', 'Add gateway…', 'Start at login [ ]', 'Notifications [x]', '---', 'Quit IBKR Tray'];
 
 /** What the tray draws for the snapshot the core derives in each state (see test/fixtures/snapshots.ts). */
 const EXPECTED: Record<SessionKind, string[]> = {
@@ -56,6 +56,7 @@ describe('trayMenu', () => {
     expect(commandOf('Start gateway')).toEqual({ kind: 'intent', intent: { type: 'start-gateway' } });
     expect(commandOf('Stop gateway')).toEqual({ kind: 'intent', intent: { type: 'stop-gateway' } });
     expect(commandOf('Open IBKR Tray')).toEqual({ kind: 'open-window' });
+    expect(commandOf('Add gateway…')).toEqual({ kind: 'add-gateway' });
     expect(commandOf('Quit IBKR Tray')).toEqual({ kind: 'quit' });
     expect(menu[0]?.command).toBeUndefined();
   });

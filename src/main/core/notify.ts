@@ -66,6 +66,8 @@ export interface PingDocument {
   readonly time: string;
   /** The selected account masked (U…567), or null. */
   readonly account: string | null;
+  /** The profile the ping is about ("Paper"), present only while several profiles run. */
+  readonly profile?: string;
 }
 
 /** The title of each ping; plain ASCII because ntfy sends it as an HTTP header. */
@@ -82,8 +84,11 @@ export function pingTitle(kind: PingKind): string {
   }
 }
 
-/** The document for `kind` from the snapshot that caused it. Pure. */
-export function pingDocument(kind: PingKind, snapshot: AppSnapshot): PingDocument {
+/**
+ * The document for `kind` from the snapshot that caused it; `profile` names its profile when several
+ * run (null: a single profile, the document as before profiles). Pure.
+ */
+export function pingDocument(kind: PingKind, snapshot: AppSnapshot, profile: string | null = null): PingDocument {
   const view = publicView(snapshot);
   return {
     id: `${snapshot.at.toString(36)}-${snapshot.seq}`,
@@ -93,6 +98,7 @@ export function pingDocument(kind: PingKind, snapshot: AppSnapshot): PingDocumen
     reason: view.reason,
     time: new Date(snapshot.at).toISOString(),
     account: view.account,
+    ...(profile === null ? {} : { profile }),
   };
 }
 
@@ -136,7 +142,8 @@ export function pingRequest(target: NotifyTarget, doc: PingDocument): PingReques
   if (target.style === 'webhook') {
     return { url: target.url, headers: { 'content-type': 'application/json', 'idempotency-key': doc.id }, body: JSON.stringify(doc) };
   }
-  const lines = [doc.reason, `${doc.state}${doc.account ? ` · account ${doc.account}` : ''} · ${doc.time}`];
+  // The Title header stays plain ASCII; a profile's name (any characters) goes into the text.
+  const lines = [doc.profile === undefined ? doc.reason : `${doc.profile}: ${doc.reason}`, `${doc.state}${doc.account ? ` · account ${doc.account}` : ''} · ${doc.time}`];
   return {
     url: target.url,
     headers: {
@@ -189,6 +196,11 @@ export interface NotifierOptions {
   /** One line per delivery problem, for the terminal or the journal. */
   readonly log?: (line: string) => void;
   readonly random?: () => number;
+  /**
+   * The name of the profile these pings are about, asked at each ping (in the tray app profiles come
+   * and go); null or absent while only one runs, so its pings look as before profiles.
+   */
+  readonly profile?: () => string | null;
 }
 
 /** Pings waiting beyond this are dropped, oldest first (a receiver down for hours must not pile up memory). */
@@ -218,7 +230,7 @@ export class Notifier {
       const dropped = this.queue.shift();
       this.log(`notify: dropped "${dropped?.title ?? ''}": ${MAX_QUEUED} pings were already waiting for ${targetLabel(this.options.target)}`);
     }
-    this.queue.push(pingDocument(ping, snapshot));
+    this.queue.push(pingDocument(ping, snapshot, this.options.profile?.() ?? null));
     this.pumping ??= this.pump().finally(() => (this.pumping = null));
   }
 

@@ -268,7 +268,8 @@ async function run(): Promise<void> {
     let pinger: Notifier | null = null;
     if (parsedTarget?.ok) {
       // The name only while there are several (they come and go): asked at each line.
-      const created = new Notifier({ target: parsedTarget.target, log: (line) => console.error(`IBKR Tray: ${several() ? `${gateway.name}: ` : ''}${line}`) });
+      const profile = (): string | null => (several() ? gateway.name : null);
+      const created = new Notifier({ target: parsedTarget.target, profile, log: (line) => console.error(`IBKR Tray: ${several() ? `${gateway.name}: ` : ''}${line}`) });
       pinger = created;
       unsubscribe.push(gateway.engine.subscribe((snapshot) => created.observe(snapshot)));
       created.observe(gateway.engine.snapshot());

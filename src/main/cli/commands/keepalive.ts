@@ -73,7 +73,7 @@ async function keepEveryAlive(ctx: CommandContext, options: KeepaliveOptions, wa
   const unsubscribes: (() => void)[] = [];
   for (const w of watched) {
     const prefix = w.name === null ? '' : `${w.name}: `;
-    w.notifier = options.notify === null ? null : new Notifier({ target: options.notify, log: (line) => ctx.out.problem(`${prefix}${line}`) });
+    w.notifier = options.notify === null ? null : new Notifier({ target: options.notify, profile: () => w.name, log: (line) => ctx.out.problem(`${prefix}${line}`) });
     w.runningBefore = w.backend.engine.snapshot().gateway.running || (await isServing(w.backend));
   }
   const print = (w: Watched, snapshot: AppSnapshot): void => {

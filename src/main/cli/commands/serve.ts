@@ -71,7 +71,7 @@ export async function serve(ctx: CommandContext, host: string, port: number, not
 async function startEngine(ctx: CommandContext, s: Served, notify: NotifyTarget | null): Promise<void> {
   const prefix = s.name === null ? '' : `${s.name}: `;
   // --notify: a ping when the session needs the user (it also answers /livez and /readyz: health.ts).
-  const notifier = notify === null ? null : new Notifier({ target: notify, log: (line) => ctx.out.problem(`${prefix}${line}`) });
+  const notifier = notify === null ? null : new Notifier({ target: notify, profile: () => s.name, log: (line) => ctx.out.problem(`${prefix}${line}`) });
   s.notifier = notifier;
   if (notifier) s.unsubscribe = s.backend.engine.subscribe((snapshot) => notifier.observe(snapshot));
   await s.backend.engine.start();

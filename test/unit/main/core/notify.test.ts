@@ -3,7 +3,7 @@
  * plain webhook or an ntfy topic.
  */
 import { describe, expect, it } from 'vitest';
-import { NO_PINGS_YET, nextPing, parseNotifyTarget, pingDocument, pingRequest, type PingKind, type PingMemory } from '../../../../src/main/core/notify.js';
+import { NO_PINGS_YET, nextPing, Notifier, parseNotifyTarget, pingDocument, pingRequest, type PingKind, type PingMemory } from '../../../../src/main/core/notify.js';
 import type { SessionKind } from '../../../../src/shared/snapshot.js';
 import { snapshotOf } from '../../../fixtures/snapshots.js';
 
@@ -83,6 +83,19 @@ describe('parseNotifyTarget and pingRequest', () => {
     for (const value of Object.values(request.headers)) expect(value).toMatch(/^[\x20-\x7e]*$/);
   });
 
+  it('names the profile while several run: in the webhook document and the ntfy text, never in the ASCII title', () => {
+    const paperDoc = pingDocument('login-required', snapshotOf('login-required', { reason: 'Your IBKR session ended. Log in again.' }), 'Paper ünd Co');
+    expect(paperDoc.profile).toBe('Paper ünd Co');
+    expect('profile' in doc).toBe(false);
+    const ntfy = parseNotifyTarget('https://ntfy.sh/my-topic');
+    const hook = parseNotifyTarget('https://hooks.example.com/ibkr');
+    if (!ntfy.ok || !hook.ok) throw new Error('targets');
+    expect(JSON.parse(pingRequest(hook.target, paperDoc).body)).toMatchObject({ profile: 'Paper ünd Co' });
+    const request = pingRequest(ntfy.target, paperDoc);
+    expect(request.body.split('\n')[0]).toBe('Paper ünd Co: Your IBKR session ended. Log in again.');
+    expect(request.headers['title']).toBe('IBKR login required');
+  });
+
   it.each([
     ['not a url', /wants an http\(s\) URL/],
     ['ftp://example.com/x', /wants an http\(s\) URL/],
@@ -92,5 +105,29 @@ describe('parseNotifyTarget and pingRequest', () => {
     const parsed = parseNotifyTarget(text);
     expect(parsed.ok).toBe(false);
     if (!parsed.ok) expect(parsed.reason).toMatch(reason);
+  });
+});
+
+describe('Notifier', () => {
+  it('puts the name the profile option gives at each ping into that ping (none while it answers null)', async () => {
+    const bodies: string[] = [];
+    let several = false;
+    const notifier = new Notifier({
+      target: { style: 'webhook', url: 'http://127.0.0.1:9/hook' },
+      profile: () => (several ? 'Paper' : null),
+      post: (request) => {
+        bodies.push(request.body);
+        return Promise.resolve({ kind: 'answered' as const, status: 200 });
+      },
+    });
+    notifier.observe(snapshotOf('ready', { seq: 1 }));
+    notifier.observe(snapshotOf('login-required', { seq: 2 }));
+    await notifier.idle();
+    several = true;
+    notifier.observe(snapshotOf('ready', { seq: 3 }));
+    notifier.observe(snapshotOf('login-required', { seq: 4 }));
+    await notifier.idle();
+    await notifier.close();
+    expect(bodies.map((body) => (JSON.parse(body) as { profile?: string }).profile ?? null)).toEqual([null, 'Paper', 'Paper']);
   });
 });

@@ -36,6 +36,8 @@ describe('a card per profile in the status window', () => {
     await app.clickMenu('Open IBKR Tray');
     const shown = await app.until((s) => windowWhere(s, isStatusWindow)?.visible === true, 'the status window');
     const window = windowWhere(shown, isStatusWindow)!;
+    // Two cards side by side: the window opens two cards wide (one profile keeps the 380 px window).
+    expect(window.width).toBe(760);
     await app.page(window, 'waitForSelector', `${on('Live', 'state-label')}:text-is("Logged out")`);
     await app.page(window, 'waitForSelector', `${on('Paper', 'state-label')}:text-is("Logged out")`);
     expect(await app.page(window, 'textContent', on('Paper', 'card-title'))).toBe('Paper');

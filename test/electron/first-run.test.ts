@@ -15,6 +15,8 @@ describe('first run', () => {
     const shown = await app.until((s) => windowWhere(s, isStatusWindow)?.visible === true, 'the status window to be shown');
     const window = windowWhere(shown, isStatusWindow)!;
     expect(window.url).toBe('app://ibkr-tray/index.html');
+    // One profile, one card: the narrow window.
+    expect(window.width).toBe(380);
     expect(window.webPreferences).toMatchObject({ contextIsolation: true, sandbox: true, nodeIntegration: false, webSecurity: true });
     // Nothing has failed yet: a neutral icon, and the one useful action.
     expect(trayOf(shown).image).toBe('assets/tray/grey-linux.png');

@@ -70,7 +70,9 @@ async function run(): Promise<void> {
   }
   const report = (problem: string): void => notify('IBKR Tray', problem);
 
-  const statusWindow = new StatusWindow({ preload: path.join(appRoot, PRELOAD_FILE), icon: appIcon, report });
+  // The window may be asked for (a second instance) before the profiles are open: one card until then.
+  let countProfiles = (): number => 1;
+  const statusWindow = new StatusWindow({ preload: path.join(appRoot, PRELOAD_FILE), icon: appIcon, report, profileCount: () => countProfiles() });
   /**
    * Bring a window forward. On macOS an app without a Dock icon is not active, so a window opened from
    * the tray or a notification would open behind the current app: activate the app first.
@@ -169,6 +171,7 @@ async function run(): Promise<void> {
   const gatewayOf = (profile: string | undefined): Gateway | null => gateways.gatewayOf(profile);
   /** Every open gateway, in display order (the list changes while the app runs: read it, never keep it). */
   const gatewaysNow = (): readonly Gateway[] => gateways.gatewaysNow();
+  countProfiles = () => gatewaysNow().length;
   const several = (): boolean => gateways.all().length > 1;
   // The snapshot each engine last sent, which the tray draws (an engine's snapshot() could be newer
   // than the one being delivered, and the tray must draw what it was told, in order).

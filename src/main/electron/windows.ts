@@ -73,7 +73,12 @@ export interface StatusWindowOptions {
   /** The window icon (Linux and Windows). */
   readonly icon: string;
   readonly report: ReportProblem;
+  /** How many profiles' cards the page will show: two or more open the window two cards wide. */
+  readonly profileCount: () => number;
 }
+
+/** One card's width (the page's layout fits one card in 380 px, two side by side in 760). */
+const CARD_WIDTH = 380;
 
 /** The "Open IBKR Tray" window. */
 export class StatusWindow {
@@ -100,7 +105,8 @@ export class StatusWindow {
       return;
     }
     const window = new BrowserWindow({
-      width: 380,
+      // Several profiles: two cards side by side, so both states show at a glance (the page wraps more).
+      width: this.options.profileCount() > 1 ? 2 * CARD_WIDTH : CARD_WIDTH,
       height: 560,
       minWidth: 320,
       minHeight: 400,

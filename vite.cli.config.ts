@@ -12,6 +12,13 @@ import { defineConfig } from 'vite';
  */
 const OWN_CHUNKS = ['ws', 'zod'] as const;
 
+/**
+ * The argument parser's checks (an account id, a --notify URL, a --health address) are shared with the
+ * engine's modules, so the bundler would put them into a chunk with the settings, and zod with it,
+ * which every command would then load before parsing its arguments. They get a chunk of their own.
+ */
+const PARSER_CHECKS = /[\\/]src[\\/](shared[\\/]account-id|main[\\/]core[\\/]notify-target|main[\\/]web[\\/]health-address)\.ts$/;
+
 export default defineConfig({
   build: {
     ssr: 'src/main/cli/main.ts',
@@ -27,7 +34,7 @@ export default defineConfig({
         entryFileNames: 'ibkr-tray.js',
         chunkFileNames: '[name]-[hash].js',
         codeSplitting: {
-          groups: OWN_CHUNKS.map((name) => ({ name, test: new RegExp(`[\\\\/]node_modules[\\\\/]${name}[\\\\/]`) })),
+          groups: [...OWN_CHUNKS.map((name) => ({ name, test: new RegExp(`[\\\\/]node_modules[\\\\/]${name}[\\\\/]`) })), { name: 'parser-checks', test: PARSER_CHECKS }],
         },
       },
     },

@@ -13,11 +13,11 @@ export {
 export { createEngine, openProfile, type Engine, type EngineOptions, type SupervisorFactory } from './core/engine.js';
 export { profileNames } from './core/settings.js';
 export { addProfile, removeProfile, renameProfile, type NewProfile } from './core/profiles.js';
-export { ProfileError } from './core/settings.js';
 export {
   GatewayError,
   GatewayStartError,
   IBCAuthenticationError,
+  ProfileError,
   IBCValidationError,
   type GatewayFailureKind,
   type GatewayStartFailureKind,

@@ -4,14 +4,16 @@
  * Parsed with zod wherever one crosses a process or network boundary (IPC, the web dashboard).
  */
 import { z } from 'zod';
+import { accountIdProblem } from './account-id.js';
 
-/** An IBKR account id as the gateway knows it: letters and digits, e.g. U1234567, DU1234567, F1234567. */
+/** An IBKR account id as the gateway knows it (account-id.ts), trimmed. */
 export const AccountIdSchema = z
   .string()
   .trim()
-  .min(1, 'the account id is empty')
-  .max(32, 'the account id is too long')
-  .regex(/^[A-Za-z0-9._-]+$/, 'an account id has only letters and digits (e.g. U1234567)');
+  .superRefine((id, ctx) => {
+    const problem = accountIdProblem(id);
+    if (problem !== null) ctx.addIssue({ code: 'custom', message: problem });
+  });
 
 export const IntentSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('start-gateway') }),

@@ -7,9 +7,9 @@
  * timeout; after `wait` or `login --wait` it is how long to wait for the session.
  */
 import { parseArgs } from 'node:util';
-import { AccountIdSchema } from '../../shared/intents.js';
-import { parseNotifyTarget, type NotifyTarget } from '../core/notify.js';
-import { parseHealthAddress, type HealthAddress } from '../web/health.js';
+import { accountIdProblem } from '../../shared/account-id.js';
+import { parseNotifyTarget, type NotifyTarget } from '../core/notify-target.js';
+import { parseHealthAddress, type HealthAddress } from '../web/health-address.js';
 
 export interface GlobalOptions {
   /** Gateway origin from --gateway, undefined = settings, the folder's conf, or https://localhost:5000. */
@@ -171,9 +171,10 @@ function command(name: CommandName, rest: readonly string[], values: Values, wai
       const raw = rest[0];
       if (raw === undefined) throw new UsageError('use: which account? e.g. `ibkr-tray use U1234567` (see `ibkr-tray accounts`)');
       noMoreThan(1);
-      const id = AccountIdSchema.safeParse(raw);
-      if (!id.success) throw new UsageError(`use: ${id.error.issues[0]?.message ?? 'not an account id'}`);
-      return { name, accountId: id.data };
+      const id = raw.trim();
+      const problem = accountIdProblem(id);
+      if (problem !== null) throw new UsageError(`use: ${problem}`);
+      return { name, accountId: id };
     }
     case 'gateway': {
       const action = rest[0];

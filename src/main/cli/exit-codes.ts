@@ -2,9 +2,8 @@
  * The exit codes of `ibkr-tray`, a public interface that scripts test for: keep them stable.
  * Every mapping from a failure or a session state to an exit code lives in this file.
  */
-import { GatewayError, GatewayStartError, IBCAuthenticationError, IBCValidationError } from '../core/errors.js';
+import { GatewayError, GatewayStartError, IBCAuthenticationError, IBCValidationError, ProfileError } from '../core/errors.js';
 import type { GatewayFailureKind } from '../core/errors.js';
-import { ProfileError } from '../core/settings.js';
 import type { SessionKind } from '../../shared/snapshot.js';
 import type { InstallFailureKind } from '../core/install/install-error.js';
 

@@ -91,3 +91,8 @@ export function maskAccount(id: string): string {
 export function maskToken(token: string): string {
   return token.length <= 4 ? '…' : `${token.slice(0, 4)}…`;
 }
+
+/** A profile that does not exist, a name taken twice, two profiles on one folder: a one-line reason. */
+export class ProfileError extends Error {
+  override readonly name = 'ProfileError';
+}

@@ -14,7 +14,10 @@
  * and so is the end of the trouble.
  */
 import type { AppSnapshot, SessionKind } from '../../shared/snapshot.js';
+import type { NotifyTarget } from './notify-target.js';
 import { publicView } from './public-view.js';
+
+export { parseNotifyTarget, type NotifyTarget } from './notify-target.js';
 
 /** What a ping is about. */
 export type PingKind = 'login-required' | 'session-taken' | 'gateway-failed' | 'ready-again';
@@ -100,30 +103,6 @@ export function pingDocument(kind: PingKind, snapshot: AppSnapshot, profile: str
     account: view.account,
     ...(profile === null ? {} : { profile }),
   };
-}
-
-/** Where pings go: a plain webhook gets the JSON document, an ntfy topic text with a Title header. */
-export interface NotifyTarget {
-  readonly style: 'webhook' | 'ntfy';
-  readonly url: string;
-}
-
-/**
- * `--notify URL`: an http(s) URL, or `ntfy+https://host/topic` for a self-hosted ntfy (ntfy.sh itself
- * is recognised by its host). A one-line reason when it is not one.
- */
-export function parseNotifyTarget(text: string): { readonly ok: true; readonly target: NotifyTarget } | { readonly ok: false; readonly reason: string } {
-  const ntfy = text.startsWith('ntfy+');
-  let url: URL;
-  try {
-    url = new URL(ntfy ? text.slice('ntfy+'.length) : text);
-  } catch {
-    return { ok: false, reason: `--notify wants an http(s) URL (or ntfy+https://host/topic), not "${text}"` };
-  }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') return { ok: false, reason: `--notify wants an http(s) URL, not "${url.protocol}"` };
-  const isNtfy = ntfy || url.hostname === 'ntfy.sh';
-  if (isNtfy && url.pathname.length <= 1) return { ok: false, reason: '--notify: an ntfy URL needs its topic, e.g. https://ntfy.sh/my-secret-topic' };
-  return { ok: true, target: { style: isNtfy ? 'ntfy' : 'webhook', url: url.href } };
 }
 
 /** Where a target is, for messages: the origin only (an ntfy topic in the path works like a password). */

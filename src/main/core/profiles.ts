@@ -10,7 +10,8 @@ import { checkGatewayFolder } from './gateway/folder.js';
 import { withListenPort } from './gateway/conf.js';
 import { PidFile } from './gateway/pidfile.js';
 import { isProcessAlive } from './gateway/process-tree.js';
-import { findProfile, folderTakenReason, ProfileError, ProfileNameSchema, ProfileSchema, profileKey, unknownProfileReason, type Profile, type SettingsStore } from './settings.js';
+import { findProfile, folderTakenReason, ProfileNameSchema, ProfileSchema, profileKey, unknownProfileReason, type Profile, type SettingsStore } from './settings.js';
+import { ProfileError } from './errors.js';
 
 /** Where a profile's own files live (the record of the gateway it started): see Profile.stateFolder. */
 export function profileStateDir(configDir: string, profile: Pick<Profile, 'stateFolder'>): string {

@@ -22,6 +22,7 @@ import { parseNotifyTarget } from './notify.js';
 import { systemClock } from './gateway/clock.js';
 import { originOf } from './gateway/trust.js';
 import type { PinStore } from './gateway/tls.js';
+import { ProfileError } from './errors.js';
 
 /** The app's folder name in the OS app-data folder (electron's userData for productName "IBKR Tray"). */
 export const APP_FOLDER_NAME = 'IBKR Tray';
@@ -218,11 +219,6 @@ export function confSettingsBackend(configDir: string): SettingsBackend {
 /** The file name a damaged settings file is moved to (kept beside it). */
 export function asideName(file: string, at: number): string {
   return `${file}.corrupt-${new Date(at).toISOString().replace(/[:.]/g, '-')}`;
-}
-
-/** A profile that does not exist, a name taken twice, two profiles on one folder: a one-line reason. */
-export class ProfileError extends Error {
-  override readonly name = 'ProfileError';
 }
 
 /** The app-wide settings and one profile's, flat (what SettingsStore.get() returns). */

@@ -10,7 +10,10 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import type { AppSnapshot } from '../../shared/snapshot.js';
 import { publicView } from '../core/public-view.js';
+import type { HealthAddress } from './health-address.js';
 import { hostHeaderOf, isLoopback } from './request-guard.js';
+
+export { parseHealthAddress, type HealthAddress } from './health-address.js';
 
 export type HealthProbe = 'livez' | 'readyz';
 
@@ -70,25 +73,6 @@ export function answerHealth(request: IncomingMessage, response: ServerResponse,
   response.writeHead(answer.status, headers);
   response.end(method === 'HEAD' ? undefined : `${answer.body}\n`);
   return true;
-}
-
-export interface HealthAddress {
-  readonly host: string;
-  readonly port: number;
-}
-
-/**
- * `HOST:PORT`, `[IPv6]:PORT` or a bare `PORT` (loopback) → the address to listen on, or the reason it
- * is not one.
- */
-export function parseHealthAddress(text: string): { readonly ok: true; readonly address: HealthAddress } | { readonly ok: false; readonly reason: string } {
-  const match = /^(?:\[([^\]]+)\]|([^:[\]]*)):(\d+)$/.exec(text.trim()) ?? /^()()(\d+)$/.exec(text.trim());
-  const port = Number(match?.[3]);
-  if (!match || !Number.isInteger(port) || port > 65_535) {
-    return { ok: false, reason: `--health wants HOST:PORT (e.g. 127.0.0.1:8080) or a port, not "${text}"` };
-  }
-  const host = match[1] || match[2] || '127.0.0.1';
-  return { ok: true, address: { host, port } };
 }
 
 /** A warning for a probe address reachable from other machines over plain HTTP, or null on loopback. */

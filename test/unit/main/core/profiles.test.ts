@@ -9,7 +9,8 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { PidFile } from '../../../../src/main/core/gateway/pidfile.js';
 import { addProfile, profileStateDir, removeProfile, renameProfile } from '../../../../src/main/core/profiles.js';
-import { confSettingsBackend, defaultSettings, FIRST_PROFILE_NAME, ProfileError, SettingsStore } from '../../../../src/main/core/settings.js';
+import { ProfileError } from '../../../../src/main/core/errors.js';
+import { confSettingsBackend, defaultSettings, FIRST_PROFILE_NAME, SettingsStore } from '../../../../src/main/core/settings.js';
 import { makeGatewayFolder, type GatewayFolder } from '../../../sim/gateway-folder.js';
 
 let dir: string;

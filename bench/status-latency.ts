@@ -192,7 +192,7 @@ export async function statusLatency(options: { changes?: number } = {}): Promise
   return {
     id: 'status-latency',
     title: '1. Status-change latency (change in the simulator → engine snapshot)',
-    method: `${changes} changes per mode (competing, drop, login in turn). WebSocket: real time. Polling only: simulated time (ManualClock shared by simulator and engine, default intervals: auth/status every ${DEFAULT_SLOW_POLL_MS / 1000} s when ready, 3 s while logging in; tickle every 60 s), the seed's 3 s poller in the same run. Expected seed mean: 1.5 s.`,
+    method: `${changes} changes per mode (competing, drop, login in turn). WebSocket: real time. Polling only: simulated time (ManualClock shared by simulator and engine, default intervals: auth/status every ${DEFAULT_SLOW_POLL_MS / 1000} s when ready, 1 s while a login the app started is awaited; tickle every 60 s), the seed's 3 s poller in the same run. Expected seed mean: 1.5 s.`,
     rows,
     targets: [
       { name: 'latency with the WebSocket', target: 'median < 250 ms', measured: ms(ws['all']!.median), met: ws['all']!.median < 250 },

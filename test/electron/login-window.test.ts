@@ -63,7 +63,8 @@ describe('the login window', () => {
     } finally {
       await running.stop();
     }
-  });
+    // Its waits alone may take 30 s on a loaded machine (the tray learns of the certificate at the next check).
+  }, 90_000);
 
   it('sends links that leave the gateway to the browser, and stops redirects to IBKR\'s host', async () => {
     const gateway = await fakeGatewayFolder();

@@ -36,17 +36,30 @@ export async function makeGatewayFolder(options: { parent?: string } = {}): Prom
   return { dir, cleanup: () => rm(parent, { recursive: true, force: true }) };
 }
 
-/** A free loopback TCP port (bound and released at once). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+/** Whether a loopback listener can bind `port` now (bound and released at once). */
+function canListen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
     const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
   });
+}
+
+/** Below the range Linux takes outgoing connections' local ports from (32768–60999). */
+const PORTS_FROM = 20_000;
+const PORTS_TO = 32_000;
+
+/**
+ * A free loopback TCP port for a gateway a test starts later. Not listen(0): its port comes from the
+ * range of outgoing connections' local ports, and a parallel test's connection could take it before
+ * the gateway listens (seen in CI: "Address already in use"). A random port below that range instead.
+ */
+export async function freePort(): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const port = PORTS_FROM + Math.floor(Math.random() * (PORTS_TO - PORTS_FROM));
+    if (await canListen(port)) return port;
+  }
+  throw new Error(`no free port between ${PORTS_FROM} and ${PORTS_TO} after 50 tries`);
 }
 
 /** Write `root/<name>.yaml`: the shipped conf.yaml with another listenPort (the only way, facts §1). */

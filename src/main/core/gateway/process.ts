@@ -20,7 +20,7 @@ import { envWithJava, findJava, realJavaSystem, type JavaFound } from './java.js
 import { gatewayUrl } from './location.js';
 import { LogBuffer } from './log-buffer.js';
 import { PidFile, type PidRecord } from './pidfile.js';
-import { findListenerPid, freePort, isPortFree, isPortOpen, probeGateway, type ProbeResult } from './port.js';
+import { findListenerPid, freePortAfter, isPortFree, isPortOpen, probeGateway, type ProbeResult } from './port.js';
 import { isTargetAlive, realProcessOs, stopProcessTree, type ProcessOs, type ProcessTarget, type TreeStopped } from './process-tree.js';
 import { decideRestart, DEFAULT_RESTART_LIMIT, restartDelayMs, type RestartLimit } from './restart-budget.js';
 import type { GatewayLocation, GatewayProcessState, GatewaySupervisor, SupervisorEvent } from './types.js';
@@ -31,7 +31,8 @@ export type SpawnFunction = (command: string, args: readonly string[], options: 
 export interface GatewaySystem {
   probe(port: number, tls: boolean, timeoutMs: number): Promise<ProbeResult>;
   isPortFree(port: number): Promise<boolean>;
-  freePort(): Promise<number>;
+  /** A free port for the gateway when `taken` (its conf's) is not free. */
+  freePortAfter(taken: number): Promise<number>;
   isPortOpen(port: number, timeoutMs: number): Promise<boolean>;
   findListenerPid(port: number, platform: NodeJS.Platform): Promise<number | null>;
   /** Processes: whether they live, and what stopProcessTree needs. */
@@ -42,7 +43,7 @@ export interface GatewaySystem {
 export const realSystem: GatewaySystem = {
   probe: probeGateway,
   isPortFree,
-  freePort,
+  freePortAfter,
   isPortOpen,
   findListenerPid,
   processes: realProcessOs(),
@@ -237,7 +238,7 @@ export class ProcessGatewaySupervisor implements GatewaySupervisor {
             `Port ${conf.listenPort} is taken by another program, and on Windows run.bat always reads root\\conf.yaml: change listenPort there (e.g. to ${conf.listenPort + 1}) or end that program.`,
           );
         }
-        const port = await this.system.freePort();
+        const port = await this.system.freePortAfter(conf.listenPort);
         this.writeOwnConf(folder.confFile, port);
         this.note(`Port ${conf.listenPort} is taken by another program: the gateway uses port ${port} (${this.ownConf}).`);
         this.where = this.locationFor({ ...conf, listenPort: port }, this.ownConf);

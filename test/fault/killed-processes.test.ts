@@ -12,7 +12,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createEngine, type Engine } from '../../src/main/core/engine.js';
 import { PidFile } from '../../src/main/core/gateway/pidfile.js';
-import { freePort, probeGateway } from '../../src/main/core/gateway/port.js';
+import { probeGateway } from '../../src/main/core/gateway/port.js';
 import { ProcessGatewaySupervisor } from '../../src/main/core/gateway/process.js';
 import type { AppSnapshot } from '../../src/shared/snapshot.js';
 import { ensureBuilt, start, tempConfigDir, type RunningCommand } from '../integration/cli/command.js';
@@ -21,6 +21,7 @@ import { until } from '../sim/until.js';
 import { FAST_TIMING, waitForSnapshot } from '../integration/engine/harness.js';
 import { controlClient } from '../sim/control-http.js';
 import { processesIn } from '../sim/processes.js';
+import { freePort } from '../sim/gateway-folder.js';
 
 /** The fake gateway prints its control address at once and exits soon after SIGTERM. */
 const FAST_GATEWAY_ENV = { IBKR_SIM_CONTROL_LINE_DELAY_MS: '0', IBKR_SIM_EXIT_DELAY_MS: '200', IBKR_SIM_AUTH_DELAY_MS: '200' };

@@ -10,13 +10,14 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { InteractiveBrokersAuthentication } from '../../../src/main/core/auth.js';
 import { GatewayError, IBCAuthenticationError, IBCValidationError } from '../../../src/main/core/errors.js';
 import { createGatewayClient, type GatewayClient } from '../../../src/main/core/gateway/client.js';
-import { freePort, probeGateway } from '../../../src/main/core/gateway/port.js';
+import { probeGateway } from '../../../src/main/core/gateway/port.js';
 import { ProcessGatewaySupervisor } from '../../../src/main/core/gateway/process.js';
 import { memoryPinStore } from '../../../src/main/core/gateway/tls.js';
 import { startSimulator, type Simulator } from '../../sim/index.js';
 import { until } from '../../sim/until.js';
 import { alive, copyGatewayFolder, groupPids } from './gateway-folder.js';
 import { loggedIn } from './sim-login.js';
+import { freePort } from '../../sim/gateway-folder.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {

@@ -10,12 +10,13 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { GatewayStartError } from '../../../src/main/core/errors.js';
 import { findJava, realJavaSystem } from '../../../src/main/core/gateway/java.js';
-import { freePort, probeGateway } from '../../../src/main/core/gateway/port.js';
+import { probeGateway } from '../../../src/main/core/gateway/port.js';
 import { ProcessGatewaySupervisor, type SupervisorOptions } from '../../../src/main/core/gateway/process.js';
 import type { SupervisorEvent } from '../../../src/main/core/gateway/types.js';
 import { startSimulator, type Simulator } from '../../sim/index.js';
 import { until } from '../../sim/until.js';
 import { alive, childPids, copyGatewayFolder, groupPids } from './gateway-folder.js';
+import { freePort } from '../../sim/gateway-folder.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 /** Every process group a test started, killed outright at the end whatever happened. */

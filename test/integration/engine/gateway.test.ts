@@ -7,10 +7,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createEngine, type Engine } from '../../../src/main/core/engine.js';
-import { freePort } from '../../../src/main/core/gateway/port.js';
 import { ProcessGatewaySupervisor } from '../../../src/main/core/gateway/process.js';
 import { alive, copyGatewayFolder } from '../core/gateway-folder.js';
 import { FAST_TIMING, inState, waitForSnapshot } from './harness.js';
+import { freePort } from '../../sim/gateway-folder.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {

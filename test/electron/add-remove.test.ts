@@ -10,16 +10,8 @@ import { describe, expect, it } from 'vitest';
 import { addProfile } from '../../src/main/core/profiles.js';
 import { confSettingsBackend, profileSettingsOf, SettingsStore } from '../../src/main/core/settings.js';
 import { startGatewayFolder } from '../sim/gateway-folder.js';
-import { fakeGatewayEnv, fakeGatewayFolder, writeAppSettings, type FakeGateway } from './gateway.js';
+import { bothLoggedOut, fakeGatewayEnv, fakeGatewayFolder, writeProfiles } from './gateway.js';
 import { isLoginWindow, isStatusWindow, launchApp, menuItem, menuLabels, processesIn, tempDir, trayOf, windowWhere, type RunningApp } from './harness.js';
-
-/** Settings with one profile per folder, in order (the settings file's own shape since profiles). */
-function settingsWith(userData: string, profiles: readonly (readonly [string, FakeGateway])[]): void {
-  writeAppSettings(userData, {
-    stopGatewayOnQuit: true,
-    profiles: profiles.map(([name, folder], index) => ({ name, stateFolder: index === 0 ? null : path.join('profiles', name.toLowerCase()), gatewayFolder: folder.dir })),
-  });
-}
 
 function profileNamesIn(userData: string): string[] {
   const raw: unknown = JSON.parse(fs.readFileSync(path.join(userData, 'config.json'), 'utf8'));
@@ -41,7 +33,7 @@ describe('adding a gateway from the tray', () => {
     const live = await fakeGatewayFolder();
     const second = await fakeGatewayFolder();
     const userData = tempDir('ibkr-tray-userdata-');
-    settingsWith(userData, [['Live', live]]);
+    writeProfiles(userData, [['Live', live]]);
     const app = await launchApp({ userData, env: fakeGatewayEnv(), openDialogAnswers: [second.dir] });
     const single = await app.until((s) => trayOf(s).tooltip.startsWith('IBKR Tray: Logged out'), 'Live logged out', 30_000);
     // One profile: today's menu, with Add gateway… and no Remove.
@@ -66,7 +58,7 @@ describe('adding a gateway from the tray', () => {
   it("a folder another profile already has is refused with profiles.ts's reason, and nothing is added", async () => {
     const live = await fakeGatewayFolder();
     const userData = tempDir('ibkr-tray-userdata-');
-    settingsWith(userData, [['Live', live]]);
+    writeProfiles(userData, [['Live', live]]);
     const app = await launchApp({ userData, env: fakeGatewayEnv(), openDialogAnswers: [live.dir] });
     await app.until((s) => trayOf(s).tooltip.startsWith('IBKR Tray: Logged out'), 'Live logged out', 30_000);
     await app.clickMenu('Add gateway…');
@@ -82,12 +74,12 @@ describe('removing and stopping one of two gateways', () => {
     const live = await fakeGatewayFolder();
     const paper = await fakeGatewayFolder();
     const userData = tempDir('ibkr-tray-userdata-');
-    settingsWith(userData, [
+    writeProfiles(userData, [
       ['Live', live],
       ['Paper', paper],
     ]);
     const app = await launchApp({ userData, env: fakeGatewayEnv(), messageBoxAnswers: ['Remove'] });
-    await app.until((s) => trayOf(s).tooltip === 'IBKR Tray\nLive: Logged out\nPaper: Logged out', 'both logged out', 30_000);
+    await app.until(bothLoggedOut, 'both logged out', 30_000);
     await logInFirst(app);
     const oneReady = await app.until((s) => trayOf(s).tooltip === 'IBKR Tray\nLive: Ready\nPaper: Logged out', 'Live ready', 30_000);
     // The icon red for Paper, and each section's header in its own profile's colour.
@@ -124,13 +116,13 @@ describe('removing and stopping one of two gateways', () => {
     const live = await fakeGatewayFolder();
     const paper = await fakeGatewayFolder();
     const userData = tempDir('ibkr-tray-userdata-');
-    settingsWith(userData, [
+    writeProfiles(userData, [
       ['Live', live],
       ['Paper', paper],
     ]);
     const third = await fakeGatewayFolder();
     const app = await launchApp({ userData, env: fakeGatewayEnv(), openDialogAnswers: [third.dir] });
-    await app.until((s) => trayOf(s).tooltip === 'IBKR Tray\nLive: Logged out\nPaper: Logged out', 'both logged out', 30_000);
+    await app.until(bothLoggedOut, 'both logged out', 30_000);
     await app.clickMenu('Remove Paper…');
     const asked = await app.until((s) => s.messageBoxes.length === 1, 'the question', 20_000);
     // No answer given: the user dismissed it (Cancel).
@@ -147,12 +139,12 @@ describe('removing and stopping one of two gateways', () => {
     const live = await fakeGatewayFolder();
     const paper = await fakeGatewayFolder();
     const userData = tempDir('ibkr-tray-userdata-');
-    settingsWith(userData, [
+    writeProfiles(userData, [
       ['Live', live],
       ['Paper', paper],
     ]);
     const app = await launchApp({ userData, env: fakeGatewayEnv() });
-    await app.until((s) => trayOf(s).tooltip === 'IBKR Tray\nLive: Logged out\nPaper: Logged out', 'both logged out', 30_000);
+    await app.until(bothLoggedOut, 'both logged out', 30_000);
     const livePids = processesIn(live.dir);
     await app.clickMenuIn('Paper', 'Stop gateway');
     await app.until((s) => trayOf(s).tooltip === 'IBKR Tray\nLive: Logged out\nPaper: Gateway stopped', 'Paper stopped', 30_000);
@@ -169,12 +161,12 @@ describe('quit with an adopted gateway', () => {
     // Live's gateway runs before the app starts (a script's, say): the app adopts it.
     const outside = await startGatewayFolder({ dir: live.dir, port: live.port });
     const userData = tempDir('ibkr-tray-userdata-');
-    settingsWith(userData, [
+    writeProfiles(userData, [
       ['Live', live],
       ['Paper', paper],
     ]);
     const app = await launchApp({ userData, env: fakeGatewayEnv() });
-    await app.until((s) => trayOf(s).tooltip === 'IBKR Tray\nLive: Logged out\nPaper: Logged out', 'both logged out', 30_000);
+    await app.until(bothLoggedOut, 'both logged out', 30_000);
     expect(processesIn(paper.dir).length).toBeGreaterThan(0);
     const { code } = await app.quit();
     expect(code).toBe(0);
@@ -190,12 +182,12 @@ describe('removing a profile whose gateway the app adopted', () => {
     const paper = await fakeGatewayFolder();
     const outside = await startGatewayFolder({ dir: live.dir, port: live.port });
     const userData = tempDir('ibkr-tray-userdata-');
-    settingsWith(userData, [
+    writeProfiles(userData, [
       ['Live', live],
       ['Paper', paper],
     ]);
     const app = await launchApp({ userData, env: fakeGatewayEnv(), messageBoxAnswers: ['Remove'] });
-    await app.until((s) => trayOf(s).tooltip === 'IBKR Tray\nLive: Logged out\nPaper: Logged out', 'both logged out', 30_000);
+    await app.until(bothLoggedOut, 'both logged out', 30_000);
     await app.clickMenu('Remove Live…');
     const after = await app.until((s) => trayOf(s).tooltip.startsWith('IBKR Tray: Logged out'), 'Live removed', 30_000);
     expect(after.messageBoxes.map((box) => box.detail)).toEqual(['Its gateway was started outside IBKR Tray and keeps running. The gateway folder is left as it is.']);
@@ -215,7 +207,7 @@ describe('profiles the app cannot open, and profiles added while it runs', () =>
     const live = await fakeGatewayFolder();
     const paper = await fakeGatewayFolder();
     const userData = tempDir('ibkr-tray-userdata-');
-    settingsWith(userData, [
+    writeProfiles(userData, [
       ['Live', live],
       ['Paper', paper],
     ]);
@@ -242,7 +234,7 @@ describe('profiles the app cannot open, and profiles added while it runs', () =>
     const live = await fakeGatewayFolder();
     const paper = await fakeGatewayFolder();
     const userData = tempDir('ibkr-tray-userdata-');
-    settingsWith(userData, [['Live', live]]);
+    writeProfiles(userData, [['Live', live]]);
     const app = await launchApp({ userData, env: fakeGatewayEnv() });
     await app.until((s) => trayOf(s).tooltip.startsWith('IBKR Tray: Logged out'), 'Live logged out', 30_000);
     // What `ibkr-tray --config-dir <userData> profile add Paper --dir <folder>` does.

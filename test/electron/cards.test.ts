@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { fakeGatewayEnv, fakeGatewayFolder, writeAppSettings } from './gateway.js';
+import { bothLoggedOut, fakeGatewayEnv, fakeGatewayFolder, writeProfiles } from './gateway.js';
 import { isStatusWindow, launchApp, RESULTS, tempDir, trayOf, windowWhere } from './harness.js';
 import type { WindowView } from './stand-in/records.js';
 
@@ -23,16 +23,12 @@ describe('a card per profile in the status window', () => {
     const live = await fakeGatewayFolder();
     const paper = await fakeGatewayFolder();
     const userData = tempDir('ibkr-tray-userdata-');
-    // The settings file's own shape since profiles (settings.ts SettingsFileSchema).
-    writeAppSettings(userData, {
-      stopGatewayOnQuit: true,
-      profiles: [
-        { name: 'Live', stateFolder: null, gatewayFolder: live.dir },
-        { name: 'Paper', stateFolder: path.join('profiles', 'paper'), gatewayFolder: paper.dir },
-      ],
-    });
+    writeProfiles(userData, [
+      ['Live', live],
+      ['Paper', paper],
+    ]);
     const app = await launchApp({ userData, env: fakeGatewayEnv() });
-    await app.until((s) => trayOf(s).tooltip === 'IBKR Tray\nLive: Logged out\nPaper: Logged out', 'both profiles logged out', 30_000);
+    await app.until(bothLoggedOut, 'both profiles logged out', 30_000);
     await app.clickMenu('Open IBKR Tray');
     const shown = await app.until((s) => windowWhere(s, isStatusWindow)?.visible === true, 'the status window');
     const window = windowWhere(shown, isStatusWindow)!;

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { controlClient } from '../sim/control-http.js';
 import type { SimControl } from '../sim/api.js';
 import { freePort, makeGatewayFolder } from '../sim/gateway-folder.js';
-import { watchFolder } from './harness.js';
+import { watchFolder, type trayOf } from './harness.js';
 
 export interface FakeGateway {
   readonly dir: string;
@@ -50,6 +50,17 @@ export function writeAppSettings(userData: string, settings: Record<string, unkn
   fs.mkdirSync(userData, { recursive: true });
   fs.writeFileSync(path.join(userData, 'config.json'), JSON.stringify(settings, null, 2));
 }
+
+/** Settings with one profile per fake gateway folder, in order (the settings file's own shape since profiles). */
+export function writeProfiles(userData: string, profiles: readonly (readonly [string, FakeGateway])[]): void {
+  writeAppSettings(userData, {
+    stopGatewayOnQuit: true,
+    profiles: profiles.map(([name, folder], index) => ({ name, stateFolder: index === 0 ? null : path.join('profiles', name.toLowerCase()), gatewayFolder: folder.dir })),
+  });
+}
+
+/** The tray of "Live" and "Paper" (writeProfiles), both logged out: where every two-profile scenario starts. */
+export const bothLoggedOut = (state: Parameters<typeof trayOf>[0]): boolean => state.trays[0]?.tooltip === 'IBKR Tray\nLive: Logged out\nPaper: Logged out';
 
 /** The control API's address, from the line the fake gateway prints into its log. */
 function controlUrlOf(dir: string): string {

@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { fakeGatewayEnv, fakeGatewayFolder, writeAppSettings } from './gateway.js';
+import { bothLoggedOut, fakeGatewayEnv, fakeGatewayFolder, writeProfiles } from './gateway.js';
 import { isLoginWindow, launchApp, menuLabels, processesIn, RESULTS, tempDir, trayOf, windowWhere } from './harness.js';
 
 const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
@@ -16,16 +16,12 @@ describe('two profiles in one tray', () => {
     const live = await fakeGatewayFolder();
     const paper = await fakeGatewayFolder();
     const userData = tempDir('ibkr-tray-userdata-');
-    // The settings file's own shape since profiles (settings.ts SettingsFileSchema).
-    writeAppSettings(userData, {
-      stopGatewayOnQuit: true,
-      profiles: [
-        { name: 'Live', stateFolder: null, gatewayFolder: live.dir },
-        { name: 'Paper', stateFolder: path.join('profiles', 'paper'), gatewayFolder: paper.dir },
-      ],
-    });
+    writeProfiles(userData, [
+      ['Live', live],
+      ['Paper', paper],
+    ]);
     const app = await launchApp({ userData, env: fakeGatewayEnv() });
-    const red = await app.until((s) => trayOf(s).tooltip === 'IBKR Tray\nLive: Logged out\nPaper: Logged out', 'both profiles logged out', 30_000);
+    const red = await app.until(bothLoggedOut, 'both profiles logged out', 30_000);
     expect(trayOf(red).image).toBe('assets/tray/red-linux.png');
     expect(menuLabels(trayOf(red)).filter((label) => label.includes(' — '))).toEqual(['Live — Logged out (disabled)', 'Paper — Logged out (disabled)']);
 

@@ -102,3 +102,18 @@ export async function openPageOnDashboard(first: { readonly state: SessionKind; 
   };
   return opened;
 }
+
+/**
+ * The gateway's login page a Log in opened in a new tab, filled in as a user does (the simulator's
+ * user), on the gateway at `gatewayUrl`; resolves once the gateway said "Client login succeeds" and
+ * the tab is closed.
+ */
+export async function logInOnGatewayTab(tab: Page, gatewayUrl: string): Promise<void> {
+  await tab.waitForSelector('#username');
+  if (new URL(tab.url()).origin !== new URL(gatewayUrl).origin) throw new Error(`the login tab opened ${tab.url()}, not the gateway at ${gatewayUrl}`);
+  await tab.fill('#username', 'user123');
+  await tab.fill('#password', 'password123');
+  await Promise.all([tab.waitForLoadState(), tab.click('#submit')]);
+  await tab.waitForFunction(() => document.body.textContent?.includes('Client login succeeds'));
+  await tab.close();
+}

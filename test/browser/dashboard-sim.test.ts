@@ -15,7 +15,7 @@ import { startDashboard, type Dashboard } from '../../src/main/web/dashboard.js'
 import { WebRoutes } from '../../src/shared/routes.js';
 import { startSimulator, type Simulator } from '../sim/index.js';
 import { until } from '../sim/until.js';
-import { buildPage, launchChromium, screenshots } from './chromium.js';
+import { buildPage, launchChromium, logInOnGatewayTab, screenshots } from './chromium.js';
 
 let sim: Simulator;
 let engine: Engine;
@@ -43,13 +43,7 @@ async function logInThroughSecondTab(options: { expectWaiting: boolean }): Promi
     await badge('Logging in…');
     expect(await page.isVisible('#cancel-login')).toBe(true);
   }
-  await tab.waitForSelector('#username');
-  expect(new URL(tab.url()).origin).toBe(new URL(sim.url).origin);
-  await tab.fill('#username', 'user123');
-  await tab.fill('#password', 'password123');
-  await Promise.all([tab.waitForLoadState(), tab.click('#submit')]);
-  await tab.waitForFunction(() => document.body.textContent?.includes('Client login succeeds'));
-  await tab.close();
+  await logInOnGatewayTab(tab, sim.url);
 }
 
 function call(path: string, headers: Record<string, string>, method = 'GET', body?: string): Promise<number> {

@@ -13,7 +13,7 @@ import { SETTINGS_FILE_NAME } from '../../src/main/core/settings.js';
 import { startDashboard, type Dashboard } from '../../src/main/web/dashboard.js';
 import { startSimulator, type Simulator } from '../sim/index.js';
 import { until } from '../sim/until.js';
-import { buildPage, launchChromium, openPageOnDashboard, screenshots } from './chromium.js';
+import { buildPage, launchChromium, logInOnGatewayTab, openPageOnDashboard, screenshots } from './chromium.js';
 
 const ACCOUNTS = [
   { id: 'DU1234567', alias: 'Main', type: 'DEMO' as const },
@@ -43,13 +43,7 @@ async function badge(profile: string, label: string, timeout = 20_000): Promise<
 async function logInOn(profile: string, sim: Simulator): Promise<void> {
   await page.waitForSelector(`${on(profile, 'log-in')}:not([disabled])`);
   const [tab] = await Promise.all([context.waitForEvent('page'), page.click(on(profile, 'log-in'))]);
-  await tab.waitForSelector('#username');
-  expect(new URL(tab.url()).origin).toBe(new URL(sim.url).origin);
-  await tab.fill('#username', 'user123');
-  await tab.fill('#password', 'password123');
-  await Promise.all([tab.waitForLoadState(), tab.click('#submit')]);
-  await tab.waitForFunction(() => document.body.textContent?.includes('Client login succeeds'));
-  await tab.close();
+  await logInOnGatewayTab(tab, sim.url);
 }
 
 beforeAll(async () => {

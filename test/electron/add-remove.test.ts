@@ -9,8 +9,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { addProfile } from '../../src/main/core/profiles.js';
 import { confSettingsBackend, profileSettingsOf, SettingsStore } from '../../src/main/core/settings.js';
-import { startGatewayFolder } from '../sim/gateway-folder.js';
-import { bothLoggedOut, fakeGatewayEnv, fakeGatewayFolder, writeProfiles } from './gateway.js';
+import { bothLoggedOut, fakeGatewayEnv, fakeGatewayFolder, launchLiveAndPaper, writeProfiles } from './gateway.js';
 import { isLoginWindow, isStatusWindow, launchApp, menuItem, menuLabels, processesIn, tempDir, trayOf, windowWhere, type RunningApp } from './harness.js';
 
 function profileNamesIn(userData: string): string[] {
@@ -71,15 +70,7 @@ describe('adding a gateway from the tray', () => {
 
 describe('removing and stopping one of two gateways', () => {
   it('Remove… of a profile whose gateway the app started: its processes are gone, the other stays Ready', async () => {
-    const live = await fakeGatewayFolder();
-    const paper = await fakeGatewayFolder();
-    const userData = tempDir('ibkr-tray-userdata-');
-    writeProfiles(userData, [
-      ['Live', live],
-      ['Paper', paper],
-    ]);
-    const app = await launchApp({ userData, env: fakeGatewayEnv(), messageBoxAnswers: ['Remove'] });
-    await app.until(bothLoggedOut, 'both logged out', 30_000);
+    const { app, live, paper, userData } = await launchLiveAndPaper({ launch: { messageBoxAnswers: ['Remove'] } });
     await logInFirst(app);
     const oneReady = await app.until((s) => trayOf(s).tooltip === 'IBKR Tray\nLive: Ready\nPaper: Logged out', 'Live ready', 30_000);
     // The icon red for Paper, and each section's header in its own profile's colour.
@@ -136,15 +127,7 @@ describe('removing and stopping one of two gateways', () => {
   }, 60_000);
 
   it("one section's Stop gateway stops that gateway only; the other keeps running", async () => {
-    const live = await fakeGatewayFolder();
-    const paper = await fakeGatewayFolder();
-    const userData = tempDir('ibkr-tray-userdata-');
-    writeProfiles(userData, [
-      ['Live', live],
-      ['Paper', paper],
-    ]);
-    const app = await launchApp({ userData, env: fakeGatewayEnv() });
-    await app.until(bothLoggedOut, 'both logged out', 30_000);
+    const { app, live, paper } = await launchLiveAndPaper();
     const livePids = processesIn(live.dir);
     await app.clickMenuIn('Paper', 'Stop gateway');
     await app.until((s) => trayOf(s).tooltip === 'IBKR Tray\nLive: Logged out\nPaper: Gateway stopped', 'Paper stopped', 30_000);
@@ -156,17 +139,8 @@ describe('removing and stopping one of two gateways', () => {
 
 describe('quit with an adopted gateway', () => {
   it('stops only the gateway the app started; the one started outside it keeps running', async () => {
-    const live = await fakeGatewayFolder();
-    const paper = await fakeGatewayFolder();
     // Live's gateway runs before the app starts (a script's, say): the app adopts it.
-    const outside = await startGatewayFolder({ dir: live.dir, port: live.port });
-    const userData = tempDir('ibkr-tray-userdata-');
-    writeProfiles(userData, [
-      ['Live', live],
-      ['Paper', paper],
-    ]);
-    const app = await launchApp({ userData, env: fakeGatewayEnv() });
-    await app.until(bothLoggedOut, 'both logged out', 30_000);
+    const { app, live, paper, outside } = await launchLiveAndPaper({ liveStartedOutside: true });
     expect(processesIn(paper.dir).length).toBeGreaterThan(0);
     const { code } = await app.quit();
     expect(code).toBe(0);
@@ -178,16 +152,7 @@ describe('quit with an adopted gateway', () => {
 
 describe('removing a profile whose gateway the app adopted', () => {
   it('leaves that gateway running, says so before, and the other profile takes its place', async () => {
-    const live = await fakeGatewayFolder();
-    const paper = await fakeGatewayFolder();
-    const outside = await startGatewayFolder({ dir: live.dir, port: live.port });
-    const userData = tempDir('ibkr-tray-userdata-');
-    writeProfiles(userData, [
-      ['Live', live],
-      ['Paper', paper],
-    ]);
-    const app = await launchApp({ userData, env: fakeGatewayEnv(), messageBoxAnswers: ['Remove'] });
-    await app.until(bothLoggedOut, 'both logged out', 30_000);
+    const { app, live, paper, userData, outside } = await launchLiveAndPaper({ launch: { messageBoxAnswers: ['Remove'] }, liveStartedOutside: true });
     await app.clickMenu('Remove Live…');
     const after = await app.until((s) => trayOf(s).tooltip.startsWith('IBKR Tray: Logged out'), 'Live removed', 30_000);
     expect(after.messageBoxes.map((box) => box.detail)).toEqual(['Its gateway was started outside IBKR Tray and keeps running. The gateway folder is left as it is.']);

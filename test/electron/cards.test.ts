@@ -7,8 +7,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { bothLoggedOut, fakeGatewayEnv, fakeGatewayFolder, writeProfiles } from './gateway.js';
-import { isStatusWindow, launchApp, RESULTS, tempDir, trayOf, windowWhere } from './harness.js';
+import { launchLiveAndPaper } from './gateway.js';
+import { isStatusWindow, RESULTS, trayOf, windowWhere } from './harness.js';
 import type { WindowView } from './stand-in/records.js';
 
 const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
@@ -20,15 +20,7 @@ const isPaperLogin = (window: WindowView): boolean => window.partition === 'ibkr
 
 describe('a card per profile in the status window', () => {
   it('shows Live and Paper on their own cards; Log in on the Paper card logs in Paper only', async () => {
-    const live = await fakeGatewayFolder();
-    const paper = await fakeGatewayFolder();
-    const userData = tempDir('ibkr-tray-userdata-');
-    writeProfiles(userData, [
-      ['Live', live],
-      ['Paper', paper],
-    ]);
-    const app = await launchApp({ userData, env: fakeGatewayEnv() });
-    await app.until(bothLoggedOut, 'both profiles logged out', 30_000);
+    const { app, live, paper } = await launchLiveAndPaper();
     await app.clickMenu('Open IBKR Tray');
     const shown = await app.until((s) => windowWhere(s, isStatusWindow)?.visible === true, 'the status window');
     const window = windowWhere(shown, isStatusWindow)!;

@@ -7,7 +7,8 @@ import path from 'node:path';
 import { controlClient } from '../sim/control-http.js';
 import type { SimControl } from '../sim/api.js';
 import { freePort, makeGatewayFolder } from '../sim/gateway-folder.js';
-import { watchFolder, type trayOf } from './harness.js';
+import { startGatewayFolder, type RunningGatewayFolder } from '../sim/gateway-folder.js';
+import { launchApp, tempDir, watchFolder, type LaunchOptions, type RunningApp, type trayOf } from './harness.js';
 
 export interface FakeGateway {
   readonly dir: string;
@@ -61,6 +62,43 @@ export function writeProfiles(userData: string, profiles: readonly (readonly [st
 
 /** The tray of "Live" and "Paper" (writeProfiles), both logged out: where every two-profile scenario starts. */
 export const bothLoggedOut = (state: Parameters<typeof trayOf>[0]): boolean => state.trays[0]?.tooltip === 'IBKR Tray\nLive: Logged out\nPaper: Logged out';
+
+/** Two profiles as most scenarios start: the app running on "Live" and "Paper", both logged out. */
+export interface LiveAndPaper {
+  readonly app: RunningApp;
+  readonly live: FakeGateway;
+  readonly paper: FakeGateway;
+  readonly userData: string;
+  /** Live's gateway, started outside the app before it launched (so the app adopted it), when asked for. */
+  readonly outside: RunningGatewayFolder | null;
+}
+
+export interface LiveAndPaperOptions {
+  /** More options for the app's launch. */
+  readonly launch?: Omit<LaunchOptions, 'userData' | 'env'>;
+  readonly liveStartedOutside?: boolean;
+}
+
+/**
+ * Two fake gateway folders as the profiles "Live" and "Paper", the app launched on them (`launch`:
+ * more options), and both logged out. `liveStartedOutside`: Live's gateway is running before the app
+ * starts (a script's, say), so the app adopts it rather than start it.
+ */
+export async function launchLiveAndPaper(options: LiveAndPaperOptions & { readonly liveStartedOutside: true }): Promise<LiveAndPaper & { readonly outside: RunningGatewayFolder }>;
+export async function launchLiveAndPaper(options?: LiveAndPaperOptions): Promise<LiveAndPaper>;
+export async function launchLiveAndPaper(options: LiveAndPaperOptions = {}): Promise<LiveAndPaper> {
+  const live = await fakeGatewayFolder();
+  const paper = await fakeGatewayFolder();
+  const outside = options.liveStartedOutside === true ? await startGatewayFolder({ dir: live.dir, port: live.port }) : null;
+  const userData = tempDir('ibkr-tray-userdata-');
+  writeProfiles(userData, [
+    ['Live', live],
+    ['Paper', paper],
+  ]);
+  const app = await launchApp({ ...options.launch, userData, env: fakeGatewayEnv() });
+  await app.until(bothLoggedOut, 'both profiles logged out', 30_000);
+  return { app, live, paper, userData, outside };
+}
 
 /** The control API's address, from the line the fake gateway prints into its log. */
 function controlUrlOf(dir: string): string {

@@ -6,22 +6,15 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { bothLoggedOut, fakeGatewayEnv, fakeGatewayFolder, writeProfiles } from './gateway.js';
-import { isLoginWindow, launchApp, menuLabels, processesIn, RESULTS, tempDir, trayOf, windowWhere } from './harness.js';
+import { launchLiveAndPaper } from './gateway.js';
+import { isLoginWindow, menuLabels, processesIn, RESULTS, trayOf, windowWhere } from './harness.js';
 
 const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 
 describe('two profiles in one tray', () => {
   it('log in on one only: its section says Ready, the other Logged out, the icon red; quit stops both gateways it started', async () => {
-    const live = await fakeGatewayFolder();
-    const paper = await fakeGatewayFolder();
-    const userData = tempDir('ibkr-tray-userdata-');
-    writeProfiles(userData, [
-      ['Live', live],
-      ['Paper', paper],
-    ]);
-    const app = await launchApp({ userData, env: fakeGatewayEnv() });
-    const red = await app.until(bothLoggedOut, 'both profiles logged out', 30_000);
+    const { app, live, paper } = await launchLiveAndPaper();
+    const red = app.state();
     expect(trayOf(red).image).toBe('assets/tray/red-linux.png');
     expect(menuLabels(trayOf(red)).filter((label) => label.includes(' — '))).toEqual(['Live — Logged out (disabled)', 'Paper — Logged out (disabled)']);
 

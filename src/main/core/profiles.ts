@@ -116,3 +116,14 @@ export function renameProfile(store: SettingsStore, from: string, to: string): P
   store.changeProfiles((list) => list.map((p) => (profileKey(p.name) === profileKey(profile.name) ? renamed : p)));
   return renamed;
 }
+
+/**
+ * What to do so that the open profiles match the settings' (after `ibkr-tray profile add/remove/rename`
+ * in a terminal; the tray app and `ibkr-tray serve` both follow the settings file with it): the names
+ * to open, in the settings' order, and the names to close. A rename is a close and an open.
+ */
+export function profileChanges(open: readonly string[], inSettings: readonly string[]): { readonly toOpen: readonly string[]; readonly toClose: readonly string[] } {
+  const openKeys = new Set(open.map(profileKey));
+  const settingsKeys = new Set(inSettings.map(profileKey));
+  return { toOpen: inSettings.filter((name) => !openKeys.has(profileKey(name))), toClose: open.filter((name) => !settingsKeys.has(profileKey(name))) };
+}

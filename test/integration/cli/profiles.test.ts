@@ -4,6 +4,8 @@
  * serve of every profile, serve following profiles added, renamed and removed while it runs.
  */
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebEventsPath, WebRoutes } from '../../../src/shared/routes.js';
@@ -166,6 +168,39 @@ describe('ibkr-tray with two profiles', () => {
     expect(result.stdout.trim().split('\n').at(-1)).toBe('dashboard stopped');
     expect(result.stderr.match(/serving the same profiles/g)).toHaveLength(1);
   }, 90_000);
+
+  it('serve --notify pings for a profile added while it runs, naming it', async () => {
+    const live = await fx.simulator();
+    const paper = await fx.simulator();
+    const dir = fx.configDir();
+    const liveFolder = await makeGatewayFolder();
+    const paperFolder = await makeGatewayFolder();
+    cleanups.push(liveFolder.cleanup, paperFolder.cleanup);
+    writeSettings(dir, { gatewayFolder: liveFolder.dir, gatewayUrl: live.url });
+    await logIn(live);
+    const pings: { event?: unknown; profile?: unknown }[] = [];
+    const receiver = createServer((req, res) => {
+      let body = '';
+      req.setEncoding('utf8');
+      req.on('data', (chunk: string) => (body += chunk));
+      req.on('end', () => {
+        pings.push(JSON.parse(body) as { event?: unknown; profile?: unknown });
+        res.writeHead(200).end();
+      });
+    });
+    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    cleanups.push(() => new Promise<void>((resolve) => receiver.close(() => resolve())));
+    const hook = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
+    const serve = fx.start(['serve', '--port', '0', '--notify', hook], { configDir: dir });
+    await serve.waitForOutput(/\(Ctrl-C stops it\)\n/);
+
+    expect((await run(['profile', 'add', 'Paper', '--dir', paperFolder.dir, '--port', String(paper.port)], { configDir: dir })).code).toBe(0);
+    await until('a login-required ping naming Paper', () => pings.some((p) => p.event === 'login-required' && p.profile === 'Paper'), 15_000, 50);
+    // The live profile was ready throughout: no ping about it.
+    expect(pings.filter((p) => p.profile !== 'Paper')).toEqual([]);
+    serve.signal('SIGINT');
+    expect((await serve.done).code).toBe(0);
+  }, 60_000);
 
   it('use --profile switches that profile\'s account only: the other gateway and its remembered account are untouched', async () => {
     const accounts = [

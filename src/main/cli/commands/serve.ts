@@ -118,6 +118,8 @@ async function stopEngine(s: Served): Promise<void> {
 function followSettings(ctx: CommandContext, served: ServedList, dashboard: Dashboard, notify: NotifyTarget | null): () => Promise<void> {
   const settings = confSettingsBackend(ctx.global.configDir ?? defaultConfigDir());
   let stopped = false;
+  // Ctrl-C aborts ctx.stop before serve's shutdown reaches stopFollowing: no change from that moment on.
+  const over = (): boolean => stopped || ctx.stop.aborted;
   // Said once until the file can be read again: one save by hand can be several unreadable moments.
   let unreadable = false;
   /** Why a profile could not be opened, said once per reason (the file changes often: pins, accounts). */
@@ -154,12 +156,12 @@ function followSettings(ctx: CommandContext, served: ServedList, dashboard: Dash
       ctx.out.problem(`${name}: cannot be served: ${error instanceof Error ? error.message : String(error)}`);
       return;
     }
-    if (stopped) return;
+    if (over()) return;
     dashboard.addProfile({ name: s.profile, engine: backend.engine });
     ctx.out.say(`profile added: ${s.profile} (serving ${served.list.map((x) => x.profile).join(', ')})`);
   };
   const apply = async (): Promise<void> => {
-    if (stopped) return;
+    if (over()) return;
     const now = profileNamesNow(settings);
     if (!now.ok) {
       if (!unreadable) ctx.out.problem(`${now.reason}: serving the same profiles until it can be read`);
@@ -171,11 +173,21 @@ function followSettings(ctx: CommandContext, served: ServedList, dashboard: Dash
       served.list.map((s) => s.profile),
       now.names,
     );
-    for (const name of toClose) if (!stopped) await close(name);
-    for (const name of toOpen) if (!stopped) await open(name);
+    for (const name of toClose) if (!over()) await close(name);
+    for (const name of toOpen) if (!over()) await open(name);
   };
+  // One save is several events (the temp file, the rename): at most one look waits behind the one in
+  // flight, and it reads the file as it is by then.
+  let queued = false;
   const changed = (): void => {
-    inFlight = inFlight.then(apply).catch((error: unknown) => ctx.out.problem(`following the settings: ${error instanceof Error ? error.message : String(error)}`));
+    if (queued) return;
+    queued = true;
+    inFlight = inFlight
+      .then(() => {
+        queued = false;
+        return apply();
+      })
+      .catch((error: unknown) => ctx.out.problem(`following the settings: ${error instanceof Error ? error.message : String(error)}`));
   };
 
   let watcher: fs.FSWatcher | null = null;

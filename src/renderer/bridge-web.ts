@@ -83,6 +83,7 @@ function follow<E extends WebEvent>(source: EventSource, event: E, deliver: (pay
 export function createWebBridge(): WebBridge {
   const snapshotListeners = new Set<(s: AppSnapshot) => void>();
   const logListeners = new Set<(lines: readonly LogLine[]) => void>();
+  const profileListeners = new Set<(names: readonly string[]) => void>();
   const connectionListeners = new Set<ConnectionListener>();
   let source: EventSource | null = null;
   let reopenAttempts = 0;
@@ -99,6 +100,9 @@ export function createWebBridge(): WebBridge {
     });
     follow(opened, WebEvents.log, (lines) => {
       for (const listener of logListeners) listener(lines);
+    });
+    follow(opened, WebEvents.profiles, (names) => {
+      for (const listener of profileListeners) listener(names);
     });
     opened.addEventListener('open', () => {
       reopenAttempts = 0;
@@ -146,8 +150,8 @@ export function createWebBridge(): WebBridge {
     send: (intent, to) => intentCall(() => call('send', to, intent)),
     getLog: (to) => call('getLog', to),
     onLog: (listener) => subscribe(logListeners, listener),
-    // The dashboard's profiles are fixed while `serve` runs (it opens them at start): no change to follow.
-    onProfiles: () => () => undefined,
+    // `serve` follows the settings: a profile added, removed or renamed there is an event on the stream.
+    onProfiles: (listener) => subscribe(profileListeners, listener),
     chooseGatewayFolder: (typedPath, to) =>
       typedPath === undefined || typedPath.trim() === ''
         ? Promise.resolve({ ok: false, reason: 'Type the path of the gateway folder (the one that contains bin/ and root/).' })

@@ -141,6 +141,8 @@ export type WebRouteResult<R extends WebRoute> = ChannelResults[(typeof Channels
 export interface WebEventPayloads {
   snapshot: AppSnapshot;
   log: readonly LogLine[];
+  /** The names of the profiles the dashboard serves, in order, after `ibkr-tray serve` opened or closed one. */
+  profiles: readonly string[];
 }
 // Compile-time check: every web event has a payload type and nothing more.
 const _eventsMatch: [WebEvent] extends [keyof WebEventPayloads] ? ([keyof WebEventPayloads] extends [WebEvent] ? true : never) : never = true;

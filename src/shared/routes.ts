@@ -35,5 +35,5 @@ export const PROFILE_QUERY = 'profile';
 
 /** The server-sent event stream; each event is named after the push channel it carries. */
 export const WebEventsPath = '/api/events';
-export const WebEvents = { snapshot: 'snapshot', log: 'log' } as const satisfies { readonly [K in keyof typeof Channels]?: K };
+export const WebEvents = { snapshot: 'snapshot', log: 'log', profiles: 'profiles' } as const satisfies { readonly [K in keyof typeof Channels]?: K };
 export type WebEvent = keyof typeof WebEvents;

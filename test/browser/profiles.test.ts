@@ -1,7 +1,8 @@
 /**
  * Paper and live side by side in one dashboard (issue 17): the real page, the real dashboard, two real
  * engines on two simulators. Two cards, each under its profile's name; Log in on one card logs in
- * that profile's gateway only; an account switch on one card leaves the other profile's account alone.
+ * that profile's gateway only; an account switch on one card leaves the other profile's account alone;
+ * a profile serve adds or removes while the page is open gains or loses its card.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,6 +13,8 @@ import { createEngine, type Engine } from '../../src/main/core/engine.js';
 import { SETTINGS_FILE_NAME } from '../../src/main/core/settings.js';
 import { startDashboard, type Dashboard } from '../../src/main/web/dashboard.js';
 import { startSimulator, type Simulator } from '../sim/index.js';
+import { snapshotOf } from '../fixtures/snapshots.js';
+import { createFakeEngine } from '../unit/main/web/fake-engine.js';
 import { until } from '../sim/until.js';
 import { buildPage, launchChromium, logInOnGatewayTab, openPageOnDashboard, screenshots } from './chromium.js';
 
@@ -150,6 +153,26 @@ describe('cards that follow the profiles', () => {
       await onePage.waitForSelector('[data-profile="Live"] #state-label:text-is("Ready")');
       expect(await onePage.locator('[data-profile="Gateway"]').count()).toBe(0);
       // Still one profile: the page as before, no card heading.
+      expect(await onePage.locator('.card-title').count()).toBe(0);
+    } finally {
+      await opened.close();
+    }
+  });
+
+  it('adds and drops a card in an open page when serve adds or removes a profile (the profiles event)', async () => {
+    const opened = await openPageOnDashboard({ state: 'ready' }, { width: 900, height: 700 });
+    try {
+      const { page: onePage, dashboard: served } = opened;
+      await onePage.waitForSelector('[data-profile="Gateway"] #state-label:text-is("Ready")');
+      const practice = createFakeEngine(snapshotOf('login-required', { profile: 'Practice' }, { start: opened.sessionStart }));
+      served.addProfile({ name: 'Practice', engine: practice });
+      await onePage.waitForSelector('[data-profile="Practice"] [data-role="state-label"]:text-is("Logged out")');
+      expect(await onePage.$$eval('.card-title', (titles) => titles.map((t) => t.textContent))).toEqual(['Gateway', 'Practice']);
+      // Removed: nothing names the profile any more but the list itself, so only the event can drop its card.
+      served.removeProfile('Practice');
+      await onePage.waitForSelector('[data-profile="Practice"]', { state: 'detached', timeout: 10_000 });
+      expect(await onePage.$$eval('[data-profile]', (cards) => cards.map((c) => c.getAttribute('data-profile')))).toEqual(['Gateway']);
+      // One profile again: the page as before, no card heading.
       expect(await onePage.locator('.card-title').count()).toBe(0);
     } finally {
       await opened.close();

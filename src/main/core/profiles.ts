@@ -10,7 +10,19 @@ import { checkGatewayFolder } from './gateway/folder.js';
 import { withListenPort } from './gateway/conf.js';
 import { PidFile } from './gateway/pidfile.js';
 import { isProcessAlive } from './gateway/process-tree.js';
-import { findProfile, folderTakenReason, ProfileNameSchema, ProfileSchema, profileKey, unknownProfileReason, type Profile, type SettingsStore } from './settings.js';
+import {
+  findProfile,
+  folderTakenReason,
+  migrateSettings,
+  ProfileNameSchema,
+  ProfileSchema,
+  profileKey,
+  SettingsFileSchema,
+  unknownProfileReason,
+  type Profile,
+  type SettingsBackend,
+  type SettingsStore,
+} from './settings.js';
 import { ProfileError } from './errors.js';
 
 /** Where a profile's own files live (the record of the gateway it started): see Profile.stateFolder. */
@@ -115,4 +127,34 @@ export function renameProfile(store: SettingsStore, from: string, to: string): P
   const renamed = { ...profile, name };
   store.changeProfiles((list) => list.map((p) => (profileKey(p.name) === profileKey(profile.name) ? renamed : p)));
   return renamed;
+}
+
+/**
+ * What to do so that the open profiles match the settings' (after `ibkr-tray profile add/remove/rename`
+ * in a terminal; the tray app and `ibkr-tray serve` both follow the settings file with it): the names
+ * to open, in the settings' order, and the names to close. A rename is a close and an open.
+ */
+export function profileChanges(open: readonly string[], inSettings: readonly string[]): { readonly toOpen: readonly string[]; readonly toClose: readonly string[] } {
+  const openKeys = new Set(open.map(profileKey));
+  const settingsKeys = new Set(inSettings.map(profileKey));
+  return { toOpen: inSettings.filter((name) => !openKeys.has(profileKey(name))), toClose: open.filter((name) => !settingsKeys.has(profileKey(name))) };
+}
+
+/**
+ * The profiles' names as the settings file holds them now, read without touching it: a shell that
+ * follows the file while it runs must never move aside (as SettingsStore.open does with a damaged
+ * file) one that another process is half-way through writing. A file that is missing, unreadable or
+ * not valid comes back as a reason, and the caller keeps the profiles it has.
+ */
+export function profileNamesNow(backend: SettingsBackend): { readonly ok: true; readonly names: readonly string[] } | { readonly ok: false; readonly reason: string } {
+  let raw: unknown;
+  try {
+    raw = backend.read();
+  } catch (error) {
+    return { ok: false, reason: `the settings file ${backend.path} cannot be read (${(error as Error).message.split('\n')[0] ?? ''})` };
+  }
+  if (raw === undefined) return { ok: false, reason: `the settings file ${backend.path} is gone` };
+  const parsed = SettingsFileSchema.safeParse(migrateSettings(raw));
+  if (!parsed.success) return { ok: false, reason: `the settings file ${backend.path} holds invalid values (${parsed.error.issues[0]?.message ?? 'not a settings object'})` };
+  return { ok: true, names: parsed.data.profiles.map((p) => p.name) };
 }

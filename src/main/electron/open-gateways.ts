@@ -3,7 +3,8 @@
  * when its engine could not be opened, why not (so the tray can say it in that profile's section).
  * Profiles come and go while the app runs (Add gateway…, Remove…, `ibkr-tray profile add` in a
  * terminal), so main.ts and the IPC block read the list through this registry, never a copy, and hear
- * of every change through onChange. No Electron here: the gateway is a type parameter.
+ * of every change through onChange (what to open and close is core/profiles.ts's profileChanges, shared
+ * with `ibkr-tray serve`). No Electron here: the gateway is a type parameter.
  */
 import path from 'node:path';
 import { ProfileNameSchema, profileKey } from '../core/settings.js';
@@ -76,16 +77,6 @@ export class OpenGateways<G extends { readonly name: string }> {
   private changed(): void {
     for (const listener of [...this.listeners]) listener();
   }
-}
-
-/**
- * What to do so that the open profiles match the settings' (after `ibkr-tray profile add/remove/rename`
- * in a terminal): the names to open, in the settings' order, and the names to close.
- */
-export function profileChanges(open: readonly string[], inSettings: readonly string[]): { readonly toOpen: readonly string[]; readonly toClose: readonly string[] } {
-  const openKeys = new Set(open.map(profileKey));
-  const settingsKeys = new Set(inSettings.map(profileKey));
-  return { toOpen: inSettings.filter((name) => !openKeys.has(profileKey(name))), toClose: open.filter((name) => !settingsKeys.has(profileKey(name))) };
 }
 
 /** Folder names that say nothing about which login a gateway holds: the zip's own name. */

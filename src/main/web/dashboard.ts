@@ -4,6 +4,8 @@
  * desktop. Guarded by an access token, a Host check (DNS rebinding) and an Origin check (CSRF).
  * One dashboard serves every profile it is given: the page draws a card per profile, each route acts
  * on the profile its `?profile=` names (the first when absent), and the event stream carries them all.
+ * The list can change while it runs (`serve` follows the settings): addProfile / removeProfile, each
+ * announced on every event stream as a `profiles` event so that open pages add or drop the card.
  */
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -52,6 +54,18 @@ export interface Dashboard {
   readonly port: number;
   /** Things the user should know (e.g. listening beyond loopback); print them. */
   readonly warnings: readonly string[];
+  /**
+   * Serve one more profile, after the others: its card appears on every open page. Throws when a
+   * profile of that name (without case) is already served: one name, one card.
+   */
+  addProfile(profile: DashboardProfile): void;
+  /**
+   * Stop serving a profile (its engine stays the caller's to dispose): its card goes from every open
+   * page. Returns false when no profile of that name (without case) is served.
+   */
+  removeProfile(name: string): boolean;
+  /** The names of the profiles served now, in order. */
+  profileNames(): readonly string[];
   /** Stop listening, end every event stream, and close every connection. */
   close(): Promise<void>;
 }
@@ -146,11 +160,16 @@ function readJson(request: IncomingMessage): Promise<unknown> {
 /** Start the dashboard; resolves once it listens. */
 export async function startDashboard(options: DashboardOptions): Promise<Dashboard> {
   const { rendererDir } = options;
-  const profiles: readonly [DashboardProfile, ...DashboardProfile[]] =
+  const initial: readonly [DashboardProfile, ...DashboardProfile[]] =
     'profiles' in options ? options.profiles : [{ name: options.engine.snapshot().profile, engine: options.engine }];
+  // Replaced (never changed in place) by addProfile / removeProfile: a request reads one list throughout.
+  let profiles: readonly DashboardProfile[] = initial;
+  // What the probes answer while the list is empty for a moment (a rename closes before it opens).
+  let lastNeediest: AppSnapshot = initial[0].engine.snapshot();
   const host = options.host ?? '127.0.0.1';
   const token = options.token ?? randomBytes(32).toString('base64url');
-  const streams = new Set<EventStream>();
+  /** Every open event stream, with what it follows of each served profile (the functions that stop it). */
+  const streams = new Map<EventStream, Map<DashboardProfile, () => void>>();
   // Filled in once the port is known (port 0 picks one).
   let allowedHosts: ReadonlySet<string> = new Set();
   let cookieName = '';
@@ -181,29 +200,73 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     chooseGatewayFolder: ({ folder }, profile) => dispatch({ type: 'set-gateway-folder', folder }, profile),
   });
 
-  function openEvents(response: ServerResponse): void {
-    const unsubscribers: Array<() => void> = [];
-    const stream = openEventStream(response, () => {
-      streams.delete(stream);
-      for (const unsubscribe of unsubscribers) unsubscribe();
-    });
-    streams.add(stream);
-    for (const { name, engine } of profiles) {
-      unsubscribers.push(engine.subscribe((snapshot) => stream.send(WebEvents.snapshot, snapshot)));
-      // Each line names its profile: one stream carries every profile's log.
-      unsubscribers.push(engine.onLog((lines) => stream.send(WebEvents.log, lines.map((line) => ({ ...line, profile: name })))));
-    }
-    // What changed between the page's first pull and this subscription is covered by these.
-    for (const { engine } of profiles) stream.send(WebEvents.snapshot, engine.snapshot());
+  /** Carry one profile's snapshots and log lines on one stream; returns the function that stops it. */
+  function follow(stream: EventStream, { name, engine }: DashboardProfile): () => void {
+    const stopSnapshots = engine.subscribe((snapshot) => stream.send(WebEvents.snapshot, snapshot));
+    // Each line names its profile: one stream carries every profile's log.
+    const stopLog = engine.onLog((lines) => stream.send(WebEvents.log, lines.map((line) => ({ ...line, profile: name }))));
+    // What changed between the page's last pull and this subscription is covered by this.
+    stream.send(WebEvents.snapshot, engine.snapshot());
+    return () => {
+      stopSnapshots();
+      stopLog();
+    };
   }
 
-  /** What the probes answer for: with several profiles the one that most needs the user (ready only when all are), as keepalive's. */
-  const neediest = (): AppSnapshot => neediestOf([profiles[0].engine.snapshot(), ...profiles.slice(1).map((p) => p.engine.snapshot())]);
+  function openEvents(response: ServerResponse): void {
+    const following = new Map<DashboardProfile, () => void>();
+    const stream = openEventStream(response, () => {
+      streams.delete(stream);
+      for (const stop of following.values()) stop();
+      following.clear();
+    });
+    streams.set(stream, following);
+    for (const profile of profiles) following.set(profile, follow(stream, profile));
+  }
+
+  /** Tell every open page the new list (it rebuilds its cards), then start or stop carrying the profile's news. */
+  function announce(change: (stream: EventStream, following: Map<DashboardProfile, () => void>) => void): void {
+    const names = profiles.map((p) => p.name);
+    for (const [stream, following] of streams) {
+      stream.send(WebEvents.profiles, names);
+      change(stream, following);
+    }
+  }
+
+  function addProfile(profile: DashboardProfile): void {
+    const taken = pickProfile(profiles, profile.name);
+    if (taken.ok) throw new Error(`The dashboard already serves a profile named "${taken.picked.name}".`);
+    profiles = [...profiles, profile];
+    announce((stream, following) => following.set(profile, follow(stream, profile)));
+  }
+
+  function removeProfile(name: string): boolean {
+    const pick = pickProfile(profiles, name);
+    if (!pick.ok) return false;
+    const gone = pick.picked;
+    lastNeediest = neediest();
+    profiles = profiles.filter((p) => p !== gone);
+    announce((_stream, following) => {
+      following.get(gone)?.();
+      following.delete(gone);
+    });
+    return true;
+  }
+
+  /**
+   * What the probes answer for: with several profiles the one that most needs the user (ready only
+   * when all are), as keepalive's; with none for a moment, the last answer.
+   */
+  function neediest(): AppSnapshot {
+    const [first, ...rest] = profiles;
+    if (first !== undefined) lastNeediest = neediestOf([first.engine.snapshot(), ...rest.map((p) => p.engine.snapshot())]);
+    return lastNeediest;
+  }
 
   async function route(request: IncomingMessage, response: ServerResponse): Promise<void> {
     for (const [name, value] of Object.entries(SECURITY_HEADERS)) response.setHeader(name, value);
     // Probes carry no token (health.ts); the dashboard exists only while its engines run.
-    if (answerHealth(request, response, { snapshot: neediest, running: () => true })) return;
+    if (answerHealth(request, response, { snapshot: neediest, running: () => profiles.length > 0 })) return;
     const url = new URL(request.url ?? '/', 'http://dashboard.invalid');
     const method = (request.method ?? 'GET').toUpperCase();
 
@@ -307,8 +370,11 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     host,
     port,
     warnings,
+    addProfile,
+    removeProfile,
+    profileNames: () => profiles.map((p) => p.name),
     close: async () => {
-      for (const stream of [...streams]) stream.close();
+      for (const stream of [...streams.keys()]) stream.close();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();

@@ -1,6 +1,6 @@
 /**
  * Profiles (issue 17): the migration of today's single-gateway settings file, and the rules for
- * adding, removing and renaming profiles.
+ * adding, removing and renaming profiles, and what a running shell opens and closes when they change.
  */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { PidFile } from '../../../../src/main/core/gateway/pidfile.js';
-import { addProfile, profileStateDir, removeProfile, renameProfile } from '../../../../src/main/core/profiles.js';
+import { addProfile, profileChanges, profileNamesNow, profileStateDir, removeProfile, renameProfile } from '../../../../src/main/core/profiles.js';
 import { ProfileError } from '../../../../src/main/core/errors.js';
 import { confSettingsBackend, defaultSettings, FIRST_PROFILE_NAME, SettingsStore } from '../../../../src/main/core/settings.js';
 import { makeGatewayFolder, type GatewayFolder } from '../../../sim/gateway-folder.js';
@@ -166,5 +166,35 @@ describe('profiles', () => {
     expect(store.profiles().map((p) => p.name)).toEqual(['Gateway']);
     expect(fs.existsSync(stateDir)).toBe(false);
     expect(() => removeProfile(store, dir, 'Gateway')).toThrow(/only profile/);
+  });
+});
+
+describe('profileChanges', () => {
+  it('opens the profiles the settings gained, in their order, and closes the ones they lost (names without case)', () => {
+    expect(profileChanges(['Live', 'Paper'], ['live', 'Paper', 'Demo', 'Test'])).toEqual({ toOpen: ['Demo', 'Test'], toClose: [] });
+    expect(profileChanges(['Live', 'Paper'], ['Live'])).toEqual({ toOpen: [], toClose: ['Paper'] });
+    // A rename is a close and an open.
+    expect(profileChanges(['Live', 'Paper'], ['Live', 'Practice'])).toEqual({ toOpen: ['Practice'], toClose: ['Paper'] });
+    expect(profileChanges(['Live'], ['Live'])).toEqual({ toOpen: [], toClose: [] });
+  });
+});
+
+describe('profileNamesNow', () => {
+  it('reads the names as the file holds them, in either shape, and a damaged, half-written or missing file is a reason, left where it is', () => {
+    const backend = confSettingsBackend(dir);
+    expect(profileNamesNow(backend)).toEqual({ ok: false, reason: expect.stringMatching(/is gone$/) });
+    // Today's single-gateway shape: its one profile.
+    backend.write({ gatewayFolder: null });
+    expect(profileNamesNow(backend)).toEqual({ ok: true, names: [FIRST_PROFILE_NAME] });
+    const store = SettingsStore.open(backend);
+    store.changeProfiles((list) => [...list, { ...list[0]!, name: 'Paper', stateFolder: 'profiles/paper' }]);
+    expect(profileNamesNow(backend)).toEqual({ ok: true, names: [FIRST_PROFILE_NAME, 'Paper'] });
+    const whole = fs.readFileSync(backend.path, 'utf8');
+    fs.writeFileSync(backend.path, whole.slice(0, whole.length / 2));
+    expect(profileNamesNow(backend)).toEqual({ ok: false, reason: expect.stringMatching(/cannot be read/) });
+    fs.writeFileSync(backend.path, JSON.stringify({ profiles: [] }));
+    expect(profileNamesNow(backend)).toEqual({ ok: false, reason: expect.stringMatching(/holds invalid values/) });
+    // Never moved aside: the writer finishes its file, and the next read sees it.
+    expect(fs.readdirSync(dir).filter((name) => name.includes('corrupt'))).toEqual([]);
   });
 });

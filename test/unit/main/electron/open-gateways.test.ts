@@ -4,7 +4,7 @@
  * and every change heard by the listeners (the tray and the window redraw on it).
  */
 import { describe, expect, it } from 'vitest';
-import { newProfileName, OpenGateways, profileChanges } from '../../../../src/main/electron/open-gateways.js';
+import { newProfileName, OpenGateways } from '../../../../src/main/electron/open-gateways.js';
 
 interface FakeGateway {
   readonly name: string;
@@ -65,16 +65,6 @@ describe('OpenGateways', () => {
     stop();
     list.open(gatewayNamed('Demo'));
     expect(heard).toEqual([['Live'], ['Live', 'Paper'], ['Paper']]);
-  });
-});
-
-describe('profileChanges', () => {
-  it('opens the profiles the settings gained, in their order, and closes the ones they lost (names without case)', () => {
-    expect(profileChanges(['Live', 'Paper'], ['live', 'Paper', 'Demo', 'Test'])).toEqual({ toOpen: ['Demo', 'Test'], toClose: [] });
-    expect(profileChanges(['Live', 'Paper'], ['Live'])).toEqual({ toOpen: [], toClose: ['Paper'] });
-    // A rename is a close and an open.
-    expect(profileChanges(['Live', 'Paper'], ['Live', 'Practice'])).toEqual({ toOpen: ['Practice'], toClose: ['Paper'] });
-    expect(profileChanges(['Live'], ['Live'])).toEqual({ toOpen: [], toClose: [] });
   });
 });
 

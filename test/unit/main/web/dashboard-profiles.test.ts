@@ -122,3 +122,124 @@ describe('a dashboard for several profiles', () => {
     expect((await fetchApi('/livez')).status).toBe(200);
   });
 });
+
+/** One page's event stream: the events so far (name and parsed data), and a wait for one that matches. */
+interface OpenStream {
+  readonly events: { readonly event: string; readonly data: unknown }[];
+  /** Resolves once an event from index `from` on (default: any so far) matches. */
+  next(what: string, match: (event: { readonly event: string; readonly data: unknown }) => boolean, from?: number): Promise<void>;
+  close(): void;
+}
+
+function openStream(port: number, auth: Record<string, string>): Promise<OpenStream> {
+  const events: { event: string; data: unknown }[] = [];
+  const waiters = new Set<() => void>();
+  let buffered = '';
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, path: WebEventsPath, headers: auth }, (res) => {
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => {
+        buffered += chunk;
+        const blocks = buffered.split('\n\n');
+        buffered = blocks.pop() ?? '';
+        for (const block of blocks) {
+          const event = /^event: (.*)$/m.exec(block)?.[1];
+          const data = /^data: (.*)$/m.exec(block)?.[1];
+          if (event !== undefined && data !== undefined) events.push({ event, data: JSON.parse(data) });
+        }
+        for (const waiter of [...waiters]) waiter();
+      });
+      resolve({
+        events,
+        next: (what, match, from = 0) =>
+          new Promise<void>((found, timedOut) => {
+            const timer = setTimeout(() => {
+              waiters.delete(check);
+              timedOut(new Error(`no ${what} on the event stream within 5 s`));
+            }, 5000);
+            function check(): void {
+              if (!events.slice(from).some(match)) return;
+              clearTimeout(timer);
+              waiters.delete(check);
+              found();
+            }
+            waiters.add(check);
+            check();
+          }),
+        close: () => req.destroy(),
+      });
+    });
+    req.on('error', (error) => (error.message === 'socket hang up' ? undefined : reject(error)));
+    req.end();
+  });
+}
+
+describe('profiles added and removed while the dashboard runs (serve follows the settings)', () => {
+  let only: Dashboard;
+  let auth: Record<string, string>;
+  let gateway: FakeEngine;
+  let practice: FakeEngine;
+  const api = async (path: string): Promise<{ status: number; body: unknown }> => {
+    const response = await fetch(`http://127.0.0.1:${only.port}${path}`, { headers: auth, signal: AbortSignal.timeout(5000) });
+    const text = await response.text();
+    return { status: response.status, body: response.headers.get('content-type')?.includes('json') ? JSON.parse(text) : text };
+  };
+
+  beforeAll(async () => {
+    gateway = createFakeEngine(snapshotOf('ready', { profile: 'Gateway' }));
+    practice = createFakeEngine(snapshotOf('login-required', { profile: 'Practice' }));
+    only = await startDashboard({ engine: gateway, rendererDir: dir });
+    const host = `127.0.0.1:${only.port}`;
+    auth = { host, authorization: `Bearer ${only.token}`, origin: `http://${host}` };
+  });
+  afterAll(async () => {
+    await only.close();
+  });
+
+  it('an added profile: its routes answer, every open page hears the new list and its news, the probes count it', async () => {
+    const page = await openStream(only.port, auth);
+    await page.next('the first snapshot', (e) => e.event === 'snapshot');
+    expect((await api('/readyz')).status).toBe(200);
+
+    const added = page.next('the Practice snapshot', (e) => e.event === 'snapshot' && (e.data as AppSnapshot).profile === 'Practice', page.events.length);
+    only.addProfile({ name: 'Practice', engine: practice });
+    await added;
+    expect(page.events.filter((e) => e.event === 'profiles').map((e) => e.data)).toEqual([['Gateway', 'Practice']]);
+    expect(only.profileNames()).toEqual(['Gateway', 'Practice']);
+    expect(((await api(WebRoutes.getSnapshots.path)).body as AppSnapshot[]).map((s) => s.profile)).toEqual(['Gateway', 'Practice']);
+    expect(((await api(`${WebRoutes.getSnapshot.path}?profile=practice`)).body as AppSnapshot).state).toBe('login-required');
+    expect((await api('/readyz')).status).toBe(503);
+
+    const logged = page.next('the Practice log line', (e) => e.event === 'log', page.events.length);
+    practice.pushLog('practice says hello');
+    await logged;
+    expect(page.events.at(-1)?.data).toEqual([expect.objectContaining({ text: 'practice says hello', profile: 'Practice' })]);
+    // A name served already is refused: one name, one card.
+    expect(() => only.addProfile({ name: 'PRACTICE', engine: createFakeEngine() })).toThrow(/already serves a profile named "Practice"/);
+    page.close();
+  });
+
+  it('a removed profile: its routes refuse, every open page hears the list without it, its engine is no longer followed', async () => {
+    const page = await openStream(only.port, auth);
+    await page.next('the Practice snapshot', (e) => e.event === 'snapshot' && (e.data as AppSnapshot).profile === 'Practice');
+    const gone = page.next('the list without Practice', (e) => e.event === 'profiles', page.events.length);
+    expect(only.removeProfile('practice')).toBe(true);
+    await gone;
+    expect(page.events.filter((e) => e.event === 'profiles').map((e) => e.data)).toEqual([['Gateway']]);
+    expect(practice.listenerCount()).toEqual({ snapshot: 0, log: 0 });
+    expect(((await api(WebRoutes.getSnapshots.path)).body as AppSnapshot[]).map((s) => s.profile)).toEqual(['Gateway']);
+    expect((await api(`${WebRoutes.getSnapshot.path}?profile=Practice`)).status).toBe(404);
+    expect((await api('/readyz')).status).toBe(200);
+    expect(only.removeProfile('Practice')).toBe(false);
+    page.close();
+  });
+
+  it('with no profile for a moment (a rename closes before it opens), the probes say stopped and the list is empty', async () => {
+    expect(only.removeProfile('Gateway')).toBe(true);
+    expect((await api(WebRoutes.getSnapshots.path)).body).toEqual([]);
+    expect((await api('/livez')).status).toBe(503);
+    expect((await api('/readyz')).status).toBe(503);
+    only.addProfile({ name: 'Gateway', engine: gateway });
+    expect((await api('/readyz')).status).toBe(200);
+  });
+});

@@ -20,22 +20,6 @@ export function isPortFree(port: number): Promise<boolean> {
   });
 }
 
-/** How far past a taken port to look for the next free one. */
-const PORTS_AFTER = 20;
-
-/**
- * A port for a gateway whose own one is taken: the next free one after it (5001, 5002, … for 5000), an
- * address a user can guess and a script can keep; only when those 20 are all taken, any free port.
- * (Any free port from the OS comes from the range of outgoing connections' local ports, where
- * another program's connection may take it before the gateway binds it.)
- */
-export async function freePortAfter(taken: number): Promise<number> {
-  for (let port = taken + 1; port <= Math.min(taken + PORTS_AFTER, 65_535); port++) {
-    if (await isPortFree(port)) return port;
-  }
-  return freePort();
-}
-
 /** A port the OS says is free now (there is a small race until the gateway binds it). */
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {

@@ -20,7 +20,7 @@ import { envWithJava, findJava, realJavaSystem, type JavaFound } from './java.js
 import { gatewayUrl } from './location.js';
 import { LogBuffer } from './log-buffer.js';
 import { PidFile, type PidRecord } from './pidfile.js';
-import { findListenerPid, freePortAfter, isPortFree, isPortOpen, probeGateway, type ProbeResult } from './port.js';
+import { findListenerPid, freePort, isPortFree, isPortOpen, probeGateway, type ProbeResult } from './port.js';
 import { isTargetAlive, realProcessOs, stopProcessTree, type ProcessOs, type ProcessTarget, type TreeStopped } from './process-tree.js';
 import { decideRestart, DEFAULT_RESTART_LIMIT, restartDelayMs, type RestartLimit } from './restart-budget.js';
 import type { GatewayLocation, GatewayProcessState, GatewaySupervisor, SupervisorEvent } from './types.js';
@@ -31,8 +31,7 @@ export type SpawnFunction = (command: string, args: readonly string[], options: 
 export interface GatewaySystem {
   probe(port: number, tls: boolean, timeoutMs: number): Promise<ProbeResult>;
   isPortFree(port: number): Promise<boolean>;
-  /** A free port for the gateway when `taken` (its conf's) is not free. */
-  freePortAfter(taken: number): Promise<number>;
+  freePort(): Promise<number>;
   isPortOpen(port: number, timeoutMs: number): Promise<boolean>;
   findListenerPid(port: number, platform: NodeJS.Platform): Promise<number | null>;
   /** Processes: whether they live, and what stopProcessTree needs. */
@@ -43,7 +42,7 @@ export interface GatewaySystem {
 export const realSystem: GatewaySystem = {
   probe: probeGateway,
   isPortFree,
-  freePortAfter,
+  freePort,
   isPortOpen,
   findListenerPid,
   processes: realProcessOs(),
@@ -238,7 +237,9 @@ export class ProcessGatewaySupervisor implements GatewaySupervisor {
             `Port ${conf.listenPort} is taken by another program, and on Windows run.bat always reads root\\conf.yaml: change listenPort there (e.g. to ${conf.listenPort + 1}) or end that program.`,
           );
         }
-        const port = await this.system.freePortAfter(conf.listenPort);
+        // A port the OS picks, not the next one after (5001): that one may be another profile's, whose
+        // gateway, once running, this profile would then adopt as its own.
+        const port = await this.system.freePort();
         this.writeOwnConf(folder.confFile, port);
         this.note(`Port ${conf.listenPort} is taken by another program: the gateway uses port ${port} (${this.ownConf}).`);
         this.where = this.locationFor({ ...conf, listenPort: port }, this.ownConf);

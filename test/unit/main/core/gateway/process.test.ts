@@ -108,7 +108,7 @@ class FakeWorld implements GatewaySystem {
 
   probe = (port: number): Promise<ProbeResult> => Promise.resolve(this.listening.get(port) ?? 'closed');
   isPortFree = (port: number) => Promise.resolve(!this.listening.has(port));
-  freePortAfter = () => Promise.resolve(6001);
+  freePort = () => Promise.resolve(6001);
   isPortOpen = (port: number) => Promise.resolve(this.listening.has(port));
   findListenerPid = (_port: number, _platform: NodeJS.Platform) => Promise.resolve<number | null>(null);
 

@@ -88,6 +88,9 @@ export class IntentDispatcher implements EngineApi {
   private queue: Promise<unknown> = Promise.resolve();
   private readonly installs: Installs;
 
+  /** Set by dispose(): no intent is carried out after it. */
+  private closed = false;
+
   constructor(private readonly options: IntentDispatcherOptions) {
     this.installs = new Installs({
       clock: options.clock,
@@ -145,14 +148,18 @@ export class IntentDispatcher implements EngineApi {
     return this.installs.stop();
   }
 
-  /** Stop following the monitor and the settings. */
+  /** Stop following the monitor and the settings, and refuse every intent from now on. */
   dispose(): void {
+    this.closed = true;
     for (const unsubscribe of this.unsubscribers.splice(0)) unsubscribe();
     this.listeners.clear();
     this.logListeners.clear();
   }
 
   async dispatch(intent: Intent): Promise<IntentResult> {
+    // A closed engine's gateway is no longer watched: an intent that reached it late (a notification
+    // clicked, a folder dialog answered after its profile was removed) must not start one again.
+    if (this.closed) return { ok: false, reason: 'This gateway is no longer open in IBKR Tray (its profile was removed, or the app is quitting).' };
     const parsed = IntentSchema.safeParse(intent);
     if (!parsed.success) return { ok: false, reason: `Not a valid request: ${parsed.error.issues[0]?.message ?? 'unknown intent'}.` };
     const checked = parsed.data;

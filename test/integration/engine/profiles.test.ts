@@ -68,6 +68,22 @@ describe('two profiles side by side', () => {
     expect(gateway.snapshot().gateway.url).not.toBe(paper.snapshot().gateway.url);
   });
 
+  it("a closed engine (its profile removed) refuses an intent that reaches it late, and sends nothing", async () => {
+    const { configDir, paper: paperSim, paperFolder } = await twoProfiles();
+    const paper = await engineOf(configDir, 'Paper');
+    await paper.start();
+    await waitForSnapshot(paper, (s) => s.state === 'login-required', 'Paper login required');
+    await paper.dispose();
+    const sent = paperSim.requests.length;
+    // A notification clicked, or a folder dialog answered, after Remove: nothing may start again.
+    for (const intent of [{ type: 'log-in' }, { type: 'set-gateway-folder', folder: paperFolder }, { type: 'start-gateway' }] as const) {
+      const result = await paper.dispatch(intent);
+      expect(result.ok, intent.type).toBe(false);
+      if (!result.ok) expect(result.reason).toMatch(/no longer open/);
+    }
+    expect(paperSim.requests.length).toBe(sent);
+  });
+
   it('switching the account on one profile leaves the other untouched', async () => {
     const { configDir, live, paper: paperSim } = await twoProfiles();
     await live.control.login();

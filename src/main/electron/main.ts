@@ -322,7 +322,10 @@ async function run(): Promise<void> {
       return null;
     }
     wire(gateway);
-    await gateway.engine.start();
+    // A quit meanwhile disposes it, which ends its start: no failure worth a notification then.
+    await gateway.engine.start().catch((error: unknown) => {
+      if (quitting === null) throw error;
+    });
     return gateway;
   }
 
@@ -369,8 +372,11 @@ async function run(): Promise<void> {
     const answer = await dialog.showMessageBox({ type: 'question', title: 'IBKR Tray', message: `Remove the gateway "${slot.name}" from IBKR Tray?`, detail, buttons: ['Remove', 'Cancel'], defaultId: 1, cancelId: 1 });
     if (answer.response !== 0) return;
     await oneAtATime(async () => {
+      // Asked again: while the question was open, the app may have started quitting, or the other
+      // profiles may have gone (another Remove, `ibkr-tray profile remove`), and the last one stays.
       const now = gateways.find(name);
-      if (!now) return;
+      if (!now || quitting !== null || gateways.all().length <= 1) return;
+      if (now.gateway !== null && gatewaysNow().length === 1) return;
       if (now.gateway !== null) await shutDown(now.gateway, { stopGateway: true });
       try {
         removeProfile(profilesStore, userData, now.name);
@@ -433,13 +439,13 @@ async function run(): Promise<void> {
     [Channels.getSnapshots]: () => gatewaysNow().map((gateway) => gateway.engine.snapshot()),
     [Channels.send]: (...args) => refusedOr(args[1], (gateway) => dispatch(gateway, args[0])),
     [Channels.getLog]: (...to) => windowGateway(to[0]).engine.log(),
-    [Channels.chooseGatewayFolder]: (...args) =>
-      refusedOr(args[1], async (gateway) => {
-        // A typed path when the page sends one; an empty one means "let me browse".
-        const folder = args[0]?.trim() || (await chooseFolder(statusWindow.browserWindow()));
-        if (folder === null) return { ok: false, reason: 'No folder chosen; the gateway folder is unchanged.' };
-        return dispatch(gateway, { type: 'set-gateway-folder', folder });
-      }),
+    [Channels.chooseGatewayFolder]: async (...args) => {
+      // A typed path when the page sends one; an empty one means "let me browse".
+      const folder = args[0]?.trim() || (await chooseFolder(statusWindow.browserWindow()));
+      if (folder === null) return { ok: false, reason: 'No folder chosen; the gateway folder is unchanged.' };
+      // The profile is looked up after the dialog: it may have been removed while the dialog was open.
+      return refusedOr(args[1], (gateway) => dispatch(gateway, { type: 'set-gateway-folder', folder }));
+    },
   });
 
   // After sleep the session may have lapsed or IBKR may have reset it: look now, not at the next poll.
@@ -469,10 +475,21 @@ async function run(): Promise<void> {
           console.error(`IBKR Tray: shutting down${several() ? ` ${gateway.name}` : ''}: ${error instanceof Error ? error.message : String(error)}`);
         }
       };
-      // A gateway being added or removed finishes first (an add under way sees `quitting` and opens nothing new).
-      const open = changing.then(() => gatewaysNow());
+      // The open gateways now, at once: disposing one cancels its start, should an add be starting it
+      // (a start may take 30 s, longer than the quit's budget). Then whatever a change under way opened
+      // meanwhile (it sees `quitting` and starts nothing new).
+      const disposed = new Set<Gateway>();
+      const disposeOpen = (): Promise<unknown> =>
+        Promise.all(
+          gatewaysNow()
+            .filter((gateway) => !disposed.has(gateway))
+            .map((gateway) => {
+              disposed.add(gateway);
+              return disposeOne(gateway);
+            }),
+        );
       try {
-        await Promise.race([open.then((list) => Promise.all(list.map(disposeOne))), budget]);
+        await Promise.race([disposeOpen().then(() => changing).then(disposeOpen), budget]);
       } finally {
         clearTimeout(timer);
       }

@@ -4,6 +4,7 @@
  */
 import type { LogLine } from '../shared/api.js';
 import { el } from './dom.js';
+import { isLater } from './view.js';
 
 /** How many lines the panel keeps in the DOM. */
 export const MAX_LOG_LINES = 500;
@@ -26,7 +27,8 @@ export function createLogView(idOf: (role: string) => string = (role) => role): 
   const empty = el('p', { className: 'muted log-empty', text: 'No output from the gateway yet.' });
   const copyStatus = el('span', { className: 'muted copy-status', attrs: { role: 'status' } });
   const copy = el('button', { className: 'small', text: 'Copy', attrs: { type: 'button', id: idOf('copy-log'), 'data-role': 'copy-log' } });
-  let lastSeq = -1;
+  /** The last line shown. */
+  let last: LogLine | null = null;
 
   copy.addEventListener('click', () => {
     const text = Array.from(list.children, (li) => li.textContent ?? '').join('\n');
@@ -55,7 +57,12 @@ export function createLogView(idOf: (role: string) => string = (role) => role): 
   return {
     element,
     append(lines) {
-      const fresh = lines.filter((line) => line.seq > lastSeq);
+      const fresh: LogLine[] = [];
+      for (const line of lines) {
+        if (!isLater(last, line)) continue;
+        fresh.push(line);
+        last = line;
+      }
       if (fresh.length === 0) return;
       const atBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 24;
       const fragment = document.createDocumentFragment();
@@ -66,7 +73,6 @@ export function createLogView(idOf: (role: string) => string = (role) => role): 
         ]);
         fragment.append(li);
       }
-      lastSeq = fresh[fresh.length - 1]?.seq ?? lastSeq;
       list.append(fragment);
       while (list.childElementCount > MAX_LOG_LINES) list.firstElementChild?.remove();
       empty.hidden = true;

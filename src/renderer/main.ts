@@ -89,14 +89,24 @@ function arrange(snapshots: readonly AppSnapshot[]): void {
 }
 
 let pulling: Promise<void> | null = null;
+/** Whether the banner says that the last pull failed (the next one that works takes it away). */
+let pullFailed = false;
 /** Pull every profile's snapshot (on load, after a reconnect, when the profiles changed); one pull at a time. */
 function pull(): void {
   pulling ??= api
     .getSnapshots()
-    .then(arrange, (error: unknown) => {
-      setText(banner, `Could not read the state: ${error instanceof Error ? error.message : String(error)}`);
-      banner.hidden = false;
-    })
+    .then(
+      (snapshots) => {
+        if (pullFailed) banner.hidden = true;
+        pullFailed = false;
+        arrange(snapshots);
+      },
+      (error: unknown) => {
+        setText(banner, `Could not read the state: ${error instanceof Error ? error.message : String(error)}`);
+        banner.hidden = false;
+        pullFailed = true;
+      },
+    )
     .finally(() => {
       pulling = null;
     });

@@ -252,9 +252,18 @@ export function viewOf(s: AppSnapshot, now: number, shell: Shell = 'web'): ViewM
   };
 }
 
-/** Whether `next` should replace `current`: snapshots can arrive out of order; older ones are dropped. */
+/**
+ * Whether `next` (a snapshot, a log line) comes after `current`: a higher number, or a lower number
+ * made later. Pushes can arrive out of order (older ones are dropped), and an engine opened again for
+ * the same profile (the tray app reopens one whose removal failed) counts from 1 again.
+ */
+export function isLater(current: { readonly seq: number; readonly at: number } | null, next: { readonly seq: number; readonly at: number }): boolean {
+  return current === null || next.seq > current.seq || (next.seq < current.seq && next.at > current.at);
+}
+
+/** Whether `next` should replace `current` (isLater). */
 export function isNewer(current: AppSnapshot | null, next: AppSnapshot): boolean {
-  return current === null || next.seq > current.seq;
+  return isLater(current, next);
 }
 
 // ---- several profiles: a card each (issue 17) ----------------------------------------------------

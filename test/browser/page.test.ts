@@ -65,7 +65,8 @@ describe('the page in a browser', () => {
       const label = document.querySelector('#state-label');
       new MutationObserver(() => seen.push(label?.textContent ?? '')).observe(label as Node, { childList: true, characterData: true, subtree: true });
     });
-    engine.push({ ...snapshotOf('stopped', {}, { start: sessionStart }), seq: shown.seq - 1 });
+    // Older: a lower number, made earlier (a lower number made later is a reopened engine's, view.ts isLater).
+    engine.push({ ...snapshotOf('stopped', {}, { start: sessionStart }), seq: shown.seq - 1, at: shown.at - 1 });
     // Pushes arrive in order on one stream: once this newer one is drawn, the stale one was handled.
     await showState('competing');
     expect(await page.evaluate(() => (window as unknown as { seenLabels: string[] }).seenLabels)).toEqual(['Session in use elsewhere']);

@@ -138,11 +138,19 @@ describe('viewOf', () => {
 
 describe('isNewer', () => {
   it('keeps the first snapshot and drops older or repeated ones', () => {
-    const five = snapshotOf('ready', { seq: 5 });
+    const five = snapshotOf('ready', { seq: 5, at: 1_000 });
     expect(isNewer(null, five)).toBe(true);
-    expect(isNewer(five, snapshotOf('ready', { seq: 6 }))).toBe(true);
-    expect(isNewer(five, snapshotOf('ready', { seq: 4 }))).toBe(false);
-    expect(isNewer(five, snapshotOf('ready', { seq: 5 }))).toBe(false);
+    expect(isNewer(five, snapshotOf('ready', { seq: 6, at: 1_000 }))).toBe(true);
+    expect(isNewer(five, snapshotOf('ready', { seq: 4, at: 1_000 }))).toBe(false);
+    expect(isNewer(five, snapshotOf('ready', { seq: 5, at: 1_000 }))).toBe(false);
+  });
+
+  it("takes a lower number made later: the profile's engine was opened again and counts from 1", () => {
+    const old = snapshotOf('ready', { seq: 40, at: 1_000 });
+    expect(isNewer(old, snapshotOf('login-required', { seq: 1, at: 2_000 }))).toBe(true);
+    // A late push of the same engine: lower and not later.
+    expect(isNewer(old, snapshotOf('ready', { seq: 39, at: 900 }))).toBe(false);
+    expect(isNewer(old, snapshotOf('ready', { seq: 39, at: 1_000 }))).toBe(false);
   });
 });
 

@@ -77,10 +77,13 @@ export async function serve(ctx: CommandContext, host: string, port: number, not
     if (following) stopFollowing = followSettings(ctx, served, d, notify);
     await untilStopped(ctx.stop);
   } finally {
-    // No change after Ctrl-C: the one in flight finishes (each of its steps is bounded), then nothing.
-    await stopFollowing();
+    // No change after Ctrl-C. The engines are closed at once, before the change in flight ends: an
+    // engine being opened is already in the list, and closing it ends its start (which may wait up to
+    // 30 s for a gateway to launch); a profile still being read is closed by open() itself.
+    const following = stopFollowing();
     await dashboard?.close();
     await Promise.all(served.list.map((s) => stopEngine(s)));
+    await following;
   }
   ctx.out.say('dashboard stopped');
   return ExitCode.ok;
@@ -145,12 +148,18 @@ function followSettings(ctx: CommandContext, served: ServedList, dashboard: Dash
       return;
     }
     openProblems.delete(name);
+    if (over()) {
+      await backend.dispose({ stopGateway: false });
+      return;
+    }
     const s: Served = { profile: backend.engine.snapshot().profile, backend, notifier: null, unsubscribe: () => undefined };
     // In the list before it starts, so that Ctrl-C meanwhile disposes it with the others.
     served.list.push(s);
     try {
       await startEngine(ctx, served, s, notify);
     } catch (error) {
+      // Ctrl-C closed it meanwhile (and took it out of the list's care): nothing to say.
+      if (over()) return;
       served.list.splice(served.list.indexOf(s), 1);
       await stopEngine(s).catch(() => undefined);
       ctx.out.problem(`${name}: cannot be served: ${error instanceof Error ? error.message : String(error)}`);

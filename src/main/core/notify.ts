@@ -94,7 +94,9 @@ export function pingTitle(kind: PingKind): string {
 export function pingDocument(kind: PingKind, snapshot: AppSnapshot, profile: string | null = null): PingDocument {
   const view = publicView(snapshot);
   return {
-    id: `${snapshot.at.toString(36)}-${snapshot.seq}`,
+    // Each profile's engine counts its own snapshots: two profiles' pings in one millisecond must not
+    // share an id (a receiver that drops repeats by Idempotency-Key would lose one).
+    id: `${snapshot.at.toString(36)}-${snapshot.seq}${profile === null ? '' : `-${encodeURIComponent(profile)}`}`,
     event: kind,
     title: pingTitle(kind),
     state: view.state,

@@ -41,21 +41,15 @@ process.on('SIGTERM', onSignal);
 // `ibkr-tray status | head -0`: a closed pipe is not an error worth a stack trace.
 process.stdout.on('error', () => undefined);
 
-/** Load engine code (which builds zod schemas) only after zod was told to parse without compiling. */
-async function engineModule<T>(load: () => Promise<T>): Promise<T> {
-  await import('./parse-without-jit.js');
-  return load();
-}
-
 const code = await runCli({
   argv: process.argv.slice(2),
   env: process.env,
   stdout: process.stdout,
   stderr: process.stderr,
   stop: stop.signal,
-  connect: async (global, options) => (await engineModule(() => import('./connect.js'))).connectBackend(global, options),
+  connect: async (global, options) => (await import('./connect.js')).connectBackend(global, options),
   // Read only when a command needs it: the settings module is not loaded for --help.
-  profiles: async (global) => (await engineModule(() => import('../core/settings.js'))).profileNames(global.configDir === undefined ? {} : { configDir: global.configDir }),
+  profiles: async (global) => (await import('../core/settings.js')).profileNames(global.configDir === undefined ? {} : { configDir: global.configDir }),
   openBrowser: async (url) => (await import('./open-browser.js')).openInBrowser(url),
   version: version(),
 });

@@ -132,6 +132,8 @@ export async function runCli(io: CliIo): Promise<number> {
     out.result(io.version, { version: io.version });
     return ExitCode.ok;
   }
+  // Before any command's module: several of them build zod schemas as they load (parse-without-jit.ts).
+  await import('./parse-without-jit.js');
 
   const now = io.now ?? Date.now;
   let backend: Promise<CliBackend> | null = null;

@@ -94,6 +94,9 @@ describe('parseNotifyTarget and pingRequest', () => {
     const request = pingRequest(ntfy.target, paperDoc);
     expect(request.body.split('\n')[0]).toBe('Paper ünd Co: Your IBKR session ended. Log in again.');
     expect(request.headers['title']).toBe('IBKR login required');
+    // Two profiles' engines count their own snapshots: the same moment and number, two ids.
+    const same = snapshotOf('login-required', { seq: 3, at: 5_000 });
+    expect(pingDocument('login-required', same, 'Live').id).not.toBe(pingDocument('login-required', same, 'Paper').id);
   });
 
   it.each([

@@ -9,7 +9,7 @@ import type { LogLine, ProfileChoice, RendererApi } from '../shared/api.js';
 import type { Intent, IntentResult } from '../shared/intents.js';
 import type { AppSnapshot } from '../shared/snapshot.js';
 import { el, setText } from './dom.js';
-import { createLogView } from './log-view.js';
+import { createLogView, MAX_LOG_LINES } from './log-view.js';
 import { cardIdOf, isNewer, viewOf, type ButtonModel, type Shell, type ViewModel } from './view.js';
 
 export interface CardOptions {
@@ -32,7 +32,10 @@ export interface Card {
   accept(snapshot: AppSnapshot): void;
   /** Redraw (relative times move on between snapshots). */
   draw(): void;
+  /** New log lines (pushed); held until the backlog is in, so that they do not hide it as older. */
   appendLog(lines: readonly LogLine[]): void;
+  /** The lines kept so far (pulled once, when the card is made): shown first, then the held pushes. */
+  fillLog(backlog: readonly LogLine[]): void;
   /** Show the answer to something done on this profile's behalf (e.g. a preference). */
   report(result: IntentResult): void;
 }
@@ -144,6 +147,8 @@ export function createCard(options: CardOptions): Card {
   const noticeList = el('ul', { className: 'notices', attrs: named('notices', { 'aria-label': 'Notices' }) });
   const message = el('p', { className: 'message', attrs: named('message', { role: 'status' }) });
   const logView = createLogView(idOf);
+  /** Pushed log lines that came before the backlog (null once it is in). */
+  let held: LogLine[] | null = [];
 
   const parts = [status, message, installPanel, javaPanel, setup, noticeList, session, gateway, logView.element];
   // One profile: the parts sit in the page as they always did (the card box has display: contents).
@@ -336,7 +341,16 @@ export function createCard(options: CardOptions): Card {
     current: () => current,
     accept,
     draw,
-    appendLog: (lines) => logView.append(lines),
+    appendLog: (lines) => {
+      if (held === null) logView.append(lines);
+      else held = [...held, ...lines].slice(-MAX_LOG_LINES);
+    },
+    fillLog: (backlog) => {
+      if (held === null) return;
+      logView.append(backlog);
+      logView.append(held);
+      held = null;
+    },
     report,
   };
 }

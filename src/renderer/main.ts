@@ -82,7 +82,10 @@ function arrange(snapshots: readonly AppSnapshot[]): void {
     cardList.replaceChildren(...cards.map((card) => card.element));
     document.body.classList.toggle('several', several);
     for (const card of cards) {
-      void api.getLog(several ? { profile: card.profile } : undefined).then((lines) => card.appendLog(lines), () => undefined);
+      void api.getLog(several ? { profile: card.profile } : undefined).then(
+        (lines) => card.fillLog(lines),
+        () => card.fillLog([]),
+      );
     }
   }
   for (const snapshot of snapshots) accept(snapshot);

@@ -154,6 +154,33 @@ describe('the page in a browser', () => {
     await screenshots(page, 'ready-with-log');
   });
 
+  it('keeps the log kept so far when a new line is pushed before it arrives', async () => {
+    await showState('ready');
+    engine.pushLog('kept before the page opened');
+    // A second page whose first read of the log is slow, as over a busy network.
+    let release = (): void => undefined;
+    const slowLog = new Promise<void>((resolve) => (release = resolve));
+    const second = await context.newPage();
+    await second.route('**/api/log', async (route) => {
+      await slowLog;
+      await route.continue();
+    });
+    try {
+      const listening = engine.listenerCount().log;
+      await second.goto(new URL('/', view.dashboard.url).href);
+      await expect.poll(() => engine.listenerCount().log).toBe(listening + 1);
+      engine.pushLog('pushed while the page waits for the log');
+      // One stream in order: once this snapshot is drawn, the pushed line has reached the page.
+      const later = engine.show('competing', {}, { start: sessionStart, world: 'supervised' });
+      await second.waitForFunction((seq) => document.body.dataset['seq'] === String(seq), later.seq);
+      release();
+      await expect.poll(async () => (await second.locator('.log-lines li').allTextContents()).slice(-2).map((text) => text.replace(/^\S+ /, ''))).toEqual(['kept before the page opened', 'pushed while the page waits for the log']);
+    } finally {
+      release();
+      await second.close();
+    }
+  });
+
   it('is usable from the keyboard', async () => {
     await showState('competing');
     await page.focus('#account');

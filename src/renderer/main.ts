@@ -94,9 +94,15 @@ function arrange(snapshots: readonly AppSnapshot[]): void {
 let pulling: Promise<void> | null = null;
 /** Whether the banner says that the last pull failed (the next one that works takes it away). */
 let pullFailed = false;
+/** A reason to pull came while a pull was under way: its answer may predate it (a profile removed meanwhile). */
+let pullAgain = false;
 /** Pull every profile's snapshot (on load, after a reconnect, when the profiles changed); one pull at a time. */
 function pull(): void {
-  pulling ??= api
+  if (pulling !== null) {
+    pullAgain = true;
+    return;
+  }
+  pulling = api
     .getSnapshots()
     .then(
       (snapshots) => {
@@ -112,6 +118,10 @@ function pull(): void {
     )
     .finally(() => {
       pulling = null;
+      if (pullAgain) {
+        pullAgain = false;
+        pull();
+      }
     });
 }
 

@@ -114,13 +114,7 @@ describe('ibkr-tray with two profiles', () => {
   }, 60_000);
 
   it('serve without --profile follows the settings: a profile added, renamed or removed in another terminal gets or loses its engine and card', async () => {
-    const live = await fx.simulator();
-    const paper = await fx.simulator();
-    const dir = fx.configDir();
-    const liveFolder = await makeGatewayFolder();
-    const paperFolder = await makeGatewayFolder();
-    cleanups.push(liveFolder.cleanup, paperFolder.cleanup);
-    writeSettings(dir, { gatewayFolder: liveFolder.dir, gatewayUrl: live.url });
+    const { dir, paper, paperFolder } = await gatewayAndSpare();
     await logIn(paper);
     // One profile at the start: the output as before profiles.
     const serve = fx.start(['serve', '--port', '0'], { configDir: dir });
@@ -136,7 +130,7 @@ describe('ibkr-tray with two profiles', () => {
     const events = followEvents(new URL(WebEventsPath, url), auth);
     cleanups.push(async () => events.close());
 
-    expect((await run(['profile', 'add', 'Paper', '--dir', paperFolder.dir, '--port', String(paper.port)], { configDir: dir })).code).toBe(0);
+    expect((await run(['profile', 'add', 'Paper', '--dir', paperFolder, '--port', String(paper.port)], { configDir: dir })).code).toBe(0);
     await until('the added Paper profile to be served, ready', async () => (await served()).includes('Paper ready'), 15_000, 100);
     expect(await served()).toEqual([expect.stringMatching(/^Gateway /), 'Paper ready']);
     await events.waitFor(/event: profiles\ndata: \["Gateway","Paper"\]\n/);
@@ -170,13 +164,7 @@ describe('ibkr-tray with two profiles', () => {
   }, 90_000);
 
   it('serve --notify pings for a profile added while it runs, naming it', async () => {
-    const live = await fx.simulator();
-    const paper = await fx.simulator();
-    const dir = fx.configDir();
-    const liveFolder = await makeGatewayFolder();
-    const paperFolder = await makeGatewayFolder();
-    cleanups.push(liveFolder.cleanup, paperFolder.cleanup);
-    writeSettings(dir, { gatewayFolder: liveFolder.dir, gatewayUrl: live.url });
+    const { dir, live, paper, paperFolder } = await gatewayAndSpare();
     await logIn(live);
     const pings: { event?: unknown; profile?: unknown }[] = [];
     const receiver = createServer((req, res) => {
@@ -194,7 +182,7 @@ describe('ibkr-tray with two profiles', () => {
     const serve = fx.start(['serve', '--port', '0', '--notify', hook], { configDir: dir });
     await serve.waitForOutput(/\(Ctrl-C stops it\)\n/);
 
-    expect((await run(['profile', 'add', 'Paper', '--dir', paperFolder.dir, '--port', String(paper.port)], { configDir: dir })).code).toBe(0);
+    expect((await run(['profile', 'add', 'Paper', '--dir', paperFolder, '--port', String(paper.port)], { configDir: dir })).code).toBe(0);
     await until('a login-required ping naming Paper', () => pings.some((p) => p.event === 'login-required' && p.profile === 'Paper'), 15_000, 50);
     // The live profile was ready throughout: no ping about it.
     expect(pings.filter((p) => p.profile !== 'Paper')).toEqual([]);
@@ -222,8 +210,11 @@ describe('ibkr-tray with two profiles', () => {
   }, 60_000);
 });
 
-/** Settings with "Gateway" on one simulator and "Paper" on another, each with its own folder (removed after the test). */
-async function twoProfiles(options: SimOptions = {}): Promise<{ dir: string; live: Simulator; paper: Simulator }> {
+/**
+ * Settings with "Gateway" on one simulator, and a second simulator with a folder of its own for a
+ * "Paper" profile, not added yet (the folders are removed after the test).
+ */
+async function gatewayAndSpare(options: SimOptions = {}): Promise<{ dir: string; live: Simulator; paper: Simulator; paperFolder: string }> {
   const live = await fx.simulator(options);
   const paper = await fx.simulator(options);
   const dir = fx.configDir();
@@ -231,7 +222,13 @@ async function twoProfiles(options: SimOptions = {}): Promise<{ dir: string; liv
   const paperFolder = await makeGatewayFolder();
   cleanups.push(liveFolder.cleanup, paperFolder.cleanup);
   writeSettings(dir, { gatewayFolder: liveFolder.dir, gatewayUrl: live.url });
-  const added = await run(['profile', 'add', 'Paper', '--dir', paperFolder.dir, '--port', String(paper.port)], { configDir: dir });
+  return { dir, live, paper, paperFolder: paperFolder.dir };
+}
+
+/** gatewayAndSpare with "Paper" added on its simulator's port. */
+async function twoProfiles(options: SimOptions = {}): Promise<{ dir: string; live: Simulator; paper: Simulator }> {
+  const { dir, live, paper, paperFolder } = await gatewayAndSpare(options);
+  const added = await run(['profile', 'add', 'Paper', '--dir', paperFolder, '--port', String(paper.port)], { configDir: dir });
   expect(added.code).toBe(0);
   return { dir, live, paper };
 }

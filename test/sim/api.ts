@@ -127,6 +127,11 @@ export interface SimControl {
   setMalformed(endpoint: string, kind: MalformedKind | null): Promise<void>;
   /** Put the client into the 429 penalty box now (as if it had broken pacing). */
   penalize(ms?: number): Promise<void>;
+  /**
+   * The next request to `endpoint` (e.g. /v1/api/iserver/accounts) is the one that breaks IBKR's
+   * pacing: it gets the 429 and starts the penalty box (for `ms`), as a script too fast would meet it.
+   */
+  penalizeOn(endpoint: string, ms?: number): Promise<void>;
   /** What the simulated IBKR side thinks right now. */
   state(): Promise<SimStateView>;
   /** Requests received so far (a copy). */

@@ -19,6 +19,7 @@ export const CONTROL_METHODS = [
   'setLatency',
   'setMalformed',
   'penalize',
+  'penalizeOn',
   'state',
   'requests',
   'clearRequests',

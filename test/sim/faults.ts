@@ -19,6 +19,8 @@ export class Faults {
   unreachable = false;
   maintenance: { status: 500 | 503; delayMs: number } | null = null;
   latencyMs = 0;
+  /** The next forwarded request to this path breaks the pacing (429 and the penalty box). */
+  penaltyOn: { path: string; ms?: number } | null = null;
   private readonly malformed = new Map<string, MalformedKind>();
 
   setMalformed(endpoint: string, kind: MalformedKind | null): void {

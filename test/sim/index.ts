@@ -164,6 +164,9 @@ function createControl(parts: GatewayParts): SimControl {
     },
     setMalformed: async (endpoint: string, kind: MalformedKind | null) => faults.setMalformed(endpoint, kind),
     penalize: async (ms?: number) => pacing.penalize(ms),
+    penalizeOn: async (endpoint: string, ms?: number) => {
+      faults.penaltyOn = { path: apiPath(endpoint), ...(ms === undefined ? {} : { ms }) };
+    },
     state: async (): Promise<SimStateView> => {
       const flags = session.flags;
       return {

@@ -117,6 +117,10 @@ function forward(parts: GatewayParts, res: ServerResponse, method: string, path:
   const { faults } = parts;
   // IBKR unreachable: no status, no error, no close, ever (facts §4).
   if (faults.unreachable) return;
+  if (faults.penaltyOn?.path === path) {
+    parts.pacing.penalize(faults.penaltyOn.ms);
+    faults.penaltyOn = null;
+  }
   if (!parts.pacing.admit(path)) {
     return deliver(parts, res, { status: 429, contentType: 'text/html', body: '<html><body><h1>429 Too Many Requests</h1></body></html>' });
   }

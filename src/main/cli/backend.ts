@@ -35,12 +35,10 @@ export interface CliBackend {
   readonly engine: Engine;
   /**
    * Ask the gateway once, start nothing, open nothing, and return the snapshot a user would see.
-   * Rejects with GatewayError('certificate-changed') when the certificate is not the pinned one.
-   * `shareAccounts` (a `status`, once per backend): take the account list another process's `status`
-   * got a moment ago instead of asking for it, and share this one's fresh list likewise. Never for a
-   * command that switches accounts: the gateway wants /iserver/accounts read before a switch.
+   * Rejects with GatewayError('certificate-changed') when the certificate is not the pinned one, and
+   * with 'rate-limited' when a 429 was met on the way (unless the state itself says rate limited).
    */
-  check(options?: { readonly shareAccounts?: boolean }): Promise<AppSnapshot>;
+  check(): Promise<AppSnapshot>;
   /** The fingerprint trusted for the gateway's origin, or null before first use. */
   pinnedFingerprint(): string | null;
   /** Trust `fingerprint` for the gateway's origin from now on (saved in the settings). */

@@ -4,10 +4,8 @@
  * the engine without its timers (`watch: false`) and ask it once with refresh(); keepalive and serve
  * let it watch.
  */
-import { reusableAccounts } from '../core/accounts.js';
 import { createEngine } from '../core/engine.js';
 import { GatewayError } from '../core/errors.js';
-import { sleep, systemClock } from '../core/gateway/clock.js';
 import { PidFile } from '../core/gateway/pidfile.js';
 import { certificateChangedError, readPresentedFingerprint } from '../core/gateway/tls.js';
 import { normalizeFingerprint, originOf } from '../core/gateway/trust.js';
@@ -16,13 +14,23 @@ import type { AppSnapshot } from '../../shared/snapshot.js';
 import type { GlobalOptions } from './arguments.js';
 import type { CliBackend, SeedAuthentication } from './backend.js';
 import { CommandFailure, ExitCode } from './exit-codes.js';
-import { CHECK_MAX_REQUESTS, PacingRecord } from './pacing-record.js';
+import { PacingRecord } from './pacing-record.js';
 import type { BackendOptions } from './context.js';
+
+/** The one-line refusal for a penalty: "rate limited", and when requests resume. */
+function rateLimited(until: number, clock: (at: number) => string): GatewayError {
+  return new GatewayError('rate-limited', `rate limited: IBKR answered 429 (too many requests); ibkr-tray sends nothing to this gateway until ${clock(until)}. Wait; do not restart the gateway.`, {
+    retryAt: until,
+  });
+}
 
 export async function connectBackend(global: GlobalOptions, options: BackendOptions): Promise<CliBackend> {
   const configDir = global.configDir ?? defaultConfigDir();
+  // Every request of this process takes a slot in the record every ibkr-tray process shares.
+  const pacing = new PacingRecord(configDir);
   const engine = await createEngine({
     configDir,
+    sharedPacing: pacing,
     requestTimeoutMs: global.requestTimeoutMs,
     ...(global.profile === undefined ? {} : { profile: global.profile }),
     useWebSocket: options.useWebSocket ?? false,
@@ -56,75 +64,67 @@ export async function connectBackend(global: GlobalOptions, options: BackendOpti
     return presented === want ? null : certificateChangedError(originOf(url) ?? url, want, presented);
   }
 
-  const pacing = new PacingRecord(configDir, gatewayUrl());
-  /** At most this long a check that tickles holds other processes' tickles off (should it die): its requests' timeouts. */
-  const holdMs = 3 * global.requestTimeoutMs;
+  const origin = (): string => gatewayUrl();
   const clock = (at: number): string => new Date(at).toTimeString().slice(0, 8);
-  /** After a 429 seen by any ibkr-tray process, send nothing until the penalty is over. */
+  /** Until when IBKR wants nothing from this gateway (a 429 met by this or any other ibkr-tray process), or null. */
+  // The pacer writes every 429 it meets there (SharedPacing.penalize).
+  const penaltyUntil = (): number | null => pacing.penaltyUntil(origin());
+  /** Nothing goes into IBKR's penalty box: refuse before sending. */
   const guard = (): void => {
-    const until = pacing.penaltyUntil();
-    if (until !== null) {
-      throw new GatewayError('rate-limited', `IBKR rate-limited this gateway: ibkr-tray sends nothing until ${clock(until)}; wait, do not restart the gateway.`, { retryAt: until });
-    }
+    const until = penaltyUntil();
+    if (until !== null) throw rateLimited(until, clock);
   };
-  const remember = (error: unknown): never => {
-    if (error instanceof GatewayError && error.kind === 'rate-limited') pacing.markPenalty(error.details.retryAt ?? Date.now() + 600_000);
-    throw error;
+  /**
+   * A 429 met on the way (the account list, a switch) is never reported as success: once a call
+   * ends inside a penalty, the command says "rate limited", whatever the call made of the refusal.
+   */
+  const honest = (): void => {
+    const until = penaltyUntil();
+    if (until !== null) throw rateLimited(until, clock);
   };
   const paced =
     <A extends unknown[], T>(call: (...args: A) => Promise<T>) =>
     async (...args: A): Promise<T> => {
       guard();
-      return call(...args).catch(remember);
-    };
-  /** A call that may change the session or the selected account: the shared account list goes first. */
-  const changing =
-    <A extends unknown[], T>(call: (...args: A) => Promise<T>) =>
-    (...args: A): Promise<T> => {
-      pacing.forgetAccounts();
       return call(...args);
     };
-  // The same for what the engine does (a logout, a lost session, `use` switching the account): once
-  // a ready session leaves "ready" or its selected account changes, no process may answer from the
-  // list shared before. (A selected account appearing, null → id, is the listing itself.)
-  let seen: AppSnapshot | null = null;
-  engine.subscribe((snapshot) => {
-    const before = seen;
-    seen = snapshot;
-    if (before?.state !== 'ready') return;
-    if (snapshot.state !== 'ready' || (before.selectedAccount !== null && snapshot.selectedAccount !== before.selectedAccount)) pacing.forgetAccounts();
-  });
   const auth = engine.auth;
   const pacedAuth: SeedAuthentication = {
-    login: paced(changing(() => auth.login())),
+    login: paced(() => auth.login()),
     waitForLogin: paced((o?: { readonly timeoutMs?: number; readonly pollIntervalMs?: number }) => auth.waitForLogin(o)),
     isAuthenticated: paced(() => auth.isAuthenticated()),
-    updateServerAccount: paced(changing((id: string) => auth.updateServerAccount(id))),
+    updateServerAccount: paced((id: string) => auth.updateServerAccount(id)),
     ssoValidate: paced(async () => {
-      const wait = pacing.validateDelayMs();
+      const wait = pacing.endpointDelayMs(origin(), '/v1/api/sso/validate');
       if (wait > 0) {
         // Our own refusal, not IBKR's 429: nothing to remember as a penalty.
         throw new CommandFailure(ExitCode.rateLimited, `IBKR allows sso/validate once a minute: try again in ${Math.ceil(wait / 1000)} s (sending it now would earn a 10-minute penalty).`);
       }
-      pacing.markValidate();
       return auth.ssoValidate();
     }),
-    reauthenticate: paced(changing(() => auth.reauthenticate())),
-    tickle: paced(async () => {
-      await sleep(systemClock, pacing.checkDelayMs());
-      pacing.startCheck(holdMs, 1);
-      try {
-        return (await auth.tickle()).tickle;
-      } finally {
-        pacing.endCheck();
-      }
-    }),
-    logout: paced(changing(() => auth.logout())),
+    reauthenticate: paced(() => auth.reauthenticate()),
+    // The pacer waits for tickle's slot (1/s across processes) within the request timeout.
+    tickle: paced(async () => (await auth.tickle()).tickle),
+    logout: paced(() => auth.logout()),
     closeGateway: (pid?: number) => auth.closeGateway(pid),
     get lastState() {
       return auth.lastState;
     },
   };
+  // The engine the commands hold: its intents (a switch of account, a logout) end honest too.
+  const heldEngine = new Proxy(engine, {
+    get(target, property) {
+      if (property === 'dispatch') {
+        return async (intent: Parameters<typeof engine.dispatch>[0]) => {
+          guard();
+          const result = await target.dispatch(intent);
+          honest();
+          return result;
+        };
+      }
+      return Reflect.get(target, property, target) as unknown;
+    },
+  });
 
   return {
     get gatewayUrl() {
@@ -133,32 +133,17 @@ export async function connectBackend(global: GlobalOptions, options: BackendOpti
     gatewayFolder: global.gatewayFolder ?? engine.settings.get().gatewayFolder,
     configDir,
     auth: pacedAuth,
-    engine,
-    async check(checkOptions = {}) {
+    engine: heldEngine,
+    async check() {
       guard();
-      // A `status` right after another one's takes its account list (≤ 1.5 s old), so it sends
-      // auth/status alone and may follow the last check sooner (checkGapMs).
-      const recent = checkOptions.shareAccounts ? pacing.recentAccounts() : null;
-      const reuse = recent !== null && reusableAccounts(recent, engine.settings.get().account) ? recent : null;
-      const requests = reuse ? 1 : CHECK_MAX_REQUESTS;
       // A check tickles (limit 1/s) only when no ibkr-tray process tickled within the last second;
       // otherwise auth/status alone answers (the session was kept alive a moment ago), instead of
-      // sleeping for a tickle slot the answer does not need.
-      await sleep(systemClock, pacing.requestDelayMs(requests));
-      const tickle = pacing.checkDelayMs() === 0;
-      if (tickle) pacing.startCheck(holdMs, requests);
-      else pacing.markRequest(requests);
-      let snapshot: AppSnapshot;
-      try {
-        snapshot = await engine.refresh({ tickle, ...(reuse ? { accounts: reuse } : {}) });
-      } finally {
-        if (tickle) pacing.endCheck();
-      }
-      // Only a list this check asked for is shared, so that no list lives longer than ACCOUNTS_REUSE_MS.
-      if (checkOptions.shareAccounts && !reuse && snapshot.state === 'ready' && snapshot.accounts.length > 0) {
-        pacing.shareAccounts({ accounts: [...snapshot.accounts], selectedAccount: snapshot.selectedAccount, paper: snapshot.paper });
-      }
-      if (snapshot.state === 'rate-limited') pacing.markPenalty(snapshot.rateLimitedUntil ?? Date.now() + 600_000);
+      // waiting for a tickle slot the answer does not need. Every request takes its slot in the
+      // shared record on its way out (the pacer), so back-to-back commands stay within 10/s.
+      const tickle = pacing.endpointDelayMs(origin(), '/v1/api/tickle') === 0;
+      const snapshot = await engine.refresh({ tickle });
+      // A rate-limited state says so itself (status prints it); anything else met in a penalty is refused.
+      if (snapshot.state !== 'rate-limited') honest();
       const problem = await certificateProblem(snapshot);
       if (problem) throw problem;
       return snapshot;

@@ -1,166 +1,132 @@
 /**
  * IBKR's pacing across `ibkr-tray` processes. Each command is a new process with a new pacer, but
- * IBKR counts per machine: a script running `ibkr-tray status` twice within a second would tickle
- * twice (limit 1/s), `validate` twice within a minute breaks sso/validate's 1/min, and either puts
- * the machine in the 429 penalty box for 10-15 minutes (gateway-facts §8; repeat offenders are
- * blocked). So the command keeps a small record per gateway origin in the settings folder: when the
- * last check (with its tickle), the last check of any kind (and how many requests it sends) and the
- * last sso/validate went out, until when IBKR said to send nothing, and the account list a `status`
- * got a moment ago, so that a `status` right after it needs no account request of its own.
+ * IBKR counts per gateway: a script of back-to-back commands (`status; accounts; use X; …`) must
+ * not send more than 10 requests in any second, two tickles within a second, or two sso/validate
+ * within a minute, or the machine sits in the 429 penalty box for 10-15 minutes (gateway-facts §8).
+ *
+ * So every request of every command takes a slot in one small record in the settings folder
+ * (`cli-pacing.json`, per gateway origin) before it is sent and hands it back when answered (the
+ * pacer's SharedPacing). A slot counts from before the send until a window after the answer: the
+ * gateway saw the request in between, so the count holds at the gateway however loaded the machine.
+ * The record also keeps, per paced endpoint, when its last request was answered, and until when
+ * IBKR said to send nothing (a 429 met by any process). It holds no account id and no token, and
+ * is readable by the user only. Every change is a read-modify-write under a lock file (file-lock.ts).
  */
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { IBKR_PACING } from '../core/gateway/pacing.js';
+import { FileLockTimeout, withFileLock } from '../core/file-lock.js';
+import { IBKR_PACING, type PacingRules, type SharedPacing } from '../core/gateway/pacing.js';
 import { originOf } from '../core/gateway/trust.js';
-import { writeFileAtomic } from '../core/settings.js';
 
-/** A check (auth/status + tickle) at most once per this long: tickle's limit is 1/s. */
-export const CHECK_GAP_MS = 1_100;
-/**
- * The most requests a check sends besides its tickle: auth/status and, for a session it finds ready,
- * the account list (1 when it reuses the list a `status` got a moment ago).
- */
-export const CHECK_MAX_REQUESTS = 2;
-/**
- * Checks' time per request they send. IBKR allows 10 requests/s through a gateway; any window of a
- * second plus the pacer's 200 ms margin must hold, besides the checks started in it, the last
- * request of a check begun before it and one tickle (CHECK_GAP_MS paces those): 8 requests left,
- * 1.2 s / 8 = 150 ms each.
- */
-export const REQUEST_SHARE_MS = Math.ceil((IBKR_PACING.windowMs + IBKR_PACING.marginMs) / (IBKR_PACING.perWindow - 2));
-/** A `status`'s account list serves the statuses of other processes for at most this long. */
-export const ACCOUNTS_REUSE_MS = 1_500;
-/** sso/validate's limit is 1/min. */
-export const VALIDATE_GAP_MS = 60_000;
+/** How soon to ask again when the only thing in the way is a request still in flight elsewhere. */
+const POLL_MS = 25;
+/** The lock guards microseconds of work: a wait longer than this means something is wrong. */
+const LOCK_WAIT_MS = 1_000;
 
-/**
- * How far apart two checks must start, from the requests each sends (1 or 2, tickle apart): the
- * larger of the two times REQUEST_SHARE_MS, so 150 ms between two checks of 1 request (auth/status
- * answered with a reused account list), 300 ms when either asks for the account list too. Taking
- * the larger of the pair (not only the earlier check's) keeps the checks started in any 1.2 s to 8
- * requests in every mix: in a row of gaps, every check but one is counted in a gap of its own.
- */
-export function checkGapMs(previousRequests: number, nextRequests: number): number {
-  return REQUEST_SHARE_MS * Math.max(previousRequests, nextRequests);
+const SlotSchema = z.object({
+  ticket: z.string(),
+  endpoint: z.string(),
+  at: z.number(),
+  /** Counted as answered at this time if its process never says so (it died). */
+  holdUntil: z.number(),
+  doneAt: z.number().nullable(),
+});
+type Slot = z.infer<typeof SlotSchema>;
+// Unknown keys (an older record's account list) are dropped on the next write.
+const EntrySchema = z.object({
+  slots: z.array(SlotSchema).catch([]),
+  lastDoneAt: z.record(z.string(), z.number()).catch({}),
+  penaltyUntil: z.number().nullish().catch(null),
+});
+type Entry = z.infer<typeof EntrySchema>;
+const FileSchema = z.record(z.string(), z.unknown());
+
+/** When a slot stopped counting as in flight: answered, or given up on (its hold ran out); null = in flight. */
+function doneAt(slot: Slot, now: number): number | null {
+  return slot.doneAt ?? (slot.holdUntil <= now ? slot.holdUntil : null);
 }
 
-const AccountListSchema = z.object({
-  at: z.number(),
-  accounts: z.array(z.object({ id: z.string(), alias: z.string().nullable() })),
-  selectedAccount: z.string().nullable(),
-  paper: z.boolean().nullable(),
-});
-const EntrySchema = z.looseObject({
-  lastCheckAt: z.number().nullish(),
-  lastRequestAt: z.number().nullish(),
-  /** How many requests the check begun at lastRequestAt sends (absent: written before it was counted, 2). */
-  lastRequests: z.number().int().min(1).max(CHECK_MAX_REQUESTS).nullish().catch(null),
-  lastValidateAt: z.number().nullish(),
-  penaltyUntil: z.number().nullish(),
-  /** A `status`'s account list and when it was answered; null once the session or the account changed. */
-  accounts: AccountListSchema.nullish().catch(null),
-});
-const FileSchema = z.record(z.string(), EntrySchema);
-type Entry = z.infer<typeof EntrySchema>;
-
-/** The account list a `status` got, as another process may reuse it: what `status` prints, no more. */
-export type SharedAccounts = Omit<z.infer<typeof AccountListSchema>, 'at'>;
-
-export class PacingRecord {
-  private readonly file: string;
-  private readonly origin: string;
+export class PacingRecord implements SharedPacing {
+  readonly file: string;
 
   constructor(
     configDir: string,
-    gatewayUrl: string,
     private readonly now: () => number = Date.now,
+    private readonly rules: PacingRules = IBKR_PACING,
   ) {
     this.file = path.join(configDir, 'cli-pacing.json');
-    this.origin = originOf(gatewayUrl) ?? gatewayUrl;
   }
 
-  /** Epoch ms until which IBKR wants nothing sent, or null. */
-  penaltyUntil(): number | null {
-    const until = this.entry().penaltyUntil ?? null;
+  reserve(origin: string, endpoint: string, holdMs: number): { ticket: string } | { retryAt: number; penalty: boolean } {
+    try {
+      return this.change(origin, (entry, now) => {
+        if (entry.penaltyUntil != null && entry.penaltyUntil > now) return { retryAt: entry.penaltyUntil, penalty: true };
+        const window = this.rules.windowMs + this.rules.marginMs;
+        const waits: number[] = [];
+        if (entry.slots.length >= this.rules.perWindow) {
+          // The first slot to leave the window: one answered longest ago, or (all in flight) soon.
+          waits.push(Math.min(...entry.slots.map((s) => (doneAt(s, now) ?? now + POLL_MS - window) + window)));
+        }
+        const rule = this.rules.endpoints[endpoint];
+        if (rule) {
+          if (entry.slots.some((s) => s.endpoint === endpoint && doneAt(s, now) === null)) waits.push(now + POLL_MS);
+          const last = entry.lastDoneAt[endpoint];
+          if (last !== undefined) waits.push(last + rule.minIntervalMs + this.rules.marginMs);
+        }
+        const retryAt = Math.max(now, ...waits);
+        if (retryAt > now) return { retryAt, penalty: false };
+        const ticket = crypto.randomBytes(6).toString('hex');
+        entry.slots.push({ ticket, endpoint, at: now, holdUntil: now + holdMs, doneAt: null });
+        return { ticket };
+      });
+    } catch (error) {
+      if (error instanceof FileLockTimeout) return { retryAt: this.now() + POLL_MS, penalty: false };
+      // An unwritable settings folder must not stop the command: this process's own pacer still paces it.
+      return { ticket: 'unrecorded' };
+    }
+  }
+
+  release(origin: string, ticket: string): void {
+    if (ticket === 'unrecorded') return;
+    this.tryChange(origin, (entry, now) => {
+      const slot = entry.slots.find((s) => s.ticket === ticket);
+      if (slot) slot.doneAt = now;
+      if (slot && this.rules.endpoints[slot.endpoint]) entry.lastDoneAt[slot.endpoint] = Math.max(entry.lastDoneAt[slot.endpoint] ?? 0, now);
+    });
+  }
+
+  penaltyUntil(origin: string): number | null {
+    const until = this.read(origin).penaltyUntil ?? null;
     return until !== null && until > this.now() ? until : null;
   }
 
-  /** How long until a check may tickle again (0 = now). */
-  checkDelayMs(): number {
-    const last = this.entry().lastCheckAt;
-    return last == null ? 0 : Math.max(0, Math.min(CHECK_GAP_MS, last + CHECK_GAP_MS - this.now()));
-  }
-
-  /** How long until a check that sends `requests` requests (tickle apart) may start (0 = now). */
-  requestDelayMs(requests: number): number {
-    const entry = this.entry();
-    // From when the last check began (a record written before lastRequestAt existed: its check).
-    const last = entry.lastRequestAt ?? entry.lastCheckAt;
-    const gap = checkGapMs(entry.lastRequests ?? CHECK_MAX_REQUESTS, requests);
-    return last == null ? 0 : Math.max(0, Math.min(gap, last + gap - this.now()));
-  }
-
-  /** How long until sso/validate may be sent again (0 = now). */
-  validateDelayMs(): number {
-    const last = this.entry().lastValidateAt;
-    return last == null ? 0 : Math.max(0, last + VALIDATE_GAP_MS - this.now());
+  penalize(origin: string, until: number): void {
+    this.tryChange(origin, (entry) => {
+      entry.penaltyUntil = Math.max(entry.penaltyUntil ?? 0, until);
+    });
   }
 
   /**
-   * A check that tickles starts now. IBKR counts the tickle when it arrives, which on a loaded
-   * machine may be long after this mark, so until endCheck() no other process may tickle (for at
-   * most `holdMs`, should this one die first).
+   * How long until a request to `endpoint` (one with a rule of its own: tickle, sso/validate) may be
+   * sent, from what every process sent (0 = now). A `status` skips its tickle rather than wait for it.
    */
-  startCheck(holdMs: number, requests: number): void {
+  endpointDelayMs(origin: string, endpoint: string): number {
+    const rule = this.rules.endpoints[endpoint];
+    if (!rule) return 0;
+    const entry = this.read(origin);
     const now = this.now();
-    this.update({ lastCheckAt: now + holdMs, lastRequestAt: now, lastRequests: requests });
+    if (entry.slots.some((s) => s.endpoint === endpoint && doneAt(s, now) === null)) return POLL_MS;
+    const last = entry.lastDoneAt[endpoint];
+    return last === undefined ? 0 : Math.max(0, last + rule.minIntervalMs + this.rules.marginMs - now);
   }
 
-  /** The tickle of the check started with startCheck() was answered or failed: the gap runs from now. */
-  endCheck(): void {
-    this.update({ lastCheckAt: this.now() });
+  private key(origin: string): string {
+    return originOf(origin) ?? origin;
   }
 
-  /** A check without a tickle, sending `requests` requests, went out now. */
-  markRequest(requests: number): void {
-    this.update({ lastRequestAt: this.now(), lastRequests: requests });
-  }
-
-  /** The account list a `status` got within ACCOUNTS_REUSE_MS, or null. */
-  recentAccounts(): SharedAccounts | null {
-    const shared = this.entry().accounts;
-    if (!shared) return null;
-    const age = this.now() - shared.at;
-    if (age < 0 || age > ACCOUNTS_REUSE_MS) return null;
-    return { accounts: shared.accounts, selectedAccount: shared.selectedAccount, paper: shared.paper };
-  }
-
-  /** A `status` got this account list from the gateway just now. */
-  shareAccounts(list: SharedAccounts): void {
-    // Field by field: the file holds what `status` prints and nothing a caller's object carries beside it.
-    const accounts = list.accounts.map((a) => ({ id: a.id, alias: a.alias }));
-    this.update({ accounts: { at: this.now(), accounts, selectedAccount: list.selectedAccount, paper: list.paper } });
-  }
-
-  /** The session or the selected account changed: no check may reuse the last list. */
-  forgetAccounts(): void {
-    this.update({ accounts: null });
-  }
-
-  markValidate(): void {
-    this.update({ lastValidateAt: this.now() });
-  }
-
-  markPenalty(until: number): void {
-    this.update({ penaltyUntil: until });
-  }
-
-  private entry(): Entry {
-    return this.readAll()[this.origin] ?? {};
-  }
-
-  private readAll(): Record<string, Entry> {
+  private readFile(): Record<string, unknown> {
     try {
       const parsed = FileSchema.safeParse(JSON.parse(fs.readFileSync(this.file, 'utf8')));
       return parsed.success ? parsed.data : {};
@@ -169,14 +135,60 @@ export class PacingRecord {
     }
   }
 
-  /** Best effort, atomic: a lost update costs at most one request's spacing. */
-  private update(patch: Entry): void {
+  private read(origin: string): Entry {
+    return this.entryOf(this.readFile(), origin, this.now());
+  }
+
+  private entryOf(all: Record<string, unknown>, origin: string, now: number): Entry {
+    const parsed = EntrySchema.safeParse(all[this.key(origin)] ?? {});
+    const entry = parsed.success ? parsed.data : { slots: [], lastDoneAt: {}, penaltyUntil: null };
+    const window = this.rules.windowMs + this.rules.marginMs;
+    // A slot leaves the record a window after it was answered; a paced endpoint's time stays.
+    entry.slots = entry.slots.filter((slot) => {
+      const done = doneAt(slot, now);
+      if (done === null || now - done < window) return true;
+      if (this.rules.endpoints[slot.endpoint]) entry.lastDoneAt[slot.endpoint] = Math.max(entry.lastDoneAt[slot.endpoint] ?? 0, done);
+      return false;
+    });
+    return entry;
+  }
+
+  private change<T>(origin: string, edit: (entry: Entry, now: number) => T): T {
+    fs.mkdirSync(path.dirname(this.file), { recursive: true });
+    return withFileLock(
+      this.file,
+      () => {
+        const all = this.readFile();
+        const now = this.now();
+        const entry = this.entryOf(all, origin, now);
+        const result = edit(entry, now);
+        all[this.key(origin)] = entry;
+        writePrivate(this.file, JSON.stringify(all));
+        return result;
+      },
+      { waitMs: LOCK_WAIT_MS, now: this.now },
+    );
+  }
+
+  /** Best effort: a record that cannot be written must not fail the command (its pacer still paces it). */
+  private tryChange(origin: string, edit: (entry: Entry, now: number) => void): void {
     try {
-      const all = this.readAll();
-      all[this.origin] = { ...all[this.origin], ...patch };
-      writeFileAtomic(this.file, JSON.stringify(all));
+      this.change(origin, edit);
     } catch {
-      // An unwritable settings folder must not stop the command; the pacer still paces this process.
+      // see above
     }
+  }
+}
+
+/** Atomic (temp + rename) and readable by the user only, whatever the umask. */
+function writePrivate(file: string, text: string): void {
+  const temp = `${file}.${process.pid}.tmp`;
+  try {
+    fs.writeFileSync(temp, text, { mode: 0o600 });
+    fs.chmodSync(temp, 0o600);
+    fs.renameSync(temp, file);
+  } catch (error) {
+    fs.rmSync(temp, { force: true });
+    throw error;
   }
 }

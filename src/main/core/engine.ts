@@ -13,7 +13,7 @@ import { AccountBook, type AccountList, type AccountTiming } from './accounts.js
 import { InteractiveBrokersAuthentication } from './auth.js';
 import { IntentDispatcher } from './intent-dispatcher.js';
 import { createGatewayClient, type GatewayClient } from './gateway/client.js';
-import { Pacer, type PacingRules } from './gateway/pacing.js';
+import { Pacer, type PacingRules, type SharedPacing } from './gateway/pacing.js';
 import { systemClock, type Clock } from './gateway/clock.js';
 import { checkGatewayFolder } from './gateway/folder.js';
 import { folderGatewayUrl } from './gateway/location.js';
@@ -79,6 +79,8 @@ export interface EngineOptions {
   readonly createSupervisor?: SupervisorFactory | null;
   /** Override IBKR's pacing rules (e.g. a short 429 penalty in tests); default IBKR_PACING. */
   readonly pacing?: Partial<PacingRules>;
+  /** Pacing shared with other processes of this machine (the command's record); default none. */
+  readonly sharedPacing?: SharedPacing;
   /** Time (tests pass a fake). */
   readonly clock?: Clock;
   /** Shorter intervals for tests and benchmarks. */
@@ -200,7 +202,13 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
       options.gatewayUrl ?? settings.get().gatewayUrl ?? supervisor?.location().url ?? (folder ? folderGatewayUrl(folder) : null) ?? DEFAULT_GATEWAY_URL;
     const pins = settings.pinStore();
     // One pacer per engine, kept across rebinds: a 429 penalty holds whatever the client.
-    pacer ??= new Pacer({ clock, ...(options.pacing ? { rules: options.pacing } : {}) });
+    const ledger = options.sharedPacing;
+    pacer ??= new Pacer({
+      clock,
+      ...(options.pacing ? { rules: options.pacing } : {}),
+      // Keyed by the gateway the client talks to now (it moves when the supervisor picks another port).
+      ...(ledger ? { shared: { ledger, origin: () => (client as GatewayClient | null)?.baseUrl ?? baseUrl } } : {}),
+    });
     client = createGatewayClient({ baseUrl, pin: pins, clock, log, pacer, ...(options.requestTimeoutMs ? { timeoutMs: options.requestTimeoutMs } : {}) });
     const secure = baseUrl.startsWith('https:');
     // The WebSocket gets its own pinned agent over the same pins: one trust decision for HTTPS and WSS.

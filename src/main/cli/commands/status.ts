@@ -15,7 +15,7 @@ export async function status(ctx: CommandContext): Promise<CommandResult> {
   const names = ctx.global.profile === undefined ? await ctx.profiles() : [];
   if (names.length > 1) return statusOfEvery(ctx, names);
   const backend = await ctx.backend();
-  const snapshot = await backend.check({ shareAccounts: true });
+  const snapshot = await backend.check();
   ctx.out.result(statusLine(snapshot), statusDocument(snapshot));
   return exitCodeForState(snapshot.state);
 }
@@ -32,7 +32,7 @@ async function statusOfEvery(ctx: CommandContext, names: readonly string[]): Pro
     let backend: CliBackend | null = null;
     try {
       backend = await ctx.backendOf(name);
-      const snapshot = await backend.check({ shareAccounts: true });
+      const snapshot = await backend.check();
       lines.push(`${name}: ${statusLine(snapshot)}`);
       documents.push({ ...statusDocument(snapshot), profile: name });
       codes.push(exitCodeForState(snapshot.state));

@@ -19,6 +19,10 @@
  *   was our own pacing (no request reached the gateway).
  * - After a 429 (`penalize`), nothing is sent until the penalty period has passed (default 10 min):
  *   every call, queued or new, is refused at once with 'rate-limited' and `retryAt`.
+ * - With a `shared` ledger (other processes talking to the same gateway: the command's pacing
+ *   record), every request also takes a slot there before it is sent and hands it back when it is
+ *   answered, and a 429 met by any of them holds for all. The ledger counts real requests, not
+ *   estimates, so IBKR's limits hold across processes too.
  */
 import { GatewayError } from '../errors.js';
 import { systemClock, type Clock } from './clock.js';
@@ -74,9 +78,28 @@ interface Waiting {
   readonly reject: (error: unknown) => void;
 }
 
+/**
+ * Pacing shared with other processes that talk to the same gateway origin. A slot is held from
+ * before the request is sent until `windowMs + marginMs` after it was answered: the gateway saw the
+ * request somewhere in between, so however late a loaded machine delivers it, no window of IBKR's
+ * holds more than `perWindow` of them (and an endpoint's next request arrives at least its interval
+ * after the previous one was answered).
+ */
+export interface SharedPacing {
+  /** A slot for one request to `endpoint` now (held at most `holdMs` if never released), or when to ask again. */
+  reserve(origin: string, endpoint: string, holdMs: number): { readonly ticket: string } | { readonly retryAt: number; readonly penalty: boolean };
+  /** The request that holds `ticket` was answered or failed now. */
+  release(origin: string, ticket: string): void;
+  /** Epoch ms until which IBKR wants nothing from this origin (a 429 met by any process), or null. */
+  penaltyUntil(origin: string): number | null;
+  penalize(origin: string, until: number): void;
+}
+
 export interface PacerOptions {
   readonly clock?: Clock;
   readonly rules?: Partial<PacingRules>;
+  /** Slots shared with other processes, for the gateway `origin()` names now. */
+  readonly shared?: { readonly ledger: SharedPacing; readonly origin: () => string };
 }
 
 /** Format an epoch ms as a local clock time for messages. */
@@ -91,20 +114,24 @@ export class Pacer {
   /** Send times inside the current window (oldest first). */
   private sent: number[] = [];
   private readonly lastSentByEndpoint = new Map<string, number>();
-  private readonly shared = new Map<string, Promise<unknown>>();
+  private readonly inFlight = new Map<string, Promise<unknown>>();
   private readonly answers = new Map<string, { at: number; value: unknown }>();
   private queue: Waiting[] = [];
   private timer: unknown = null;
   private penalty: number | null = null;
+  private readonly shared: PacerOptions['shared'] | null;
 
   constructor(options: PacerOptions = {}) {
     this.clock = options.clock ?? systemClock;
     this.rules = { ...IBKR_PACING, ...options.rules };
+    this.shared = options.shared ?? null;
   }
 
-  /** Epoch ms until which nothing is sent after a 429, or null. */
+  /** Epoch ms until which nothing is sent after a 429 (this process's or, shared, another's), or null. */
   penaltyUntil(): number | null {
     if (this.penalty !== null && this.clock.now() >= this.penalty) this.penalty = null;
+    const elsewhere = this.shared?.ledger.penaltyUntil(this.shared.origin()) ?? null;
+    if (elsewhere !== null && elsewhere > (this.penalty ?? 0)) this.penalty = elsewhere;
     return this.penalty;
   }
 
@@ -115,10 +142,11 @@ export class Pacer {
   penalize(forMs: number = this.rules.penaltyMs): number {
     const end = Math.max(this.clock.now() + forMs, this.penalty ?? 0);
     this.penalty = end;
+    this.shared?.ledger.penalize(this.shared.origin(), end);
     const refused = this.queue;
     this.queue = [];
     for (const waiting of refused) {
-      this.shared.delete(waiting.request.key);
+      this.inFlight.delete(waiting.request.key);
       waiting.reject(this.penaltyError(waiting.request.endpoint, end));
     }
     return end;
@@ -135,7 +163,7 @@ export class Pacer {
     const penalty = this.penaltyUntil();
     if (penalty !== null) return Promise.reject(this.penaltyError(request.endpoint, penalty));
 
-    const inFlight = this.shared.get(request.key);
+    const inFlight = this.inFlight.get(request.key);
     if (inFlight) return inFlight as Promise<T>;
 
     const rule = this.rules.endpoints[request.endpoint];
@@ -172,7 +200,7 @@ export class Pacer {
         reject,
       });
     });
-    this.shared.set(request.key, promise);
+    this.inFlight.set(request.key, promise);
     this.pump();
     return promise;
   }
@@ -183,7 +211,7 @@ export class Pacer {
     const refused = this.queue;
     this.queue = [];
     for (const waiting of refused) {
-      this.shared.delete(waiting.request.key);
+      this.inFlight.delete(waiting.request.key);
       waiting.reject(new GatewayError('not-responding', 'Not sent: the gateway client was closed.', { endpoint: waiting.request.endpoint }));
     }
   }
@@ -216,16 +244,27 @@ export class Pacer {
     const now = this.clock.now();
     let wake = Infinity;
     const still: Waiting[] = [];
-    for (const waiting of this.queue) {
+    for (let index = 0; index < this.queue.length; index++) {
+      const waiting = this.queue[index]!;
       const windowReady = this.windowReadyAt(now);
       const endpointReady = this.endpointReadyAt(waiting.request.endpoint);
-      if (windowReady <= now && endpointReady <= now) {
-        this.dispatch(waiting, now);
-        continue;
+      let readyAt = Math.max(windowReady, endpointReady);
+      if (readyAt <= now) {
+        const slot = this.takeSharedSlot(waiting);
+        if (slot !== null && typeof slot === 'object' && 'penaltyUntil' in slot) {
+          // Another process met a 429: what is still queued is refused, as after our own.
+          this.queue = [...still, ...this.queue.slice(index)];
+          this.penalize(Math.max(0, slot.penaltyUntil - now));
+          return;
+        }
+        if (typeof slot !== 'number') {
+          this.dispatch(waiting, now, slot);
+          continue;
+        }
+        readyAt = slot;
       }
-      const readyAt = Math.max(windowReady, endpointReady);
       if (readyAt > waiting.deadline) {
-        this.shared.delete(waiting.request.key);
+        this.inFlight.delete(waiting.request.key);
         waiting.reject(
           new GatewayError(
             'rate-limited',
@@ -242,8 +281,25 @@ export class Pacer {
     if (wake !== Infinity) this.setTimer(wake, now);
   }
 
-  private dispatch(waiting: Waiting, now: number): void {
+  /**
+   * The shared ledger's slot for this request: its ticket (null without a ledger), when to ask
+   * again, or the end of a penalty another process met.
+   */
+  private takeSharedSlot(waiting: Waiting): { ticket: string } | null | number | { penaltyUntil: number } {
+    if (!this.shared) return null;
+    const origin = this.shared.origin();
+    // Held, should this process die with the request unanswered, for as long as the request may take.
+    const slot = this.shared.ledger.reserve(origin, waiting.request.endpoint, waiting.request.maxWaitMs + 1_000);
+    if ('ticket' in slot) return slot;
+    return slot.penalty ? { penaltyUntil: slot.retryAt } : slot.retryAt;
+  }
+
+  private dispatch(waiting: Waiting, now: number, slot: { ticket: string } | null): void {
     const { request } = waiting;
+    const origin = this.shared?.origin() ?? '';
+    const release = (): void => {
+      if (slot && this.shared) this.shared.ledger.release(origin, slot.ticket);
+    };
     this.sent.push(now);
     if (this.rules.endpoints[request.endpoint]) this.lastSentByEndpoint.set(request.endpoint, now);
     let outcome: Promise<unknown>;
@@ -254,12 +310,14 @@ export class Pacer {
     }
     outcome.then(
       (value) => {
-        this.shared.delete(request.key);
+        release();
+        this.inFlight.delete(request.key);
         if (this.rules.endpoints[request.endpoint]?.reuseAnswer) this.answers.set(request.key, { at: now, value });
         waiting.resolve(value);
       },
       (error: unknown) => {
-        this.shared.delete(request.key);
+        release();
+        this.inFlight.delete(request.key);
         waiting.reject(error);
       },
     );

@@ -19,7 +19,7 @@ import type { BackendOptions } from './context.js';
 
 /** The one-line refusal for a penalty: "rate limited", and when requests resume. */
 function rateLimited(until: number, clock: (at: number) => string): GatewayError {
-  return new GatewayError('rate-limited', `rate limited: IBKR answered 429 (too many requests); ibkr-tray sends nothing to this gateway until ${clock(until)}. Wait; do not restart the gateway.`, {
+  return new GatewayError('rate-limited', `rate limited: IBKR answered 429 (too many requests); ibkr-tray sends nothing until ${clock(until)}. Wait; do not restart the gateway.`, {
     retryAt: until,
   });
 }
@@ -86,7 +86,14 @@ export async function connectBackend(global: GlobalOptions, options: BackendOpti
     <A extends unknown[], T>(call: (...args: A) => Promise<T>) =>
     async (...args: A): Promise<T> => {
       guard();
-      return call(...args);
+      try {
+        return await call(...args);
+      } catch (error) {
+        // IBKR's 429 (not our own pacer's "not sent"): in the words of every other rate-limited command.
+        const until = penaltyUntil();
+        if (until !== null && error instanceof GatewayError && error.kind === 'rate-limited') throw rateLimited(until, clock);
+        throw error;
+      }
     };
   const auth = engine.auth;
   const pacedAuth: SeedAuthentication = {

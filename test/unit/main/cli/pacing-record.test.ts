@@ -1,172 +1,119 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import {
-  ACCOUNTS_REUSE_MS,
-  CHECK_GAP_MS,
-  CHECK_MAX_REQUESTS,
-  checkGapMs,
-  PacingRecord,
-  REQUEST_SHARE_MS,
-  type SharedAccounts,
-} from '../../../../src/main/cli/pacing-record.js';
-import { IBKR_PACING } from '../../../../src/main/core/gateway/pacing.js';
+import { PacingRecord } from '../../../../src/main/cli/pacing-record.js';
 
 const dirs: string[] = [];
 afterEach(() => {
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 
-/** Two records of the same settings folder and gateway, as two ibkr-tray processes hold them. */
+const GATEWAY = 'https://localhost:5000';
+const TICKLE = '/v1/api/tickle';
+const STATUS = '/v1/api/iserver/auth/status';
+/** IBKR's second plus the pacer's margin. */
+const WINDOW = 1_200;
+
+/** Two records of the same settings folder, as two ibkr-tray processes hold them, on one clock. */
 function twoProcesses(): { first: PacingRecord; second: PacingRecord; clock: { now: number }; file: string } {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'ibkr-tray-pacing-'));
   dirs.push(dir);
   const clock = { now: 1_000_000 };
-  const record = (): PacingRecord => new PacingRecord(dir, 'https://localhost:5000', () => clock.now);
+  const record = (): PacingRecord => new PacingRecord(dir, () => clock.now);
   return { first: record(), second: record(), clock, file: path.join(dir, 'cli-pacing.json') };
 }
 
-const LIST: SharedAccounts = { accounts: [{ id: 'U1111111', alias: 'Main' }, { id: 'U2222222', alias: null }], selectedAccount: 'U1111111', paper: false };
-
-/** The most requests of checks starting within one window plus margin, checks packed as tight as checkGapMs allows. */
-function busiestWindow(requests: readonly number[]): number {
-  const starts: number[] = [];
-  requests.forEach((n, i) => starts.push(i === 0 ? 0 : starts[i - 1]! + checkGapMs(requests[i - 1]!, n)));
-  const span = IBKR_PACING.windowMs + IBKR_PACING.marginMs;
-  let most = 0;
-  for (const from of starts) {
-    const inside = requests.filter((_, i) => starts[i]! >= from && starts[i]! < from + span);
-    most = Math.max(most, inside.reduce((a, b) => a + b, 0));
-  }
-  return most;
+function ticket(slot: ReturnType<PacingRecord['reserve']>): string {
+  if (!('ticket' in slot)) throw new Error(`no slot: ${JSON.stringify(slot)}`);
+  return slot.ticket;
 }
 
-/** Every row of `length` checks of 1 or 2 requests. */
-function everyRow(length: number): number[][] {
-  if (length === 0) return [[]];
-  return everyRow(length - 1).flatMap((row) => [
-    [...row, 1],
-    [...row, 2],
-  ]);
-}
-
-describe('checkGapMs: the gap between two checks from the requests each sends', () => {
-  it.each([
-    [1, 1, 150],
-    [1, 2, 300],
-    [2, 1, 300],
-    [2, 2, 300],
-  ])('%i then %i requests: %i ms', (previous, next, gap) => {
-    expect(checkGapMs(previous, next)).toBe(gap);
-  });
-
-  it('keeps the checks started in any 1.2 s to the 8 requests left beside a straggler and a tickle, in every mix', () => {
-    expect(REQUEST_SHARE_MS * (IBKR_PACING.perWindow - 2)).toBeGreaterThanOrEqual(IBKR_PACING.windowMs + IBKR_PACING.marginMs);
-    let worst = 0;
-    for (const row of everyRow(12)) worst = Math.max(worst, busiestWindow(row));
-    // + the last request of a check begun before the window + one tickle = IBKR's 10.
-    expect(worst + 1 + 1).toBeLessThanOrEqual(IBKR_PACING.perWindow);
-    // Two-request checks 300 ms apart, as before the account list was shared: 4 in a window.
-    expect(busiestWindow([2, 2, 2, 2, 2, 2])).toBe(8);
-  });
-});
-
-describe('PacingRecord across processes', () => {
-  it('no other process tickles while a tickle is on its way, however slow, and for the gap after it', () => {
+describe('PacingRecord', () => {
+  it('gives 10 slots across processes, then the 11th waits until one of them was answered a window ago', () => {
     const { first, second, clock } = twoProcesses();
-    first.startCheck(15_000, 2);
-    clock.now += 5_000;
-    expect(second.checkDelayMs()).toBeGreaterThan(0);
-    first.endCheck();
-    expect(second.checkDelayMs()).toBe(CHECK_GAP_MS);
-    clock.now += CHECK_GAP_MS;
-    expect(second.checkDelayMs()).toBe(0);
-  });
-
-  it('the gap between checks runs from when the last one began, however long its tickle took', () => {
-    const { first, second, clock } = twoProcesses();
-    first.startCheck(15_000, 2);
-    clock.now += 2_000;
-    first.endCheck();
-    expect(second.requestDelayMs(2)).toBe(0);
-    expect(second.checkDelayMs()).toBe(CHECK_GAP_MS);
-  });
-
-  it('a tickle whose process died holds the others back only until its hold ends', () => {
-    const { first, second, clock } = twoProcesses();
-    first.startCheck(15_000, 2);
-    clock.now += 15_000 + CHECK_GAP_MS;
-    expect(second.checkDelayMs()).toBe(0);
-  });
-
-  it('spaces checks by the requests they send, and tickles by 1/s', () => {
-    const { first, second, clock } = twoProcesses();
-    expect([second.checkDelayMs(), second.requestDelayMs(2)]).toEqual([0, 0]);
-    first.startCheck(5_000, 2);
-    first.endCheck();
-    expect([second.checkDelayMs(), second.requestDelayMs(1), second.requestDelayMs(2)]).toEqual([CHECK_GAP_MS, checkGapMs(2, 1), checkGapMs(2, 2)]);
-    clock.now += checkGapMs(2, 2);
-    expect([second.checkDelayMs(), second.requestDelayMs(2)]).toEqual([CHECK_GAP_MS - checkGapMs(2, 2), 0]);
-    second.markRequest(1);
-    expect([first.requestDelayMs(1), first.requestDelayMs(2)]).toEqual([checkGapMs(1, 1), checkGapMs(1, 2)]);
-  });
-
-  it('a check without a tickle holds the next check back but not the next tickle', () => {
-    const { first, second, clock } = twoProcesses();
-    first.startCheck(5_000, 2);
-    first.endCheck();
-    clock.now += CHECK_GAP_MS - 50;
-    first.markRequest(2);
-    expect(second.requestDelayMs(2)).toBe(checkGapMs(2, 2));
-    expect(second.checkDelayMs()).toBe(50);
-  });
-
-  it('a record written before checks counted their requests spaces the next check as a check of 2', () => {
-    const { second, clock, file } = twoProcesses();
-    writeFileSync(file, JSON.stringify({ 'https://localhost:5000': { lastCheckAt: clock.now, lastRequestAt: clock.now } }));
-    expect(second.requestDelayMs(1)).toBe(checkGapMs(CHECK_MAX_REQUESTS, 1));
-  });
-});
-
-describe('PacingRecord: the account list a status shares', () => {
-  it('serves other processes for ACCOUNTS_REUSE_MS, then no more', () => {
-    const { first, second, clock } = twoProcesses();
-    expect(second.recentAccounts()).toBeNull();
-    first.shareAccounts(LIST);
-    expect(second.recentAccounts()).toEqual(LIST);
-    clock.now += ACCOUNTS_REUSE_MS;
-    expect(second.recentAccounts()).toEqual(LIST);
+    const tickets: string[] = [];
+    for (let i = 0; i < 10; i++) tickets.push(ticket((i % 2 ? first : second).reserve(GATEWAY, STATUS, 5_000)));
+    expect(first.reserve(GATEWAY, STATUS, 5_000)).toEqual({ retryAt: expect.any(Number), penalty: false });
+    clock.now += 300;
+    second.release(GATEWAY, tickets[3]!);
+    // The others are in flight and may be answered any moment: ask again soon, at the latest then.
+    const refused = first.reserve(GATEWAY, STATUS, 5_000);
+    expect('retryAt' in refused && refused.retryAt <= clock.now + WINDOW).toBe(true);
+    clock.now += WINDOW - 1;
+    expect('retryAt' in first.reserve(GATEWAY, STATUS, 5_000)).toBe(true);
     clock.now += 1;
-    expect(second.recentAccounts()).toBeNull();
+    expect('ticket' in first.reserve(GATEWAY, STATUS, 5_000)).toBe(true);
   });
 
-  it('is gone once a process forgets it (a logout, another account), and keeps the pacing', () => {
-    const { first, second } = twoProcesses();
-    first.startCheck(5_000, 2);
-    first.shareAccounts(LIST);
-    second.forgetAccounts();
-    expect(first.recentAccounts()).toBeNull();
-    expect(first.checkDelayMs()).toBeGreaterThan(0);
-  });
-
-  it('keeps nothing beyond what status prints, and a garbled list costs the list alone', () => {
-    const { first, second, clock, file } = twoProcesses();
-    first.shareAccounts({ ...LIST, accounts: [{ id: 'U1111111', alias: 'Main', secret: 'x' }], secret: 'x' } as unknown as SharedAccounts);
-    expect(readFileSync(file, 'utf8')).not.toContain('secret');
-    expect(second.recentAccounts()).toEqual({ ...LIST, accounts: [{ id: 'U1111111', alias: 'Main' }] });
-    first.startCheck(5_000, 1);
-    const all = JSON.parse(readFileSync(file, 'utf8')) as Record<string, Record<string, unknown>>;
-    all['https://localhost:5000']!['accounts'] = { at: clock.now, accounts: 'U1111111' };
-    writeFileSync(file, JSON.stringify(all));
-    expect(second.recentAccounts()).toBeNull();
-    expect(second.checkDelayMs()).toBeGreaterThan(0);
-  });
-
-  it('a list dated after now (another clock) is not trusted', () => {
+  it('a request still in flight keeps its slot however long it takes (the gateway may see it late)', () => {
     const { first, second, clock } = twoProcesses();
-    first.shareAccounts(LIST);
-    clock.now -= 10_000;
-    expect(second.recentAccounts()).toBeNull();
+    for (let i = 0; i < 10; i++) first.reserve(GATEWAY, STATUS, 60_000);
+    clock.now += 30_000;
+    expect('retryAt' in second.reserve(GATEWAY, STATUS, 5_000)).toBe(true);
+  });
+
+  it("a dead process's slots count only until their hold ends, plus a window", () => {
+    const { first, second, clock } = twoProcesses();
+    for (let i = 0; i < 10; i++) first.reserve(GATEWAY, STATUS, 2_000);
+    clock.now += 2_000 + WINDOW - 1;
+    expect('retryAt' in second.reserve(GATEWAY, STATUS, 5_000)).toBe(true);
+    clock.now += 1;
+    expect('ticket' in second.reserve(GATEWAY, STATUS, 5_000)).toBe(true);
+  });
+
+  it('no tickle while another is on its way, and the next one a second (plus margin) after the answer', () => {
+    const { first, second, clock } = twoProcesses();
+    const mine = ticket(first.reserve(GATEWAY, TICKLE, 5_000));
+    clock.now += 3_000;
+    expect(second.endpointDelayMs(GATEWAY, TICKLE)).toBeGreaterThan(0);
+    expect('retryAt' in second.reserve(GATEWAY, TICKLE, 5_000)).toBe(true);
+    first.release(GATEWAY, mine);
+    expect(second.reserve(GATEWAY, TICKLE, 5_000)).toEqual({ retryAt: clock.now + WINDOW, penalty: false });
+    expect(second.endpointDelayMs(GATEWAY, TICKLE)).toBe(WINDOW);
+    // Other requests are not held back by the tickle's own interval.
+    expect('ticket' in second.reserve(GATEWAY, STATUS, 5_000)).toBe(true);
+    clock.now += WINDOW;
+    expect(second.endpointDelayMs(GATEWAY, TICKLE)).toBe(0);
+    expect('ticket' in second.reserve(GATEWAY, TICKLE, 5_000)).toBe(true);
+  });
+
+  it("remembers sso/validate's minute after its slot left the window", () => {
+    const { first, second, clock } = twoProcesses();
+    first.release(GATEWAY, ticket(first.reserve(GATEWAY, '/v1/api/sso/validate', 5_000)));
+    clock.now += 10_000;
+    expect(second.endpointDelayMs(GATEWAY, '/v1/api/sso/validate')).toBe(50_200);
+  });
+
+  it('a 429 met by one process holds every other until it is over', () => {
+    const { first, second, clock } = twoProcesses();
+    first.penalize(GATEWAY, clock.now + 60_000);
+    expect(second.penaltyUntil(GATEWAY)).toBe(clock.now + 60_000);
+    expect(second.reserve(GATEWAY, STATUS, 5_000)).toEqual({ retryAt: clock.now + 60_000, penalty: true });
+    clock.now += 60_000;
+    expect(second.penaltyUntil(GATEWAY)).toBeNull();
+    expect('ticket' in second.reserve(GATEWAY, STATUS, 5_000)).toBe(true);
+  });
+
+  it('keeps each gateway apart', () => {
+    const { first } = twoProcesses();
+    for (let i = 0; i < 10; i++) first.reserve(GATEWAY, STATUS, 5_000);
+    expect('ticket' in first.reserve('https://localhost:5001', STATUS, 5_000)).toBe(true);
+  });
+
+  it('is readable by the user only, and an older record that held an account list loses it on the next write', () => {
+    const { first, file } = twoProcesses();
+    const older = { [GATEWAY]: { lastCheckAt: 1, penaltyUntil: 5, accounts: { at: 1, accounts: [{ id: 'U1111111', alias: 'Main' }], selectedAccount: 'U1111111', paper: false } } };
+    writeFileSync(file, JSON.stringify(older), { mode: 0o644 });
+    first.reserve(GATEWAY, STATUS, 5_000);
+    const text = readFileSync(file, 'utf8');
+    expect(text).not.toMatch(/U1111111|accounts|Main/);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+  });
+
+  it('a damaged record costs nothing but its contents', () => {
+    const { first, file } = twoProcesses();
+    writeFileSync(file, '{"https://localhost:5000": {"slots": "garbage"');
+    expect('ticket' in first.reserve(GATEWAY, STATUS, 5_000)).toBe(true);
   });
 });

@@ -11,6 +11,7 @@ import { footprint } from './footprint.js';
 import { gatewayLifecycle } from './gateway-lifecycle.js';
 import { loginLatency } from './login-latency.js';
 import { machine } from './machine.js';
+import { pacingScript } from './pacing-script.js';
 import { statusLatency } from './status-latency.js';
 import { printFigure } from './table.js';
 import { gatewayTraffic } from './traffic.js';
@@ -22,6 +23,7 @@ const FIGURES: Record<string, () => Promise<FigureResult>> = {
   lifecycle: () => gatewayLifecycle(),
   startup: () => commandStartup(),
   footprint: () => footprint(),
+  pacing: () => pacingScript(),
 };
 
 async function main(): Promise<void> {

@@ -7,8 +7,8 @@
  * record must keep however loaded the machine is: slower commands only spread the requests out.
  */
 import { describe, expect, it } from 'vitest';
-import type { RequestRecord } from '../sim/api.js';
 import type { Simulator } from '../sim/index.js';
+import { busiestWindow } from '../sim/request-log.js';
 import { run, type CommandResult } from '../integration/cli/command.js';
 import { cliFixtures, logIn } from '../integration/cli/fixtures.js';
 
@@ -19,18 +19,6 @@ const TWO = [
   { id: 'U1111111', alias: 'Main' },
   { id: 'U2222222', alias: 'Hedge' },
 ];
-
-/** The most requests the gateway received in any window of `windowMs` (sliding, from each arrival). */
-export function busiestWindow(records: readonly Pick<RequestRecord, 'at'>[], windowMs = 1_000): number {
-  const times = records.map((r) => r.at).sort((a, b) => a - b);
-  let most = 0;
-  let first = 0;
-  for (let last = 0; last < times.length; last++) {
-    while (times[last]! - times[first]! >= windowMs) first++;
-    most = Math.max(most, last - first + 1);
-  }
-  return most;
-}
 
 /** `status; accounts; use X; accounts; status`, `times` times, each a new process; X cycles through `ids`. */
 async function script(sim: Simulator, configDir: string, ids: readonly string[], times = 3): Promise<CommandResult[]> {

@@ -25,3 +25,15 @@ export class RequestLog {
     this.records.length = 0;
   }
 }
+
+/** The most requests received in any window of `windowMs` (sliding, from each arrival): what IBKR's 10/s is about. */
+export function busiestWindow(records: readonly Pick<RequestRecord, 'at'>[], windowMs = 1_000): number {
+  const times = records.map((r) => r.at).sort((a, b) => a - b);
+  let most = 0;
+  let first = 0;
+  for (let last = 0; last < times.length; last++) {
+    while (times[last]! - times[first]! >= windowMs) first++;
+    most = Math.max(most, last - first + 1);
+  }
+  return most;
+}

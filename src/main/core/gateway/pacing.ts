@@ -3,10 +3,14 @@
  *
  * Policy (chosen and documented here):
  * - At most `perWindow` (10) requests in any window of `windowMs` (1 s) + `marginMs`, for everything
- *   sent through the gateway. The margin absorbs the difference between when we send and when the
- *   gateway sees a request (a TLS handshake on a fresh socket, event-loop jitter), so IBKR's own
- *   count never reaches the limit even when our send times are exactly on it.
- * - Per endpoint minimum intervals: tickle 1 s, sso/validate 60 s, portfolio/accounts 5 s (+ margin).
+ *   sent through the gateway, counted from each request's *answer*, not its send: a request holds its
+ *   slot while in flight and for a window after it was answered. IBKR counts arrivals, and an arrival
+ *   lies somewhere between our send and the answer; on a loaded machine (or a slow TLS handshake) the
+ *   gap is unbounded, so spacing sends alone let queued requests arrive bunched and drew 429s. With
+ *   slots freed a window after the answer, 11 arrivals in one window are impossible whatever the
+ *   delays (the 11th was sent a window after some earlier one was answered, hence had arrived).
+ * - Per endpoint minimum intervals: tickle 1 s, sso/validate 60 s, portfolio/accounts 5 s (+ margin),
+ *   also counted from the previous one's answer.
  * - Identical requests (same method, path and body) that are queued or in flight are shared: the
  *   second caller gets the first caller's answer; nothing is sent twice.
  * - For the minute-scale limits (sso/validate, portfolio/accounts) a successful answer younger than
@@ -70,6 +74,11 @@ export interface PacedRequest {
   readonly maxWaitMs: number;
 }
 
+/** One request sent: when its answer (or failure) came, null while in flight. */
+interface Slot {
+  settledAt: number | null;
+}
+
 interface Waiting {
   readonly request: PacedRequest;
   readonly deadline: number;
@@ -111,9 +120,9 @@ function clockTime(ms: number): string {
 export class Pacer {
   private readonly clock: Clock;
   readonly rules: PacingRules;
-  /** Send times inside the current window (oldest first). */
-  private sent: number[] = [];
-  private readonly lastSentByEndpoint = new Map<string, number>();
+  /** Requests that still hold a window slot: in flight (settledAt null) or answered within the window. */
+  private slots: Slot[] = [];
+  private readonly lastByEndpoint = new Map<string, Slot>();
   private readonly inFlight = new Map<string, Promise<unknown>>();
   private readonly answers = new Map<string, { at: number; value: unknown }>();
   private queue: Waiting[] = [];
@@ -173,7 +182,8 @@ export class Pacer {
     }
 
     const endpointReady = this.endpointReadyAt(request.endpoint);
-    if (endpointReady - now > request.maxWaitMs) {
+    // Infinity (the previous one still in flight) is not known to be too late: it queues.
+    if (endpointReady !== Infinity && endpointReady - now > request.maxWaitMs) {
       return Promise.reject(
         new GatewayError(
           'rate-limited',
@@ -224,19 +234,23 @@ export class Pacer {
     );
   }
 
+  /** When this endpoint's interval allows the next request; Infinity while the previous one is in flight. */
   private endpointReadyAt(endpoint: string): number {
     const rule = this.rules.endpoints[endpoint];
-    const last = this.lastSentByEndpoint.get(endpoint);
+    const last = this.lastByEndpoint.get(endpoint);
     if (!rule || last === undefined) return this.clock.now();
-    return Math.max(this.clock.now(), last + rule.minIntervalMs + this.rules.marginMs);
+    if (last.settledAt === null) return Infinity;
+    return Math.max(this.clock.now(), last.settledAt + rule.minIntervalMs + this.rules.marginMs);
   }
 
+  /** When one more request fits the window; Infinity while only in-flight requests could free a slot. */
   private windowReadyAt(now: number): number {
     const window = this.rules.windowMs + this.rules.marginMs;
-    this.sent = this.sent.filter((at) => now - at < window);
-    if (this.sent.length < this.rules.perWindow) return now;
-    // The oldest send that must leave the window before one more fits.
-    return this.sent[this.sent.length - this.rules.perWindow]! + window;
+    this.slots = this.slots.filter((slot) => slot.settledAt === null || now - slot.settledAt < window);
+    if (this.slots.length < this.rules.perWindow) return now;
+    const freeAt = this.slots.map((slot) => (slot.settledAt === null ? Infinity : slot.settledAt + window)).sort((a, b) => a - b);
+    // The slot whose release brings the count below the limit.
+    return freeAt[this.slots.length - this.rules.perWindow]!;
   }
 
   private pump(): void {
@@ -262,6 +276,12 @@ export class Pacer {
           continue;
         }
         readyAt = slot;
+      }
+      // Infinity: a slot frees only when an answer comes (pump runs then); until then wait to the deadline.
+      if (readyAt === Infinity && now < waiting.deadline) {
+        still.push(waiting);
+        wake = Math.min(wake, waiting.deadline);
+        continue;
       }
       if (readyAt > waiting.deadline) {
         this.inFlight.delete(waiting.request.key);
@@ -297,11 +317,14 @@ export class Pacer {
   private dispatch(waiting: Waiting, now: number, slot: { ticket: string } | null): void {
     const { request } = waiting;
     const origin = this.shared?.origin() ?? '';
-    const release = (): void => {
+    const own: Slot = { settledAt: null };
+    this.slots.push(own);
+    if (this.rules.endpoints[request.endpoint]) this.lastByEndpoint.set(request.endpoint, own);
+    const settle = (): void => {
       if (slot && this.shared) this.shared.ledger.release(origin, slot.ticket);
+      own.settledAt = this.clock.now();
+      if (this.queue.length > 0) this.pump();
     };
-    this.sent.push(now);
-    if (this.rules.endpoints[request.endpoint]) this.lastSentByEndpoint.set(request.endpoint, now);
     let outcome: Promise<unknown>;
     try {
       outcome = waiting.send();
@@ -310,14 +333,14 @@ export class Pacer {
     }
     outcome.then(
       (value) => {
-        release();
         this.inFlight.delete(request.key);
         if (this.rules.endpoints[request.endpoint]?.reuseAnswer) this.answers.set(request.key, { at: now, value });
+        settle();
         waiting.resolve(value);
       },
       (error: unknown) => {
-        release();
         this.inFlight.delete(request.key);
+        settle();
         waiting.reject(error);
       },
     );

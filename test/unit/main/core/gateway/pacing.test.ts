@@ -37,6 +37,50 @@ describe('Pacer', () => {
     expect(maxInWindow(sent.map((s) => s.at), 1200)).toBeLessThanOrEqual(10);
   });
 
+  it('counts a window from the answers, so requests delayed on their way can never arrive 11 in a second', async () => {
+    const { clock, sent, call } = setup();
+    const start = clock.now();
+    // Ten slow requests: answered 800 ms after they were sent (a loaded machine, a slow handshake).
+    const slow = Array.from({ length: 10 }, (_, i) => call(STATUS, `slow ${i}`, 10_000, () => new Promise((resolve) => clock.setTimeout(() => resolve(i), 800))));
+    const next = call(STATUS, 'next', 10_000);
+    await clock.run(1999);
+    // Sent-time spacing would have let it go at 1200 ms, while the slow ones may have just arrived.
+    expect(sent.map((s) => s.key)).not.toContain('next');
+    await clock.run(1);
+    await Promise.all([...slow, next]);
+    expect(sent.find((s) => s.key === 'next')?.at).toBe(start + 800 + 1200);
+  });
+
+  it('waits for an answer to free a slot, refusing a queued call only at its own deadline', async () => {
+    const { clock, sent, call } = setup({ rules: { perWindow: 2 } });
+    const start = clock.now();
+    const never = () => new Promise<never>(() => {});
+    void call(STATUS, 'a', 60_000, never);
+    void call(STATUS, 'b', 60_000, never);
+    const queued = call(STATUS, 'c', 3000);
+    const outcome = queued.then(
+      () => 'sent',
+      (error: unknown) => (error instanceof GatewayError ? `${error.kind} after ${clock.now() - start} ms` : 'other'),
+    );
+    await clock.run(2999);
+    expect(sent).toHaveLength(2);
+    await clock.run(1);
+    await expect(outcome).resolves.toBe('rate-limited after 3000 ms');
+  });
+
+  it('spaces an endpoint\'s requests from the previous answer, not the previous send', async () => {
+    const { clock, sent, call } = setup();
+    const start = clock.now();
+    const first = call(TICKLE, 'tickle', 5000, () => new Promise((resolve) => clock.setTimeout(() => resolve('late'), 900)));
+    await flush();
+    const second = call(TICKLE, 'tickle 2', 5000);
+    await clock.run(900 + 1199);
+    expect(sent).toHaveLength(1);
+    await clock.run(1);
+    await Promise.all([first, second]);
+    expect(sent.map((s) => s.at - start)).toEqual([0, 900 + 1200]);
+  });
+
   it('shares identical requests that are queued or in flight instead of repeating them', async () => {
     const { clock, sent, call } = setup();
     let release!: (value: string) => void;

@@ -68,6 +68,25 @@ describe('logging in from the tray', () => {
   });
 });
 
+describe('the status window while a login is under way', () => {
+  it("says where to log in, and its link brings back the app's login window, not the system browser", async () => {
+    const { app, gateway } = await appWithGateway();
+    await app.clickMenu('Log in…');
+    await app.until((s) => windowWhere(s, isLoginWindow)?.visible === true, 'the login window');
+    await app.clickMenu('Open IBKR Tray');
+    const shown = await app.until((s) => windowWhere(s, isStatusWindow)?.visible === true, 'the status window');
+    const status = windowWhere(shown, isStatusWindow)!;
+    await app.page(status, 'waitForSelector', '#login-link', { state: 'visible' });
+    expect(await app.page(status, 'getAttribute', '#login-link', 'href')).toBe(`https://localhost:${gateway.port}/`);
+
+    await app.page(status, 'click', '#login-link');
+    const back = await app.until((s) => windowWhere(s, isLoginWindow)?.focused === true, 'the login window in front again');
+    expect(back.windows.filter(isLoginWindow)).toHaveLength(1);
+    // The gateway's certificate is self-signed and expired: the system browser would only warn.
+    expect(back.openedExternal).toEqual([]);
+  });
+});
+
 describe('Accounts ▸ in the tray menu', () => {
   it('switches the account at the gateway, moves the radio item, and the choice survives a restart', async () => {
     const userData = tempDir('ibkr-tray-userdata-');

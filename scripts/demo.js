@@ -63,6 +63,8 @@ function processesIn(folder) {
 }
 
 const { makeGatewayFolder } = await tsImport('../test/sim/gateway-folder.ts', import.meta.url);
+// Two accounts with aliases, so the account picker has something to pick (test/sim/demo.ts).
+const { demoSimulatorEnv } = await tsImport('../test/sim/demo.ts', import.meta.url);
 const gatewayCopy = await makeGatewayFolder();
 const folder = gatewayCopy.dir;
 const temp = mkdtempSync(path.join(os.tmpdir(), 'ibkr-tray-demo-'));
@@ -74,7 +76,7 @@ const gatewayPort = await portNear(5000);
 const confFile = path.join(folder, 'root', 'conf.yaml');
 writeFileSync(confFile, readFileSync(confFile, 'utf8').replace(/listenPort: \d+/, `listenPort: ${gatewayPort}`));
 
-const env = { ...process.env, IBKR_TRAY_CONFIG_DIR: configDir };
+const env = { ...process.env, ...demoSimulatorEnv(), IBKR_TRAY_CONFIG_DIR: configDir };
 delete env.ELECTRON_RUN_AS_NODE;
 // The fake gateway's run.sh checks for `java` like the real one but runs the simulator with Node:
 // without Java installed, a stand-in on PATH lets the demo run anyway.
@@ -91,7 +93,7 @@ const line = (label, value) => console.log(`  ${label.padEnd(16)}${value}`);
 console.log('IBKR Tray demo: a simulated Client Portal Gateway, no IBKR account needed.');
 line('gateway folder', `${folder} (a temporary copy of test/sim/clientportal.gw)`);
 line('gateway', `https://localhost:${gatewayPort} (its certificate is self-signed, like IBKR's: the browser warns)`);
-line('log in with', `${CREDENTIALS.username} / ${CREDENTIALS.password}`);
+line('log in with', `${CREDENTIALS.username} / ${CREDENTIALS.password} (two paper accounts: pick one on the page)`);
 line('settings', `${configDir} (temporary)`);
 
 let child;

@@ -8,6 +8,7 @@
 import type { LogLine, ProfileChoice, RendererApi } from '../shared/api.js';
 import type { Intent, IntentResult } from '../shared/intents.js';
 import type { AppSnapshot } from '../shared/snapshot.js';
+import { LOGIN_PAGE_WORDS } from '../shared/state-words.js';
 import { el, setText } from './dom.js';
 import { createLogView, MAX_LOG_LINES } from './log-view.js';
 import { cardIdOf, isNewer, viewOf, type ButtonModel, type Shell, type ViewModel } from './view.js';
@@ -144,13 +145,18 @@ export function createCard(options: CardOptions): Card {
     gatewayFolderSlot,
   ]);
 
+  // Where to log in while a login is under way (the view model's loginHint): the gateway's page as a link.
+  const loginLink = el('a', { attrs: named('login-link', { target: '_blank', rel: 'noopener noreferrer' }) });
+  const loginHintWords = el('span');
+  const loginHint = el('p', { className: 'login-hint', attrs: named('login-hint') }, [loginHintWords, document.createTextNode(' '), loginLink]);
+
   const noticeList = el('ul', { className: 'notices', attrs: named('notices', { 'aria-label': 'Notices' }) });
   const message = el('p', { className: 'message', attrs: named('message', { role: 'status' }) });
   const logView = createLogView(idOf);
   /** Pushed log lines that came before the backlog (null once it is in). */
   let held: LogLine[] | null = [];
 
-  const parts = [status, message, installPanel, javaPanel, setup, noticeList, session, gateway, logView.element];
+  const parts = [status, loginHint, message, installPanel, javaPanel, setup, noticeList, session, gateway, logView.element];
   // One profile: the parts sit in the page as they always did (the card box has display: contents).
   const heading = several ? [el('h1', { className: 'card-title', text: profile, attrs: named('card-title') })] : [];
   const element = el('section', { className: several ? 'card framed' : 'card', attrs: { 'data-profile': profile, ...(several ? { 'aria-labelledby': idOf('card-title') } : {}) } }, [
@@ -170,6 +176,18 @@ export function createCard(options: CardOptions): Card {
     account.value = vm.accounts.selected ?? account.options[0]?.value ?? '';
     account.disabled = !vm.accounts.enabled;
     accountRow.hidden = !vm.accounts.visible;
+  }
+
+  function drawLoginHint(vm: ViewModel): void {
+    const hint = vm.loginHint;
+    loginHint.hidden = hint === null;
+    if (hint !== null) {
+      setText(loginHintWords, hint.text);
+      loginLink.href = hint.url;
+      setText(loginLink, hint.url);
+    }
+    // The answer to the click says the same as the hint: once is enough.
+    message.hidden = hint !== null && (message.textContent ?? '').startsWith(LOGIN_PAGE_WORDS);
   }
 
   function drawNotices(vm: ViewModel): void {
@@ -232,6 +250,7 @@ export function createCard(options: CardOptions): Card {
     setText(reason, vm.reason);
     identity.hidden = vm.identity === null;
     setText(identity, vm.identity ?? '');
+    drawLoginHint(vm);
     drawSetup(vm);
     drawInstall(vm);
     drawAccounts(vm);
@@ -298,6 +317,15 @@ export function createCard(options: CardOptions): Card {
     // open it here, synchronously inside the click so the popup is allowed, besides sending the intent.
     if (shell === 'web' && current !== null) window.open(current.gateway.url, '_blank', 'noopener');
     void run(logIn, () => send({ type: 'log-in' }));
+  });
+  loginLink.addEventListener('click', (event) => {
+    // In the tray app the login page belongs in its own login window, which accepts the gateway's
+    // pinned certificate: "Log in" brings it back. (The link itself, opened any other way, goes through
+    // the window's rules for external links: the system browser, for plain http(s) only.) In a browser
+    // the link opens the gateway's page in a new tab, as a link does.
+    if (shell !== 'electron') return;
+    event.preventDefault();
+    void run(null, () => send({ type: 'log-in' }));
   });
   onClick(cancelLogin, { type: 'cancel-login' });
   onClick(logOut, { type: 'log-out' });

@@ -4,7 +4,7 @@
  */
 import { amountWords, installTitle } from '../shared/install-words.js';
 import { needsSetup, SETUP_TITLE, type AppSnapshot, type Notice, type Preferences, type Tone } from '../shared/snapshot.js';
-import { accountLabel, stateTitle } from '../shared/state-words.js';
+import { accountLabel, LOGIN_PAGE_WORDS, loginPageUrl, stateTitle } from '../shared/state-words.js';
 import { tradingMode } from '../shared/trading-mode.js';
 
 /** IBKR's Web API documentation page, which links the Client Portal Gateway download (clientportal.gw.zip). */
@@ -58,6 +58,12 @@ export interface InstallModel {
   readonly cancel: ButtonModel;
 }
 
+/** Where to log in, while a login is under way: words, then the gateway's login page as a link. */
+export interface LoginHintModel {
+  readonly text: string;
+  readonly url: string;
+}
+
 /** The badge's colour: a snapshot's tone, or 'setup' (neutral) for the first run, which is not an error. */
 export type BadgeTone = Tone | 'setup';
 
@@ -68,6 +74,11 @@ export interface ViewModel {
   readonly reason: string;
   /** "user123 · Paper", "user123 · Live", or null before anyone logged in. */
   readonly identity: string | null;
+  /**
+   * While a login is under way, where to do it. From the snapshot, not from the answer to the click,
+   * so it is still there after a reload of the page (or on a second browser).
+   */
+  readonly loginHint: LoginHintModel | null;
   readonly accounts: {
     readonly options: readonly AccountOption[];
     readonly selected: string | null;
@@ -214,6 +225,7 @@ export function viewOf(s: AppSnapshot, now: number, shell: Shell = 'web'): ViewM
     stateLabel: firstRun ? SETUP_TITLE : stateTitle(s.state),
     reason,
     identity,
+    loginHint: s.state === 'logging-in' ? { text: LOGIN_PAGE_WORDS, url: loginPageUrl(s.gateway.url) } : null,
     accounts: { options, selected: s.selectedAccount, enabled: s.actions.selectAccount && options.length > 1, visible: options.length > 0 },
     buttons: {
       // "Cancel login" takes the place of "Log in" while a login is under way.

@@ -32,6 +32,17 @@ export function stateWords(kind: SessionKind): string {
   return STATE_WORDS[kind].word;
 }
 
+/**
+ * What the engine answers to "Log in" and the page shows while a login is under way, before the login
+ * page's address (`${LOGIN_PAGE_WORDS} https://localhost:5000/`).
+ */
+export const LOGIN_PAGE_WORDS = 'Log in on the IBKR page:';
+
+/** The gateway's login page for a gateway at `gatewayUrl` (its origin): the page the gateway sends on to IBKR's form. */
+export function loginPageUrl(gatewayUrl: string): string {
+  return `${gatewayUrl.replace(/\/+$/, '')}/`;
+}
+
 /** The alias worth showing beside an id: IBKR's alias, unless it is missing, empty or the id itself. */
 export function distinctAlias(id: string, alias: string | null | undefined): string | null {
   return alias && alias !== id ? alias : null;

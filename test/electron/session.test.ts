@@ -68,6 +68,25 @@ describe('logging in from the tray', () => {
   });
 });
 
+describe('the status window while a login is under way', () => {
+  it("says where to log in, and its link brings back the app's login window, not the system browser", async () => {
+    const { app, gateway } = await appWithGateway();
+    await app.clickMenu('Log in…');
+    await app.until((s) => windowWhere(s, isLoginWindow)?.visible === true, 'the login window');
+    await app.clickMenu('Open IBKR Tray');
+    const shown = await app.until((s) => windowWhere(s, isStatusWindow)?.visible === true, 'the status window');
+    const status = windowWhere(shown, isStatusWindow)!;
+    await app.page(status, 'waitForSelector', '#login-link', { state: 'visible' });
+    expect(await app.page(status, 'getAttribute', '#login-link', 'href')).toBe(`https://localhost:${gateway.port}/`);
+
+    await app.page(status, 'click', '#login-link');
+    const back = await app.until((s) => windowWhere(s, isLoginWindow)?.focused === true, 'the login window in front again');
+    expect(back.windows.filter(isLoginWindow)).toHaveLength(1);
+    // The gateway's certificate is self-signed and expired: the system browser would only warn.
+    expect(back.openedExternal).toEqual([]);
+  });
+});
+
 describe('Accounts ▸ in the tray menu', () => {
   it('switches the account at the gateway, moves the radio item, and the choice survives a restart', async () => {
     const userData = tempDir('ibkr-tray-userdata-');
@@ -123,7 +142,8 @@ describe('another platform takes the session', () => {
 
 describe('the moment the login succeeds', () => {
   it('the gateway\'s "Client login succeeds" page makes the app check often, so the window closes within a few checks of ready, within IBKR\'s pacing', async () => {
-    const AUTH_DELAY_MS = 2_000;
+    // The simulator's default: long enough for several of the hint's checks however late it starts.
+    const AUTH_DELAY_MS = 3_000;
     const gateway = await fakeGatewayFolder();
     const userData = tempDir('ibkr-tray-userdata-');
     writeAppSettings(userData, { gatewayFolder: gateway.dir });
@@ -141,13 +161,21 @@ describe('the moment the login succeeds', () => {
     const readyAt = succeeded.at + AUTH_DELAY_MS;
     const checks = requests.filter((r) => r.at > succeeded.at && /\/iserver\/auth\/status$|\/tickle$/.test(r.path));
     // While the gateway's login chain runs, the hint checks every 250 ms: far more often than the 1 s
-    // pace of a login the app started, let alone the idle poll.
-    expect(checks.filter((r) => r.at < readyAt).length).toBeGreaterThanOrEqual(5);
-    // Once the session is up, the window closes at the next check or so.
+    // pace of a login the app started. Told by the gaps between the checks, not by how many fit in the
+    // wait: a busy machine starts the hint late and stretches a gap now and then, but the usual gap
+    // stays a quarter of the login's pace.
+    const waiting = checks.filter((r) => r.at < readyAt);
+    expect(waiting.length, 'checks while the brokerage session came up').toBeGreaterThanOrEqual(3);
+    const gaps = waiting.slice(1).map((r, i) => r.at - waiting[i]!.at).sort((a, b) => a - b);
+    expect(gaps[Math.floor(gaps.length / 2)]!, `the usual gap between checks (gaps ${gaps.join(', ')} ms)`).toBeLessThan(700);
+    // Once the session is up, the window closes at the next check or so: the hint ends with ready.
     expect(checks.filter((r) => r.at >= readyAt && r.at <= closedAt).length).toBeLessThanOrEqual(3);
-    // IBKR's pacing: never more than 10 requests in any second, and no 429.
+    // IBKR's pacing is about the Web API requests the app sends (/v1/api/…): never more than 10 in any
+    // second, and no 429. The login page's own loads (/sso/Login, its scripts, /sso/Dispatcher) are the
+    // page's, not the app's, and IBKR does not count them; counting them made this fail on a busy machine.
     expect(requests.filter((r) => r.status === 429)).toEqual([]);
-    const busiest = Math.max(...requests.map((r) => requests.filter((o) => o.at >= r.at && o.at < r.at + 1_000).length));
+    const api = requests.filter((r) => r.path.startsWith('/v1/api/'));
+    const busiest = Math.max(...api.map((r) => api.filter((o) => o.at >= r.at && o.at < r.at + 1_000).length));
     expect(busiest).toBeLessThanOrEqual(10);
   });
 });

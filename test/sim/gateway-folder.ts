@@ -104,6 +104,8 @@ export interface StartGatewayFolderOptions {
   accounts?: { id: string; alias?: string }[];
   /** How long to wait for the control line. Default 20 s. */
   timeoutMs?: number;
+  /** More environment for the gateway's processes (the demo's world: test/sim/demo.ts). */
+  env?: Readonly<Record<string, string>>;
 }
 
 /** Start the fake gateway folder as a real process tree and wait until its control API answers. */
@@ -112,7 +114,7 @@ export async function startGatewayFolder(options: StartGatewayFolderOptions = {}
   const dir = options.dir ?? copy!.dir;
   const port = options.port ?? (await freePort());
   const conf = await writeConf(dir, `sim-${port}`, port, options.authDelayMs !== undefined ? { authDelay: options.authDelayMs } : {});
-  const env: NodeJS.ProcessEnv = { ...process.env, IBKR_SIM_CONTROL_LINE_DELAY_MS: '0', IBKR_SIM_EXIT_DELAY_MS: '200' };
+  const env: NodeJS.ProcessEnv = { ...process.env, ...options.env, IBKR_SIM_CONTROL_LINE_DELAY_MS: '0', IBKR_SIM_EXIT_DELAY_MS: '200' };
   if (options.heartbeatMs !== undefined) env['IBKR_SIM_HEARTBEAT_MS'] = String(options.heartbeatMs);
   if (options.pacing === false) env['IBKR_SIM_PACING'] = 'off';
   if (options.certificate) env['IBKR_SIM_CERTIFICATE'] = options.certificate;

@@ -111,6 +111,18 @@ export function reasonFor(state: SessionState, ctx: Pick<SnapshotContext, 'gatew
   return '';
 }
 
+/**
+ * Whether `state` may still have the session the facts describe: logged in (ready, competing, the
+ * brokerage starting), or unknown for now (the gateway hangs, IBKR's pacing pause after one of those).
+ * Logged out, stopped, failed, starting or waiting for a login, there is no session: the facts still
+ * hold the old one's user, last keepalive and SSO expiry (transition() keeps what IBKR last said), but
+ * showing them would tell the user that a session lives that does not (issue 21 §4).
+ */
+export function sessionShown(state: SessionState): boolean {
+  const kind = state.kind === 'rate-limited' ? state.previous.kind : state.kind;
+  return kind === 'ready' || kind === 'competing' || kind === 'brokerage-starting' || kind === 'not-responding';
+}
+
 /** The snapshot for `state`, without its sequence number (the controller adds it). */
 export function deriveSnapshot(state: SessionState, ctx: SnapshotContext): Omit<AppSnapshot, 'seq'> {
   const f = state.facts;
@@ -120,6 +132,7 @@ export function deriveSnapshot(state: SessionState, ctx: SnapshotContext): Omit<
     reason += ` Keep-alive requests have been failing since ${clockTime(f.keepaliveFailingSince)}.`;
   }
   const aliases = f.accounts.map((a) => ({ id: a.id, alias: distinctAlias(a.id, a.alias) }));
+  const shown = sessionShown(state);
   return {
     profile: ctx.profile,
     at: ctx.now,
@@ -131,11 +144,11 @@ export function deriveSnapshot(state: SessionState, ctx: SnapshotContext): Omit<
     competing: f.competing,
     accounts: aliases,
     selectedAccount: f.selectedAccount,
-    username: f.username,
+    username: shown ? f.username : null,
     paper: f.paper,
     serverName: f.serverName,
-    lastTickleAt: f.lastTickleAt,
-    ssoExpiresAt: f.ssoExpiresAt,
+    lastTickleAt: shown ? f.lastTickleAt : null,
+    ssoExpiresAt: shown ? f.ssoExpiresAt : null,
     nextResetAt: f.authenticated ? nextNightlyReset(f.region ?? 'NA', ctx.now) : null,
     keepaliveFailingSince: failingLong ? f.keepaliveFailingSince : null,
     rateLimitedUntil: state.kind === 'rate-limited' ? state.until : null,

@@ -9,6 +9,7 @@ import type { EngineApi } from '../../shared/engine-api.js';
 import { IntentSchema, type Intent, type IntentResult, type IntentType } from '../../shared/intents.js';
 import { deepEqual } from '../../shared/session.js';
 import type { AppSnapshot, AvailableActions, GatewayView, Notice } from '../../shared/snapshot.js';
+import { LOGIN_PAGE_WORDS } from '../../shared/state-words.js';
 import type { AccountBook } from './accounts.js';
 import type { Clock } from './gateway/clock.js';
 import type { GatewayProcessState } from './gateway/types.js';
@@ -300,7 +301,7 @@ export class IntentDispatcher implements EngineApi {
       monitor.apply({ type: 'login-cancelled', at: clock.now() });
       return { ok: false, reason: `Could not open the login page ${url}: ${(error as Error).message}` };
     }
-    return { ok: true, message: `Log in on the IBKR page: ${url}` };
+    return { ok: true, message: `${LOGIN_PAGE_WORDS} ${url}` };
   }
 
   private async logOut(): Promise<IntentResult> {

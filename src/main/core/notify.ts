@@ -143,19 +143,42 @@ export type PostOutcome = { readonly kind: 'answered'; readonly status: number }
 /** Send one request; resolve (never reject) with what happened. `stop` aborts it (the notifier closed). */
 export type PostFunction = (request: PingRequest, timeoutMs: number, stop: AbortSignal) => Promise<PostOutcome>;
 
-/** The real POST, with Node's fetch. */
+/** What a receiver that answered with a redirect is told: a ping goes to the URL the user gave, only. */
+export const REDIRECT_WORDS = 'redirects are not followed';
+
+/**
+ * The real POST, with Node's fetch. The timeout is a timer of our own, cleared when the attempt ends:
+ * on Node 20 `AbortSignal.any([AbortSignal.timeout(t), …])` holds its timeout signal weakly, so once
+ * the garbage collector takes it the timeout never fires, and a receiver that never answers would
+ * hold this attempt, and every ping queued behind it, forever.
+ * Redirects come back as answers (`redirect: 'manual'`), not as errors: a 3xx is the receiver's word,
+ * and `redirect: 'error'` made it look like an unreachable receiver, tried again and again.
+ */
 export const fetchPost: PostFunction = async (request, timeoutMs, stop) => {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), timeoutMs);
+  const onStop = (): void => controller.abort();
+  stop.addEventListener('abort', onStop, { once: true });
+  if (stop.aborted) controller.abort();
   try {
-    const signal = AbortSignal.any([AbortSignal.timeout(timeoutMs), stop]);
-    const response = await fetch(request.url, { method: 'POST', headers: request.headers, body: request.body, signal, redirect: 'error' });
-    await response.body?.cancel();
+    const response = await fetch(request.url, { method: 'POST', headers: request.headers, body: request.body, signal: controller.signal, redirect: 'manual' });
+    // The status is all a ping needs: the body is not read, so one that stalls holds nothing.
+    await response.body?.cancel().catch(() => undefined);
     return { kind: 'answered', status: response.status };
   } catch (error) {
-    if (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError')) return { kind: 'no-answer' };
+    if (controller.signal.aborted) return { kind: 'no-answer' };
     const cause = error instanceof Error && error.cause instanceof Error ? error.cause.message : error instanceof Error ? error.message : String(error);
     return { kind: 'unreachable', detail: cause };
+  } finally {
+    clearTimeout(timer);
+    stop.removeEventListener('abort', onStop);
   }
 };
+
+/** The receiver's answer in the words of a log line: "answered 500", "answered 302 (redirects are not followed)". */
+function answerWords(status: number): string {
+  return status >= 300 && status < 400 ? `answered ${status} (${REDIRECT_WORDS})` : `answered ${status}`;
+}
 
 /** Whether a failed attempt should be made again: only when the receiver surely did not take it. */
 function retryable(outcome: PostOutcome): boolean {
@@ -246,7 +269,7 @@ export class Notifier {
       const outcome = await this.post(request, this.options.timeoutMs ?? 10_000, this.stop.signal);
       if (this.closed) return;
       if (outcome.kind === 'answered' && outcome.status >= 200 && outcome.status < 300) return;
-      const what = outcome.kind === 'answered' ? `answered ${outcome.status}` : outcome.kind === 'unreachable' ? `is unreachable (${outcome.detail})` : 'did not answer in time';
+      const what = outcome.kind === 'answered' ? answerWords(outcome.status) : outcome.kind === 'unreachable' ? `is unreachable (${outcome.detail})` : 'did not answer in time';
       if (!retryable(outcome)) {
         this.log(
           outcome.kind === 'no-answer'

@@ -38,16 +38,14 @@
     return null;
   };
   w.open = open;
-  document.addEventListener(
-    'click',
-    (event) => {
-      const link = event.target instanceof Element ? event.target.closest('a[target="_blank"]') : null;
-      if (!link) return;
-      event.preventDefault();
-      open(link.href, '_blank', '');
-    },
-    true,
-  );
+  // A link's default action, as Chromium takes it: after the page's own handlers (so on the way back
+  // up, at the window), and not at all when one of them called preventDefault().
+  w.addEventListener('click', (event) => {
+    const link = event.target instanceof Element ? event.target.closest('a[target="_blank"]') : null;
+    if (!link || event.defaultPrevented) return;
+    event.preventDefault();
+    open(link.href, '_blank', '');
+  });
 
   if (preload === null || w !== w.top) return;
 

@@ -225,3 +225,17 @@ describe('cards for several profiles', () => {
     expect(grouped.get('Live')?.map((l) => l.seq)).toEqual([2, 3]);
   });
 });
+
+describe('the login hint', () => {
+  it.each(SESSION_KINDS)('%s: a link to the gateway\'s login page only while a login is under way', (kind) => {
+    const hint = viewOf(snapshotOf(kind), NOW).loginHint;
+    if (kind === 'logging-in') expect(hint).toEqual({ text: 'Log in on the IBKR page:', url: 'https://localhost:5000/' });
+    else expect(hint).toBeNull();
+  });
+
+  it('comes from the snapshot alone (a reloaded page shows it too), for the gateway the snapshot names', () => {
+    const snapshot = snapshotOf('logging-in');
+    const moved = { ...snapshot, gateway: { ...snapshot.gateway, url: 'https://localhost:5001', port: 5001 } };
+    expect(viewOf(moved, NOW, 'electron').loginHint?.url).toBe('https://localhost:5001/');
+  });
+});

@@ -97,3 +97,36 @@ describe('actionsFor and reasonFor, state by state', () => {
     expect(late.reason).toMatch(/ Keep-alive requests have been failing since \d\d:\d\d\.$/);
   });
 });
+
+describe('the session fields (user, last keepalive, SSO expiry) show only while a session may live', () => {
+  const context = { profile: 'Gateway', gateway, ...supervised, preferences: FIXTURE_PREFERENCES, notices: [] };
+  const rateLimited = (from: SessionState): SessionState => transition(from, { type: 'rate-limited', at: later(30), until: later(90) });
+  /** From a ready session (user123, tickled): the state it moves to, and whether the fields still show. */
+  const CASES: ReadonlyArray<readonly [string, SessionState, boolean]> = [
+    ['ready', sessionIn('ready'), true],
+    ['competing', after('ready', { type: 'status', at: later(1), competing: true }), true],
+    ['not-responding (session unknown)', after('ready', { type: 'failure', at: later(1), cause: 'not-responding', reason: 'hangs' }), true],
+    ['rate-limited while ready', rateLimited(sessionIn('ready')), true],
+    ['logged out', after('ready', { type: 'logged-out', at: later(1) }), false],
+    ['session expired', after('ready', { type: 'no-session', at: later(1) }), false],
+    ['SSO no longer valid', after('ready', { type: 'sso', at: later(1), valid: false }), false],
+    ['gateway stopped by the user', after('ready', { type: 'gateway-stopped', at: later(1), reason: null, byUser: true }), false],
+    ['gateway exited', after('ready', { type: 'gateway-stopped', at: later(1), reason: null, byUser: false }), false],
+    ['gateway unreachable', after('ready', { type: 'failure', at: later(1), cause: 'unreachable', reason: 'nothing answers' }), false],
+    ['gateway failed', after('ready', { type: 'gateway-failed', at: later(1), reason: 'java went away' }), false],
+    ['gateway starting again', after('ready', { type: 'gateway-stopped', at: later(1), reason: null, byUser: true }, { type: 'gateway-starting', at: later(2) }), false],
+    ['logging in again after a logout', after('ready', { type: 'logged-out', at: later(1) }, { type: 'login-started', at: later(2) }), false],
+    ['rate-limited after a logout', rateLimited(after('ready', { type: 'logged-out', at: later(1) })), false],
+  ];
+
+  it.each(CASES)('%s', (_name, state, shown) => {
+    const snapshot = deriveSnapshot(state, { ...context, now: later(60) });
+    if (shown) {
+      expect(snapshot.username).toBe('user123');
+      expect(snapshot.lastTickleAt).not.toBeNull();
+      expect(snapshot.ssoExpiresAt).not.toBeNull();
+    } else {
+      expect({ username: snapshot.username, lastTickleAt: snapshot.lastTickleAt, ssoExpiresAt: snapshot.ssoExpiresAt }).toEqual({ username: null, lastTickleAt: null, ssoExpiresAt: null });
+    }
+  });
+});

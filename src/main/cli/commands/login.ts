@@ -5,6 +5,7 @@
  */
 import { IBCAuthenticationError } from '../../core/errors.js';
 import type { CommandContext, CommandResult } from '../context.js';
+import { withDeadline } from '../deadline.js';
 import { CommandFailure, ExitCode } from '../exit-codes.js';
 import { durationWords } from '../progress.js';
 
@@ -39,14 +40,17 @@ export async function login(ctx: CommandContext, options: LoginOptions): Promise
   }
 
   const progress = ctx.progress();
-  const startedAt = ctx.now();
+  // The wait ends at --timeout after the command started, whatever is in flight then (a check that
+  // hangs, a gateway still starting): the user's number, not it plus a request timeout.
+  const endsAt = ctx.startedAt + options.timeoutMs;
+  const notLoggedIn = (detail: string): CommandFailure =>
+    new CommandFailure(ExitCode.timedOut, `not logged in after ${durationWords(options.timeoutMs)}: ${detail}`);
   const ticker = setInterval(() => progress.update(`waiting for the login at ${backend.gatewayUrl}: ${backend.auth.lastState}`), 1000);
   try {
-    await backend.auth.waitForLogin({ timeoutMs: options.timeoutMs, pollIntervalMs: options.intervalMs });
+    const left = Math.max(1, endsAt - ctx.now());
+    await withDeadline(backend.auth.waitForLogin({ timeoutMs: left, pollIntervalMs: options.intervalMs }), left, () => notLoggedIn(`last state seen: ${backend.auth.lastState}.`));
   } catch (error) {
-    if (error instanceof IBCAuthenticationError) {
-      throw new CommandFailure(ExitCode.timedOut, `not logged in after ${durationWords(ctx.now() - startedAt)}: ${error.message}`, { cause: error });
-    }
+    if (error instanceof IBCAuthenticationError) throw notLoggedIn(error.message.replace(/^Not logged in after waiting \d+ s; /, ''));
     throw error;
   } finally {
     clearInterval(ticker);

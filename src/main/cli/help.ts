@@ -6,9 +6,9 @@ Commands:
   status                      the session in one line; --json: the snapshot
   login [--wait] [--timeout S] [--interval S] [--no-browser]
                               log in: starts the gateway if needed and opens the login page;
-                              --wait waits until logged in (default 300 s, checking every 3 s)
+                              --wait waits until logged in (default 300 s, checking every 1 s)
   wait [--timeout S] [--interval S]
-                              wait until the session is ready, starting and opening nothing
+                              wait until the session is ready (checking every 1 s), starting and opening nothing
   accounts                    the accounts with their aliases, the selected one marked *
   use ACCOUNT                 select the active account
   logout | tickle | validate | reauth | takeover
@@ -64,7 +64,7 @@ function entries(): { names: readonly string[]; text: string }[] {
   const list = USAGE.slice(USAGE.indexOf('Commands:\n') + 'Commands:\n'.length, USAGE.indexOf('\n\nOptions:'));
   const found: { names: string[]; text: string }[] = [];
   for (const line of list.split('\n')) {
-    if (/^ {2}\S/.test(line)) found.push({ names: namesOf(line.slice(0, 30).trim() || line.trim()), text: line });
+    if (/^ {2}\S/.test(line)) found.push({ names: namesOf(line.trim().split(/ {2,}/)[0] ?? ''), text: line });
     else if (found.length > 0) found[found.length - 1]!.text += `\n${line}`;
   }
   return found;

@@ -21,7 +21,7 @@ import { statusDocument, statusLine } from '../status-line.js';
  */
 export async function waitUntilReady(ctx: CommandContext, timeoutMs: number, intervalMs: number): Promise<CommandResult> {
   const endsAt = ctx.startedAt + timeoutMs;
-  let last = 'checking';
+  let last = 'no answer from the gateway yet';
   const timedOut = (): CommandFailure => new CommandFailure(ExitCode.timedOut, `timed out after ${durationWords(timeoutMs)} waiting for the session; last state: ${last}`);
   const progress = ctx.progress();
   try {

@@ -1,7 +1,8 @@
 /** `ibkr-tray status`: what the session is (`wait` is in wait.ts). */
 import type { CommandContext, CommandResult } from '../context.js';
 import type { CliBackend } from '../backend.js';
-import { ExitCode, exitCodeForError, exitCodeForState, worstExitCode } from '../exit-codes.js';
+import type { ExitCode } from '../exit-codes.js';
+import { exitCodeForError, exitCodeForState, worstExitCode } from '../exit-codes.js';
 import { statusDocument, statusLine } from '../status-line.js';
 
 /** One line (or the snapshot as JSON); exit 0 only when ready. With several profiles and no --profile: one line each. */

@@ -14,6 +14,7 @@ import { machine } from './machine.js';
 import { statusLatency } from './status-latency.js';
 import { printFigure } from './table.js';
 import { gatewayTraffic } from './traffic.js';
+import { waitLatency } from './wait-latency.js';
 
 const FIGURES: Record<string, () => Promise<FigureResult>> = {
   latency: () => statusLatency(),
@@ -22,6 +23,7 @@ const FIGURES: Record<string, () => Promise<FigureResult>> = {
   lifecycle: () => gatewayLifecycle(),
   startup: () => commandStartup(),
   footprint: () => footprint(),
+  wait: () => waitLatency(),
 };
 
 async function main(): Promise<void> {

@@ -107,3 +107,11 @@ describe('doctor', () => {
     expect(result.code).toBe(1);
   }, 30_000);
 });
+
+describe('login with no gateway and no folder', () => {
+  it.each([[['login', '--no-browser']], [['--timeout', '1', 'login', '--no-browser', '--wait', '--timeout', '2']]])('%s says how to get a gateway (exit 3), at once', async (args) => {
+    const r = await refusal(['--gateway', 'https://localhost:1', ...args]);
+    expect(r.code).toBe(3);
+    expect(r.line).toBe('ibkr-tray: no gateway answers at https://localhost:1 and there is no gateway folder to start one from: run `ibkr-tray gateway install`, or pass --dir FOLDER');
+  });
+});

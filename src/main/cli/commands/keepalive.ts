@@ -32,10 +32,14 @@ interface Watched {
   notifier: Notifier | null;
   /** The state of the last line printed: a line only when it changes (the details of one state fill in over a second). */
   lastState: SessionKind | null;
-  /** Lines are printed once the first check after the start has answered: what comes before it is stale. */
+  /** Lines are printed once the engine has started (and adopted a running gateway): what comes before is its start-up. */
   live: boolean;
-  /** A "ready" line waiting (at most DETAILS_WAIT_MS) for the user and account that follow it. */
-  pending: { snapshot: AppSnapshot; timer: NodeJS.Timeout } | null;
+  /**
+   * A line held back: a "ready" waiting (at most DETAILS_WAIT_MS) for the user and account that
+   * follow it (printed when another state comes first), or a "gateway stopped" the engine assumed at
+   * its start while a gateway answered a moment before (dropped when the first check says otherwise).
+   */
+  pending: { snapshot: AppSnapshot; timer: NodeJS.Timeout; supersededBy: 'printed' | 'dropped' } | null;
 }
 
 /** How long a "ready" line waits for the user name and the account (they arrive within a second). */
@@ -109,29 +113,38 @@ async function keepEveryAlive(ctx: CommandContext, options: KeepaliveOptions, wa
     if (w.pending !== null) {
       if (snapshot.state === w.pending.snapshot.state) {
         w.pending.snapshot = snapshot;
-        if (hasItsDetails(snapshot)) flush(w);
+        if (w.pending.supersededBy === 'printed' && hasItsDetails(snapshot)) flush(w);
         return;
       }
-      flush(w); // in order: the state that was filling in, then the new one
+      // In order: the state that was filling in, then the new one; an assumption is just dropped.
+      if (w.pending.supersededBy === 'printed') flush(w);
+      else {
+        clearTimeout(w.pending.timer);
+        w.pending = null;
+      }
     }
     if (snapshot.state === w.lastState) return;
     w.lastState = snapshot.state;
     if (hasItsDetails(snapshot)) write(w, snapshot);
-    else w.pending = { snapshot, timer: setTimeout(() => flush(w), DETAILS_WAIT_MS) };
+    else w.pending = { snapshot, timer: setTimeout(() => flush(w), DETAILS_WAIT_MS), supersededBy: 'printed' };
+  };
+  /** The first line of a profile: its state now, unless that is a "stopped" only assumed at the start (see Watched.pending). */
+  const first = (w: Watched): void => {
+    w.live = true;
+    const now = w.backend.engine.snapshot();
+    if (!(w.runningBefore && now.state === 'stopped')) return print(w, now);
+    w.lastState = now.state;
+    // The first check answers within a request timeout; if it still says stopped then, it is so.
+    w.pending = { snapshot: now, timer: setTimeout(() => flush(w), ctx.global.requestTimeoutMs + 1_000), supersededBy: 'dropped' };
   };
   for (const w of watched) unsubscribes.push(w.backend.engine.subscribe((snapshot) => print(w, snapshot)));
   try {
     await Promise.all(watched.map((w) => w.backend.engine.start()));
     engineRunning = true;
     if (health) ctx.out.say(`health probes: ${health.url}/livez ${health.url}/readyz`);
-    // Until the gateway is adopted and asked, the snapshot holds what the engine assumed at its start
-    // ("gateway stopped" while it runs): the first line waits for a real check. No tickle: the
-    // engine's own first check has just sent one (IBKR allows one a second).
-    await Promise.all(watched.map((w) => w.backend.engine.refresh({ tickle: false }).catch(() => undefined)));
-    for (const w of watched) {
-      w.live = true;
-      print(w, w.backend.engine.snapshot());
-    }
+    // What the engine showed while starting (a "gateway stopped" it assumed before adopting the
+    // running gateway) is not printed; no request is added for it (IBKR: sso/validate once a minute).
+    for (const w of watched) first(w);
     await untilStopped(ctx.stop);
   } finally {
     engineRunning = false;

@@ -15,6 +15,7 @@ import { pacingScript } from './pacing-script.js';
 import { statusLatency } from './status-latency.js';
 import { printFigure } from './table.js';
 import { gatewayTraffic } from './traffic.js';
+import { waitLatency } from './wait-latency.js';
 
 const FIGURES: Record<string, () => Promise<FigureResult>> = {
   latency: () => statusLatency(),
@@ -24,6 +25,7 @@ const FIGURES: Record<string, () => Promise<FigureResult>> = {
   startup: () => commandStartup(),
   footprint: () => footprint(),
   pacing: () => pacingScript(),
+  wait: () => waitLatency(),
 };
 
 async function main(): Promise<void> {

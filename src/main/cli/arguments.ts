@@ -65,9 +65,10 @@ export type ParseResult = { readonly ok: true; readonly invocation: Invocation }
 /** Defaults, documented in the README and the help text. */
 export const Defaults = {
   requestTimeoutMs: 5_000,
-  /** waitForLogin's defaults in the seed API. */
+  /** waitForLogin's timeout in the seed API. */
   waitTimeoutMs: 300_000,
-  waitIntervalMs: 3_000,
+  /** `wait` and `login --wait` check once a second (the seed polled every 3 s): ready is seen within about a second. */
+  waitIntervalMs: 1_000,
   serveHost: '127.0.0.1',
   servePort: 5050,
 } as const;
@@ -75,6 +76,8 @@ export const Defaults = {
 const SIMPLE_COMMANDS: readonly SimpleCommandName[] = ['status', 'accounts', 'logout', 'tickle', 'validate', 'reauth', 'takeover', 'trust', 'doctor'];
 const SERVICE_ACTIONS: readonly ServiceAction[] = ['install', 'status', 'uninstall'];
 const GATEWAY_ACTIONS: readonly GatewayAction[] = ['start', 'stop', 'status', 'logs'];
+/** Every verb `gateway` takes, in the help's order (install is parsed as its own command). */
+const GATEWAY_VERBS = 'install, start, stop, status or logs';
 export const COMMAND_NAMES: readonly string[] = [...SIMPLE_COMMANDS, 'login', 'wait', 'use', 'gateway', 'java', 'serve', 'keepalive', 'service', 'profile', 'help', 'version'];
 
 const OPTIONS = {
@@ -118,7 +121,7 @@ export function parseCommandLine(argv: readonly string[], env: Readonly<Record<s
   const wantsJson = argv.includes('--json');
   let parsed;
   try {
-    parsed = parseArgs({ args: [...argv], options: OPTIONS, allowPositionals: true, strict: true, tokens: true });
+    parsed = parseArgs({ args: withNegativeValues(argv), options: OPTIONS, allowPositionals: true, strict: true, tokens: true });
   } catch (error) {
     return { ok: false, reason: parseArgsReason(error), json: wantsJson };
   }
@@ -129,8 +132,8 @@ export function parseCommandLine(argv: readonly string[], env: Readonly<Record<s
     const name = positionals[0];
     const global = globalOptions(values, env, tokens, commandIndex, name);
     if (values.version) return ok(global, { name: 'version' });
+    if (name !== undefined && !COMMAND_NAMES.includes(name)) throw new UsageError(`unknown command "${name}": run \`ibkr-tray help\` for the list`);
     if (name === undefined || values.help) return ok(global, { name: 'help', topic: name ?? null });
-    if (!COMMAND_NAMES.includes(name)) throw new UsageError(`unknown command "${name}": run \`ibkr-tray help\` for the list`);
     const commandName = name as CommandName;
     const allowed = new Set<string>([...GLOBAL_OPTIONS, ...(COMMAND_OPTIONS[commandName] ?? [])]);
     for (const token of tokens) {
@@ -184,8 +187,8 @@ function command(name: CommandName, rest: readonly string[], values: Values, wai
         return { name: 'gateway-install', from: nonEmpty('--from', values.from) ?? null };
       }
       if (values.from !== undefined) throw new UsageError('--from goes with `gateway install` only');
-      if (action === undefined) throw new UsageError('gateway: say what to do: start, stop, status or logs');
-      if (!(GATEWAY_ACTIONS as readonly string[]).includes(action)) throw new UsageError(`gateway: unknown action "${action}": use start, stop, status or logs`);
+      if (action === undefined) throw new UsageError(`gateway: say what to do: ${GATEWAY_VERBS}`);
+      if (!(GATEWAY_ACTIONS as readonly string[]).includes(action)) throw new UsageError(`gateway: unknown action "${action}": use ${GATEWAY_VERBS}`);
       noMoreThan(1);
       if (values.follow && action !== 'logs') throw new UsageError('--follow goes with `gateway logs` only');
       return { name, action: action as GatewayAction, follow: values.follow === true };
@@ -218,9 +221,12 @@ function command(name: CommandName, rest: readonly string[], values: Values, wai
     }
     case 'profile':
       return { name, action: profileAction(rest, values) };
-    case 'help':
+    case 'help': {
       noMoreThan(1);
-      return { name, topic: rest[0] ?? null };
+      const topic = rest[0] ?? null;
+      if (topic !== null && !COMMAND_NAMES.includes(topic)) throw new UsageError(`help: no command "${topic}": run \`ibkr-tray help\` for the list`);
+      return { name, topic };
+    }
     case 'version':
       noMoreThan(0);
       return { name };
@@ -301,7 +307,7 @@ function nonEmpty(option: string, value: string | undefined): string | undefined
 function seconds(option: string, value: string, minSeconds: number): number {
   const n = Number(value);
   if (value.trim() === '' || !Number.isFinite(n) || n < minSeconds || n > 86_400) {
-    throw new UsageError(`${option} wants a number of seconds between ${minSeconds} and 86400, not "${value}"`);
+    throw new UsageError(`${option} wants a positive number of seconds (${minSeconds} to 86400), not "${value}"`);
   }
   return Math.round(n * 1000);
 }
@@ -340,6 +346,28 @@ function gatewayUrl(value: string): string {
   return url.origin;
 }
 
+/**
+ * `--timeout -1` is a value that is wrong, not a missing one: parseArgs calls any value that starts
+ * with a dash "ambiguous", so a negative number after an option that takes a value is joined to it
+ * (`--timeout=-1`) and then refused by that option's own check, which says what it wants.
+ */
+function withNegativeValues(argv: readonly string[]): string[] {
+  const args: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] ?? '';
+    const next = argv[i + 1];
+    const name = arg.startsWith('--') ? arg.slice(2) : null;
+    const takesValue = name !== null && name in OPTIONS && OPTIONS[name as OptionName].type === 'string';
+    if (takesValue && next !== undefined && /^-(\d|\.\d)/.test(next)) {
+      args.push(`${arg}=${next}`);
+      i++;
+    } else {
+      args.push(arg);
+    }
+  }
+  return args;
+}
+
 /** parseArgs' own messages are long and mention the API; say it the user's way. */
 function parseArgsReason(error: unknown): string {
   const code = (error as { code?: string }).code;
@@ -348,8 +376,14 @@ function parseArgsReason(error: unknown): string {
   switch (code) {
     case 'ERR_PARSE_ARGS_UNKNOWN_OPTION':
       return `unknown option ${option ?? ''}: run \`ibkr-tray help\``.replace('  ', ' ');
-    case 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE':
-      return option ? `option ${option.split(' ')[0]} ${/argument missing/.test(message) ? 'needs a value' : 'takes no value'}` : message.split('\n')[0] ?? message;
+    case 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE': {
+      if (!option) return message.split('\n')[0] ?? message;
+      const name = option.split(' ')[0] ?? option;
+      if (/argument missing/.test(message)) return `option ${name} needs a value`;
+      // A value that starts with a dash (not a number: those are joined in withNegativeValues).
+      if (/ambiguous/.test(message)) return `option ${name} needs a value; one that starts with a dash is written ${name}=VALUE`;
+      return `option ${name} takes no value`;
+    }
     default:
       return message.split('\n')[0] ?? message;
   }

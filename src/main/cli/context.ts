@@ -31,6 +31,8 @@ export interface CommandContext {
   /** Connect to the core for one named profile (a fresh backend each call: the caller disposes it). */
   backendOf(profile: string, options?: BackendOptions): Promise<CliBackend>;
   readonly now: () => number;
+  /** When the command started (the process's start in the real command): a wait's --timeout counts from here. */
+  readonly startedAt: number;
   /** Aborted by Ctrl-C or SIGTERM: long commands stop cleanly when it fires. */
   readonly stop: AbortSignal;
   /** A fresh progress line (prints only when stdout is a terminal). */

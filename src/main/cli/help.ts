@@ -6,9 +6,9 @@ Commands:
   status                      the session in one line; --json: the snapshot
   login [--wait] [--timeout S] [--interval S] [--no-browser]
                               log in: starts the gateway if needed and opens the login page;
-                              --wait waits until logged in (default 300 s, checking every 3 s)
+                              --wait waits until logged in (default 300 s, checking every 1 s)
   wait [--timeout S] [--interval S]
-                              wait until the session is ready, starting and opening nothing
+                              wait until the session is ready (checking every 1 s), starting and opening nothing
   accounts                    the accounts with their aliases, the selected one marked *
   use ACCOUNT                 select the active account
   logout | tickle | validate | reauth | takeover
@@ -37,7 +37,8 @@ Commands:
                               named gateways side by side (e.g. Live and Paper); with more than
                               one, status, keepalive and serve run each (serve on P, P+1, …) and
                               other commands need --profile NAME
-  help [COMMAND]              this text
+  help [COMMAND]              this text, or that command's part of it
+  version                     the version of ibkr-tray (also --version)
 
 Options:
   --gateway URL        the gateway's origin (default: settings, the folder's conf, https://localhost:5000)
@@ -53,3 +54,31 @@ Exit codes:
   3 gateway unreachable or not responding   4 timed out waiting   5 rate limited (429)
   6 certificate changed (check it, then \`ibkr-tray trust\`)   130 interrupted (Ctrl-C during a wait)
 `;
+
+/**
+ * The entries of USAGE's command list: each starts two spaces in, its continuation lines further in.
+ * One entry for several commands (`logout | tickle | …`) names each; `gateway start | stop | …` names
+ * `gateway` only (its alternatives are verbs, not commands).
+ */
+function entries(): { names: readonly string[]; text: string }[] {
+  const list = USAGE.slice(USAGE.indexOf('Commands:\n') + 'Commands:\n'.length, USAGE.indexOf('\n\nOptions:'));
+  const found: { names: string[]; text: string }[] = [];
+  for (const line of list.split('\n')) {
+    if (/^ {2}\S/.test(line)) found.push({ names: namesOf(line.trim().split(/ {2,}/)[0] ?? ''), text: line });
+    else if (found.length > 0) found[found.length - 1]!.text += `\n${line}`;
+  }
+  return found;
+}
+
+function namesOf(synopsis: string): string[] {
+  const alternatives = synopsis.split('|').map((a) => a.trim());
+  if (alternatives.every((a) => /^[a-z-]+$/.test(a))) return alternatives;
+  return [synopsis.split(' ')[0] ?? synopsis];
+}
+
+/** `ibkr-tray help COMMAND`: that command's lines of USAGE, or null for a name USAGE does not list. */
+export function helpFor(command: string): string | null {
+  const mine = entries().filter((e) => e.names.includes(command));
+  if (mine.length === 0) return null;
+  return `Usage: ibkr-tray [OPTIONS] ${command} …\n\n${mine.map((e) => e.text).join('\n')}\n\nThe options (--gateway, --dir, --json, --timeout, …) and exit codes: \`ibkr-tray help\`\n`;
+}

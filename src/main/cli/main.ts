@@ -52,6 +52,8 @@ const code = await runCli({
   profiles: async (global) => (await import('../core/settings.js')).profileNames(global.configDir === undefined ? {} : { configDir: global.configDir }),
   openBrowser: async (url) => (await import('./open-browser.js')).openInBrowser(url),
   version: version(),
+  // `wait --timeout 10` ends 10 s after the user pressed Enter, Node's own start-up included.
+  startedAt: Math.round(performance.timeOrigin),
 });
 await Promise.all([flush(process.stdout), flush(process.stderr)]);
 process.exit(code);

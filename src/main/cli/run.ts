@@ -11,9 +11,10 @@ import type { CliBackend } from './backend.js';
 import { moreThanOneProfile } from './commands/profile-words.js';
 import type { BackendOptions, CommandContext, CommandResult } from './context.js';
 import { INTERRUPTED } from './context.js';
+import { configDirProblem } from './config-dir.js';
 import { withDeadline } from './deadline.js';
 import { CommandFailure, ExitCode, exitCodeForError, isExpectedFailure } from './exit-codes.js';
-import { USAGE } from './help.js';
+import { helpFor, USAGE } from './help.js';
 import type { TextStream } from './output.js';
 import { Output } from './output.js';
 import { ProgressLine } from './progress.js';
@@ -33,6 +34,8 @@ export interface CliIo {
   profiles?(global: GlobalOptions): Promise<readonly string[]>;
   readonly version: string;
   readonly now?: () => number;
+  /** When the command started (main: the process's start), from which a wait's --timeout counts; default now(). */
+  readonly startedAt?: number;
 }
 
 /** Commands that run until Ctrl-C: no overall deadline, and the signal is theirs to handle. */
@@ -71,7 +74,7 @@ async function execute(ctx: CommandContext, command: Command): Promise<CommandRe
     case 'status':
       return (await import('./commands/status.js')).status(ctx);
     case 'wait':
-      return (await import('./commands/status.js')).waitUntilReady(ctx, command.timeoutMs, command.intervalMs);
+      return (await import('./commands/wait.js')).waitUntilReady(ctx, command.timeoutMs, command.intervalMs);
     case 'login':
       return (await import('./commands/login.js')).login(ctx, command);
     case 'accounts':
@@ -125,22 +128,30 @@ export async function runCli(io: CliIo): Promise<number> {
   const { global, command } = parsed.invocation;
   const out = new Output(io.stdout, io.stderr, global.json);
   if (command.name === 'help') {
-    out.result(USAGE, { usage: USAGE });
+    // The parser has already refused a topic that is not a command.
+    const text = command.topic === null ? USAGE : (helpFor(command.topic) ?? USAGE);
+    out.result(text, { usage: text });
     return ExitCode.ok;
   }
   if (command.name === 'version') {
     out.result(io.version, { version: io.version });
     return ExitCode.ok;
   }
+  if (global.configDir !== undefined) {
+    const problem = configDirProblem(global.configDir, io.argv.some((a) => a === '--config-dir' || a.startsWith('--config-dir=')) ? '--config-dir' : 'IBKR_TRAY_CONFIG_DIR');
+    if (problem !== null) return report(out, global, new CommandFailure(ExitCode.usage, problem));
+  }
   // Before any command's module: several of them build zod schemas as they load (parse-without-jit.ts).
   await import('./parse-without-jit.js');
 
   const now = io.now ?? Date.now;
+  const startedAt = io.startedAt ?? now();
   let backend: Promise<CliBackend> | null = null;
   const ctx: CommandContext = {
     global,
     out,
     now,
+    startedAt,
     stop: io.stop,
     backend: (options = {}) => (backend ??= connectChosen(io, global, options)),
     profiles: async () => (await io.profiles?.(global)) ?? [],

@@ -101,7 +101,7 @@ describe('gateway start | status | logs | stop', () => {
   it('needs a gateway folder to start (1) and says so in one line', async () => {
     const result = await run(['gateway', 'start'], { configDir: configDir() });
     expect(result.code).toBe(1);
-    expect(result.stderr).toBe('ibkr-tray: no gateway folder: pass --dir FOLDER (the folder that contains bin/ and root/)\n');
+    expect(result.stderr).toBe('ibkr-tray: no gateway folder yet: run `ibkr-tray gateway install`, or pass --dir FOLDER (the folder that contains bin/ and root/)\n');
   });
 
   it('refuses a folder that is not a gateway folder', async () => {

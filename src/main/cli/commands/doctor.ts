@@ -7,7 +7,7 @@
 import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { GatewayError } from '../../core/errors.js';
+import { GatewayError, type GatewayFailureKind } from '../../core/errors.js';
 import { parseGatewayConf } from '../../core/gateway/conf.js';
 import { checkGatewayFolder } from '../../core/gateway/folder.js';
 import { findJava, realJavaSystem } from '../../core/gateway/java.js';
@@ -19,6 +19,7 @@ import type { CliBackend } from '../backend.js';
 import type { CommandContext, CommandResult } from '../context.js';
 import { ExitCode, exitCodeForError, exitCodeForState } from '../exit-codes.js';
 import { stateWords } from '../../../shared/state-words.js';
+import type { SessionKind } from '../../../shared/snapshot.js';
 
 export interface DoctorCheck {
   readonly check: 'settings' | 'gateway folder' | 'java' | 'port' | 'certificate' | 'session';
@@ -110,11 +111,49 @@ async function sessionCheck(backend: CliBackend): Promise<DoctorCheck> {
   try {
     const snapshot = await backend.check();
     if (snapshot.state === 'ready') return ok('session', stateWords(snapshot.state));
-    const fix = snapshot.state === 'login-required' ? 'run `ibkr-tray login`' : snapshot.state === 'competing' ? 'run `ibkr-tray takeover`, or log out elsewhere' : null;
-    return fail('session', stateWords(snapshot.state), fix, exitCodeForState(snapshot.state));
+    return fail('session', stateWords(snapshot.state), nextStepFor(snapshot.state), exitCodeForState(snapshot.state));
   } catch (error) {
     if (!(error instanceof GatewayError)) throw error;
-    return fail('session', error.message, null, exitCodeForError(error));
+    return fail('session', error.message, nextStepForFailure(error.kind), exitCodeForError(error));
+  }
+}
+
+/** What to do about a session that is not ready: every failing session line says a next step. */
+function nextStepFor(state: Exclude<SessionKind, 'ready'>): string {
+  switch (state) {
+    case 'login-required':
+      return 'run `ibkr-tray login`';
+    case 'competing':
+      return 'run `ibkr-tray takeover`, or log out elsewhere';
+    case 'starting':
+    case 'logging-in':
+    case 'brokerage-starting':
+      return 'wait for it: `ibkr-tray wait`';
+    case 'rate-limited':
+      return 'wait about 10 minutes without sending anything; do not restart the gateway';
+    case 'stopped':
+    case 'failed':
+      return 'run `ibkr-tray gateway start`, then `ibkr-tray login`';
+    case 'not-responding':
+      return 'check that IBKR is reachable from this machine, then `ibkr-tray status`';
+  }
+}
+
+function nextStepForFailure(kind: GatewayFailureKind): string {
+  switch (kind) {
+    case 'unreachable':
+      return 'run `ibkr-tray gateway start`, then `ibkr-tray login`';
+    case 'not-responding':
+      return 'check that IBKR is reachable from this machine, then `ibkr-tray status`';
+    case 'rate-limited':
+      return nextStepFor('rate-limited');
+    case 'certificate-changed':
+      return 'if you reinstalled the gateway, `ibkr-tray trust`';
+    case 'not-authenticated':
+    case 'no-session':
+    case 'ibkr-error':
+    case 'unexpected-answer':
+      return 'run `ibkr-tray login`';
   }
 }
 

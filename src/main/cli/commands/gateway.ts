@@ -24,7 +24,9 @@ import type { CliBackend } from '../backend.js';
 
 /** The gateway folder, or the one-line failure that says how to give it. */
 function requireFolder(backend: CliBackend): string {
-  if (!backend.gatewayFolder) throw new CommandFailure(ExitCode.usage, 'no gateway folder: pass --dir FOLDER (the folder that contains bin/ and root/)');
+  if (!backend.gatewayFolder) {
+    throw new CommandFailure(ExitCode.usage, 'no gateway folder yet: run `ibkr-tray gateway install`, or pass --dir FOLDER (the folder that contains bin/ and root/)');
+  }
   return backend.gatewayFolder;
 }
 

@@ -10,7 +10,7 @@
  */
 import { Notifier, type NotifyTarget } from '../../core/notify.js';
 import { neediestOf, startHealthServer, type HealthAddress, type HealthServer } from '../../web/health.js';
-import type { AppSnapshot } from '../../../shared/snapshot.js';
+import type { AppSnapshot, SessionKind } from '../../../shared/snapshot.js';
 import type { CliBackend } from '../backend.js';
 import type { CommandContext, CommandResult } from '../context.js';
 import { untilStopped } from '../deadline.js';
@@ -30,7 +30,24 @@ interface Watched {
   /** A gateway was answering before this run started anything: never ours to stop. */
   runningBefore: boolean;
   notifier: Notifier | null;
-  lastLine: string;
+  /** The state of the last line printed: a line only when it changes (the details of one state fill in over a second). */
+  lastState: SessionKind | null;
+  /** Lines are printed once the engine has started (and adopted a running gateway): what comes before is its start-up. */
+  live: boolean;
+  /**
+   * A line held back: a "ready" waiting (at most DETAILS_WAIT_MS) for the user and account that
+   * follow it (printed when another state comes first), or a "gateway stopped" the engine assumed at
+   * its start while a gateway answered a moment before (dropped when the first check says otherwise).
+   */
+  pending: { snapshot: AppSnapshot; timer: NodeJS.Timeout; supersededBy: 'printed' | 'dropped' } | null;
+}
+
+/** How long a "ready" line waits for the user name and the account (they arrive within a second). */
+const DETAILS_WAIT_MS = 2_000;
+
+/** A ready session shows who and which account; a line printed before they arrive would be printed again. */
+function hasItsDetails(snapshot: AppSnapshot): boolean {
+  return snapshot.state !== 'ready' || (snapshot.username !== null && snapshot.selectedAccount !== null);
 }
 
 const WATCHING = { useWebSocket: true, watch: true } as const;
@@ -43,7 +60,7 @@ export async function keepalive(ctx: CommandContext, options: KeepaliveOptions =
   const names = ctx.global.profile === undefined ? await ctx.profiles() : [];
   const watched: Watched[] = [];
   const watch = (name: string | null, backend: CliBackend): void => {
-    watched.push({ name, backend, runningBefore: false, notifier: null, lastLine: '' });
+    watched.push({ name, backend, runningBefore: false, notifier: null, lastState: null, live: false, pending: null });
   };
   let disposed = false;
   try {
@@ -76,27 +93,63 @@ async function keepEveryAlive(ctx: CommandContext, options: KeepaliveOptions, wa
     w.notifier = options.notify === null ? null : new Notifier({ target: options.notify, profile: () => w.name, log: (line) => ctx.out.problem(`${prefix}${line}`) });
     w.runningBefore = w.backend.engine.snapshot().gateway.running || (await isServing(w.backend));
   }
-  const print = (w: Watched, snapshot: AppSnapshot): void => {
-    w.notifier?.observe(snapshot);
-    const line = statusLine(snapshot);
-    if (line === w.lastLine) return;
-    w.lastLine = line;
+  const write = (w: Watched, snapshot: AppSnapshot): void => {
     const stamp = new Date(snapshot.at).toISOString().replace('T', ' ').slice(0, 19);
     // With --json: one JSON document per line on stdout would break "exactly one document", so
     // keepalive --json writes JSON lines to stderr and a final summary document to stdout.
     if (ctx.global.json) ctx.out.stderr.write(`${JSON.stringify(w.name === null ? statusDocument(snapshot) : { ...statusDocument(snapshot), profile: w.name })}\n`);
-    else ctx.out.stdout.write(`${stamp} ${w.name === null ? '' : `${w.name}: `}${line}\n`);
+    else ctx.out.stdout.write(`${stamp} ${w.name === null ? '' : `${w.name}: `}${statusLine(snapshot)}\n`);
+  };
+  const flush = (w: Watched): void => {
+    const pending = w.pending;
+    if (pending === null) return;
+    clearTimeout(pending.timer);
+    w.pending = null;
+    write(w, pending.snapshot);
+  };
+  const print = (w: Watched, snapshot: AppSnapshot): void => {
+    w.notifier?.observe(snapshot);
+    if (!w.live) return;
+    if (w.pending !== null) {
+      if (snapshot.state === w.pending.snapshot.state) {
+        w.pending.snapshot = snapshot;
+        if (w.pending.supersededBy === 'printed' && hasItsDetails(snapshot)) flush(w);
+        return;
+      }
+      // In order: the state that was filling in, then the new one; an assumption is just dropped.
+      if (w.pending.supersededBy === 'printed') flush(w);
+      else {
+        clearTimeout(w.pending.timer);
+        w.pending = null;
+      }
+    }
+    if (snapshot.state === w.lastState) return;
+    w.lastState = snapshot.state;
+    if (hasItsDetails(snapshot)) write(w, snapshot);
+    else w.pending = { snapshot, timer: setTimeout(() => flush(w), DETAILS_WAIT_MS), supersededBy: 'printed' };
+  };
+  /** The first line of a profile: its state now, unless that is a "stopped" only assumed at the start (see Watched.pending). */
+  const first = (w: Watched): void => {
+    w.live = true;
+    const now = w.backend.engine.snapshot();
+    if (!(w.runningBefore && now.state === 'stopped')) return print(w, now);
+    w.lastState = now.state;
+    // The first check answers within a request timeout; if it still says stopped then, it is so.
+    w.pending = { snapshot: now, timer: setTimeout(() => flush(w), ctx.global.requestTimeoutMs + 1_000), supersededBy: 'dropped' };
   };
   for (const w of watched) unsubscribes.push(w.backend.engine.subscribe((snapshot) => print(w, snapshot)));
   try {
     await Promise.all(watched.map((w) => w.backend.engine.start()));
     engineRunning = true;
     if (health) ctx.out.say(`health probes: ${health.url}/livez ${health.url}/readyz`);
-    for (const w of watched) print(w, w.backend.engine.snapshot());
+    // What the engine showed while starting (a "gateway stopped" it assumed before adopting the
+    // running gateway) is not printed; no request is added for it (IBKR: sso/validate once a minute).
+    for (const w of watched) first(w);
     await untilStopped(ctx.stop);
   } finally {
     engineRunning = false;
     for (const unsubscribe of unsubscribes) unsubscribe();
+    for (const w of watched) flush(w);
     await health?.close();
     await Promise.all(watched.map((w) => w.notifier?.close()));
   }

@@ -1,13 +1,8 @@
-/** `ibkr-tray status` and `ibkr-tray wait`: what the session is, and waiting until it is ready. */
-import { GatewayError } from '../../core/errors.js';
-import type { AppSnapshot } from '../../../shared/snapshot.js';
+/** `ibkr-tray status`: what the session is (`wait` is in wait.ts). */
 import type { CommandContext, CommandResult } from '../context.js';
-import { INTERRUPTED } from '../context.js';
-import { pause } from '../deadline.js';
 import type { CliBackend } from '../backend.js';
-import { CommandFailure, ExitCode, exitCodeForError, exitCodeForGatewayFailure, exitCodeForState, worstExitCode } from '../exit-codes.js';
-import { durationWords } from '../progress.js';
-import { stateWords } from '../../../shared/state-words.js';
+import type { ExitCode } from '../exit-codes.js';
+import { exitCodeForError, exitCodeForState, worstExitCode } from '../exit-codes.js';
 import { statusDocument, statusLine } from '../status-line.js';
 
 /** One line (or the snapshot as JSON); exit 0 only when ready. With several profiles and no --profile: one line each. */
@@ -48,48 +43,4 @@ async function statusOfEvery(ctx: CommandContext, names: readonly string[]): Pro
   }
   ctx.out.result(lines.join('\n'), { profiles: documents });
   return worstExitCode(codes);
-}
-
-/**
- * Ask every `intervalMs` until the session is ready, starting and opening nothing. A gateway that is
- * down or hangs is waited for (it may be starting); a 429 or a changed certificate ends the wait at
- * once, since neither goes away by waiting.
- */
-export async function waitUntilReady(ctx: CommandContext, timeoutMs: number, intervalMs: number): Promise<CommandResult> {
-  const backend = await ctx.backend();
-  const progress = ctx.progress();
-  const startedAt = ctx.now();
-  let last = 'checking';
-  for (;;) {
-    let snapshot: AppSnapshot | null = null;
-    try {
-      snapshot = await backend.check();
-    } catch (error) {
-      if (!(error instanceof GatewayError) || exitCodeForGatewayFailure(error.kind) !== ExitCode.unreachable) {
-        progress.clear();
-        throw error;
-      }
-      last = error.message;
-    }
-    if (snapshot) {
-      if (snapshot.state === 'ready' || snapshot.state === 'rate-limited') {
-        progress.clear();
-        ctx.out.result(statusLine(snapshot), statusDocument(snapshot));
-        return exitCodeForState(snapshot.state);
-      }
-      last = `${stateWords(snapshot.state)}${snapshot.reason ? ` (${snapshot.reason})` : ''}`;
-    }
-    const remaining = startedAt + timeoutMs - ctx.now();
-    if (remaining <= 0) {
-      progress.clear();
-      throw new CommandFailure(ExitCode.timedOut, `timed out after ${durationWords(timeoutMs)} waiting for the session; last state: ${last}`);
-    }
-    progress.update(`waiting for the session: ${last}`);
-    await pause(Math.min(intervalMs, remaining), ctx.stop);
-    if (ctx.stop.aborted) {
-      progress.clear();
-      ctx.out.problem(`interrupted; last state: ${last}`);
-      return INTERRUPTED;
-    }
-  }
 }

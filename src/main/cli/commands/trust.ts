@@ -3,6 +3,7 @@
  * old and the new fingerprint. Needed after the gateway was reinstalled or its certificate replaced
  * (exit code 6 of every other command). Reading the certificate sends no request byte.
  */
+import { GatewayError } from '../../core/errors.js';
 import { readPresentedFingerprint } from '../../core/gateway/tls.js';
 import { normalizeFingerprint } from '../../core/gateway/trust.js';
 import type { CommandContext, CommandResult } from '../context.js';
@@ -13,7 +14,15 @@ export async function trust(ctx: CommandContext): Promise<CommandResult> {
   if (!backend.gatewayUrl.startsWith('https:')) {
     throw new CommandFailure(ExitCode.usage, `${backend.gatewayUrl} is plain HTTP (listenSsl: false): there is no certificate to trust`);
   }
-  const presented = await readPresentedFingerprint(backend.gatewayUrl, { timeoutMs: ctx.global.requestTimeoutMs });
+  let presented: string;
+  try {
+    presented = await readPresentedFingerprint(backend.gatewayUrl, { timeoutMs: ctx.global.requestTimeoutMs });
+  } catch (error) {
+    // A socket error (nothing listens, a reset) is the gateway not being there, not a bug.
+    if (error instanceof GatewayError) throw error;
+    const why = (error as NodeJS.ErrnoException).code ?? (error instanceof Error ? error.message : String(error));
+    throw new CommandFailure(ExitCode.unreachable, `cannot read the certificate of ${backend.gatewayUrl} (${why}): is the gateway running? (\`ibkr-tray gateway start\`)`, { cause: error });
+  }
   const old = backend.pinnedFingerprint();
   const previous = old === null ? null : (normalizeFingerprint(old) ?? old);
   const changed = previous !== presented;

@@ -35,7 +35,8 @@ export function checkGatewayFolder(folder: string, platform: NodeJS.Platform = p
   if (!folder) throw new GatewayStartError('no-folder', 'No gateway folder chosen: choose the clientportal.gw folder (the one that contains bin/ and root/).');
   const absolute = path.resolve(folder);
   if (!isDirectory(absolute)) {
-    throw new GatewayStartError('no-folder', `The gateway folder ${absolute} does not exist: choose the clientportal.gw folder (the one that contains bin/ and root/).`);
+    const what = fs.existsSync(absolute) ? 'is a file, not a folder' : 'does not exist';
+    throw new GatewayStartError('no-folder', `The gateway folder ${absolute} ${what}: choose the clientportal.gw folder (the one that contains bin/ and root/).`);
   }
   const runScript = platform === 'win32' ? path.join('bin', 'run.bat') : path.join('bin', 'run.sh');
   if (!isFile(path.join(absolute, runScript))) {

@@ -31,9 +31,10 @@ describe('parseCommandLine', () => {
     expect(login.ok && login.invocation).toMatchObject({ global: { requestTimeoutMs: Defaults.requestTimeoutMs }, command: { name: 'login', wait: true, timeoutMs: 20_000, openBrowser: false } });
   });
 
-  it('defaults the waits to the seed API (300 s, every 3 s)', () => {
+  it('defaults the waits to 300 s (the seed API), checking every second', () => {
     const result = parse('login', '--wait');
-    expect(result.ok && result.invocation.command).toEqual({ name: 'login', wait: true, timeoutMs: 300_000, intervalMs: 3_000, openBrowser: true });
+    expect(result.ok && result.invocation.command).toEqual({ name: 'login', wait: true, timeoutMs: 300_000, intervalMs: 1_000, openBrowser: true });
+    expect(parse('wait').ok && (parse('wait') as { invocation: { command: unknown } }).invocation.command).toEqual({ name: 'wait', timeoutMs: 300_000, intervalMs: 1_000 });
   });
 
   it('reads --timeout after other commands as the per-request timeout', () => {
@@ -68,7 +69,7 @@ describe('parseCommandLine', () => {
     [['gateway'], /start, stop, status or logs/],
     [['gateway', 'restart'], /unknown action "restart"/],
     [['gateway', 'status', '--follow'], /--follow goes with `gateway logs` only/],
-    [['--timeout', '0', 'status'], /--timeout wants a number of seconds/],
+    [['--timeout', '0', 'status'], /--timeout wants a positive number of seconds/],
     [['--timeout', 'soon', 'status'], /not "soon"/],
     [['wait', '--interval', '-1'], /--interval/],
     [['login', '--timeout', '5'], /need --wait/],

@@ -164,7 +164,7 @@ export function removeProfile(store: SettingsStore, configDir: string, name: str
   const removed: Profile[] = [];
   store.changeProfiles((profiles) => {
     const profile = findProfile(profiles, name);
-    if (!profile) throw new ProfileError(unknownProfileReason(name, profiles));
+    if (!profile) throw new ProfileError(goneReason(store, name, profiles));
     if (profiles.length === 1) throw new ProfileError(`"${profile.name}" is the only profile: there must be one; change its folder instead.`);
     // A state folder that leads out of the settings folder was never ours: nothing of it is read or removed.
     const record = stateFolderProblem(configDir, profile.stateFolder) === null ? new PidFile(profileStateDir(configDir, profile)).read() : null;
@@ -195,17 +195,21 @@ function forgetStateFolder(dir: string): void {
 /** Rename a profile; its files stay where they are (the state folder does not follow the name). */
 export function renameProfile(store: SettingsStore, from: string, to: string): Profile {
   const name = profileName(to);
-  const before = store.profiles();
-  if (!findProfile(before, from)) throw new ProfileError(unknownProfileReason(from, before));
-  // Judged again under the settings' lock: another process may have renamed or removed it a moment ago.
+  // Judged under the settings' lock: another process may have renamed or removed it a moment ago.
   const now = store.changeProfiles((list) => {
     const profile = findProfile(list, from);
-    if (!profile) throw new ProfileError(`The profile "${from}" was renamed or removed meanwhile (by another process): see \`ibkr-tray profile list\`.`);
+    if (!profile) throw new ProfileError(goneReason(store, from, list));
     const other = findProfile(list, name);
     if (other && profileKey(other.name) !== profileKey(profile.name)) throw new ProfileError(`There is already a profile named "${other.name}": choose another name.`);
     return list.map((p) => (profileKey(p.name) === profileKey(profile.name) ? { ...p, name } : p));
   });
   return addedOf(now, name);
+}
+
+/** Why there is no profile `name` to change: there never was, or another process renamed or removed it since this one read the file. */
+function goneReason(store: SettingsStore, name: string, now: readonly Profile[]): string {
+  if (!findProfile(store.profilesAsRead(), name)) return unknownProfileReason(name, now);
+  return `The profile "${name}" was renamed or removed meanwhile by another process: nothing changed (see \`ibkr-tray profile list\`).`;
 }
 
 /** The profile of that name in a list a change just returned (it is there: the change put it there). */

@@ -298,6 +298,11 @@ export class SettingsStore {
     return found;
   }
 
+  /** Every profile as this store last read or wrote them (to tell "never there" from "gone meanwhile"). */
+  profilesAsRead(): readonly Profile[] {
+    return this.file.profiles;
+  }
+
   /** Every profile, in display order, as the file holds them now. */
   profiles(): readonly Profile[] {
     this.file = this.reread();

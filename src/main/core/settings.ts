@@ -216,8 +216,10 @@ export function confSettingsBackend(configDir: string): Required<SettingsBackend
       try {
         text = fs.readFileSync(file, 'utf8');
       } catch (error) {
-        if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-        throw error;
+        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+        // A link to nothing is not "no settings yet": writing would replace the user's link.
+        if (fs.lstatSync(file, { throwIfNoEntry: false })?.isSymbolicLink()) throw new Error(`it is a link to ${fs.readlinkSync(file)}, which does not exist`);
+        return undefined;
       }
       // A byte-order mark (Notepad's) is not damage: JSON.parse alone would call it that.
       return JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text) as unknown;

@@ -127,6 +127,9 @@ export function addProfile(store: SettingsStore, wanted: NewProfile): Profile {
   } catch (error) {
     throw new ProfileError((error as Error).message);
   }
+  // Before the profile is in the settings: a shell that follows the file (serve, the tray app) opens
+  // it at once and must find the folder's port already set.
+  if (wanted.port !== undefined) setListenPort(folder, wanted.port);
   const now = store.changeProfiles((list) => {
     const late = refusal(list);
     if (late) throw new ProfileError(late);
@@ -139,7 +142,6 @@ export function addProfile(store: SettingsStore, wanted: NewProfile): Profile {
     });
     return [...kept, added];
   });
-  if (wanted.port !== undefined) setListenPort(folder, wanted.port);
   return addedOf(now, name);
 }
 

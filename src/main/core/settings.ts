@@ -374,7 +374,12 @@ export class SettingsStore {
       set: (origin, fingerprint) => {
         const key = originOf(origin) ?? origin;
         if (this.current.pins[key] === fingerprint) return;
-        this.update({ pins: { ...this.current.pins, [key]: fingerprint } });
+        try {
+          this.update({ pins: { ...this.current.pins, [key]: fingerprint } });
+        } catch (error) {
+          // Learned during a TLS handshake, which must not fail for it: the next connection learns it again.
+          this.notice('warning', `Could not save the certificate pin for ${key} (${oneLine((error as Error).message)}).`);
+        }
       },
     };
   }

@@ -18,8 +18,8 @@ export interface LockTiming {
   readonly staleMs: number;
 }
 
-/** A write takes milliseconds; 20 processes queueing on a busy 2-core machine take well under a second. */
-export const DEFAULT_LOCK_TIMING: LockTiming = { waitMs: 5_000, staleMs: 30_000 };
+/** A write takes milliseconds; 20 processes queueing on a busy 2-core machine take well under a second, so 10 s is only ever reached by a hung owner. */
+export const DEFAULT_LOCK_TIMING: LockTiming = { waitMs: 10_000, staleMs: 30_000 };
 
 /** A lock whose content is not (yet) written: its owner died between creating and filling it, or is filling it now. */
 const UNFILLED_GRACE_MS = 2_000;
@@ -92,7 +92,8 @@ function breakStale(lock: string, judgedIno: number): void {
  * Run `work` while holding `<file>.lock`. Throws SettingsBusyError (one line) when the lock cannot be
  * had within `timing.waitMs`; the lock is released however `work` ends.
  */
-export function withFileLock<T>(file: string, work: () => T, timing: LockTiming = DEFAULT_LOCK_TIMING, now: () => number = Date.now): T {
+export function withFileLock<T>(file: string, work: () => T, timing: LockTiming = DEFAULT_LOCK_TIMING): T {
+  const now = Date.now;
   const lock = `${file}.lock`;
   fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
   const token = `${process.pid}-${now()}-${Math.random().toString(36).slice(2)}`;

@@ -247,10 +247,16 @@ describe('profiles a hand-edited file makes unable to run', () => {
     fs.writeFileSync(path.join(outside, 'precious.txt'), 'mine');
     fs.writeFileSync(path.join(outside, 'gateway.pid.json'), JSON.stringify({ pid: 1, port: 5000, tls: true, folder: '/x', conf: 'root/conf.yaml', startedAt: 0 }));
     const cases: Array<[string, (dir: string) => string]> = [
+      ['up inside a path', () => 'profiles/../../x'],
       ['up', (dir) => path.relative(dir, outside)],
       ['absolute', () => outside],
       ['dot', () => '.'],
       ['empty', () => ''],
+      ['link to nowhere', (dir) => {
+        fs.mkdirSync(path.join(dir, 'profiles'), { recursive: true });
+        fs.symlinkSync(path.join(outside, 'not-yet'), path.join(dir, 'profiles', 'nowhere'));
+        return path.join('profiles', 'nowhere');
+      }],
       ['link', (dir) => {
         fs.mkdirSync(path.join(dir, 'profiles'), { recursive: true });
         fs.symlinkSync(outside, path.join(dir, 'profiles', 'evil'));

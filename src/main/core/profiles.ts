@@ -52,7 +52,8 @@ export function stateFolderProblem(configDir: string, stateFolder: string | null
   if (resolved === base) return 'is the settings folder itself';
   // A link on the way (the folder, or one above it inside the settings folder) may lead out.
   let probe = resolved;
-  while (probe !== base && !fs.existsSync(probe) && path.dirname(probe) !== probe) probe = path.dirname(probe);
+  // lstat, not exists: a link to nowhere is the probe itself (and cannot be followed), never skipped.
+  while (probe !== base && !fs.lstatSync(probe, { throwIfNoEntry: false }) && path.dirname(probe) !== probe) probe = path.dirname(probe);
   try {
     const realBase = fs.realpathSync(base);
     const real = fs.realpathSync(probe);

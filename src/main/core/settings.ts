@@ -22,8 +22,8 @@ import { parseNotifyTarget } from './notify.js';
 import { systemClock } from './gateway/clock.js';
 import { originOf } from './gateway/trust.js';
 import type { PinStore } from './gateway/tls.js';
-import { ProfileError } from './errors.js';
-import { withFileLock } from './settings-lock.js';
+import { ProfileError, SettingsBusyError } from './errors.js';
+import { DEFAULT_LOCK_TIMING, withFileLock, type LockTiming } from './settings-lock.js';
 
 /** The app's folder name in the OS app-data folder (electron's userData for productName "IBKR Tray"). */
 export const APP_FOLDER_NAME = 'IBKR Tray';
@@ -207,7 +207,7 @@ export function writeFileAtomic(file: string, text: string): void {
  * one-shot command more start-up time than the rest of the engine, for a file that is rarely written.
  * Reads go straight to the file so that a top-level array or string is seen as the garbage it is.
  */
-export function confSettingsBackend(configDir: string): Required<SettingsBackend> {
+export function confSettingsBackend(configDir: string, lockTiming: LockTiming = DEFAULT_LOCK_TIMING): Required<SettingsBackend> {
   const file = path.join(configDir, `${SETTINGS_FILE_NAME}.json`);
   return {
     path: file,
@@ -227,7 +227,7 @@ export function confSettingsBackend(configDir: string): Required<SettingsBackend
     write(data: unknown): void {
       writeFileAtomic(file, JSON.stringify(data, undefined, '\t'));
     },
-    exclusive: (work) => withFileLock(file, work),
+    exclusive: (work) => withFileLock(file, work, lockTiming),
   };
 }
 
@@ -327,6 +327,8 @@ export class SettingsStore {
       const issue = parsed.error.issues[0];
       throw new Error(`Invalid setting ${issue?.path.join('.') ?? ''}: ${issue?.message ?? 'invalid value'}`);
     }
+    // A setting changed by the engine on its own (an account re-applied, a pin learned) must not fail
+    // for a lock another process holds too long: it holds in memory, with a notice, as a failed write does.
     this.modify((base) => {
       const folder = patch.gatewayFolder;
       if (typeof folder === 'string') {
@@ -334,7 +336,7 @@ export class SettingsStore {
         if (clash) throw new ProfileError(clash);
       }
       return SettingsFileSchema.parse(applyPatch(base, this.profileName, patch));
-    });
+    }, 'in memory when busy');
     return this.current;
   }
 
@@ -389,17 +391,26 @@ export class SettingsStore {
    * it, written; so a change another process made a moment ago is never undone. `make` may throw
    * (a refusal); then nothing is written.
    */
-  private modify(make: (base: SettingsFile) => SettingsFile): SettingsFile {
+  private modify(make: (base: SettingsFile) => SettingsFile, busy: 'throw' | 'in memory when busy' = 'throw'): SettingsFile {
     const exclusive = this.backend.exclusive?.bind(this.backend) ?? ((work: () => SettingsFile) => work());
-    const file = exclusive(() => {
-      const next = make(this.rereadForWrite());
-      try {
-        this.backend.write(next);
-      } catch (error) {
-        this.notice('error', `Could not save the settings to ${this.backend.path} (${(error as Error).message}); the change holds until the app quits.`);
-      }
-      return next;
-    });
+    const unsaved = (error: unknown): void =>
+      this.notice('error', `Could not save the settings to ${this.backend.path} (${oneLine((error as Error).message)}); the change holds until the app quits.`);
+    let file: SettingsFile;
+    try {
+      file = exclusive(() => {
+        const next = make(this.rereadForWrite());
+        try {
+          this.backend.write(next);
+        } catch (error) {
+          unsaved(error);
+        }
+        return next;
+      });
+    } catch (error) {
+      if (!(error instanceof SettingsBusyError) || busy === 'throw') throw error;
+      file = make(this.file);
+      unsaved(error);
+    }
     this.file = file;
     const mine = findProfile(file.profiles, this.profileName);
     // A profile removed by another store keeps its last settings here until this engine is disposed.

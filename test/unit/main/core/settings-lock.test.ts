@@ -57,3 +57,18 @@ describe('withFileLock', () => {
     expect(fs.readFileSync(`${file}.lock`, 'utf8')).toBe(held);
   });
 });
+
+describe('SettingsStore under a lock another process holds', () => {
+  it('refuses a change of the profiles in one line, and keeps an engine\'s own setting in memory with a notice', async () => {
+    const { confSettingsBackend, SettingsStore } = await import('../../../../src/main/core/settings.js');
+    const file = settingsFile();
+    const store = SettingsStore.open(confSettingsBackend(path.dirname(file), { waitMs: 50, staleMs: 60_000 }));
+    // A live owner (this process, under another token) that never lets go within the store's wait.
+    fs.writeFileSync(`${file}.lock`, JSON.stringify({ pid: process.pid, at: Date.now(), token: 'someone' }));
+    expect(() => store.changeProfiles((list) => list)).toThrow(SettingsBusyError);
+    store.update({ account: 'U1234567' });
+    expect(store.get().account).toBe('U1234567');
+    expect(store.notices().map((n) => n.text)).toEqual([expect.stringMatching(/^Could not save the settings .*being changed by process \d+.*holds until the app quits\.$/)]);
+    expect(fs.existsSync(file)).toBe(false);
+  });
+});

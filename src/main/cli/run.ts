@@ -153,7 +153,8 @@ export async function runCli(io: CliIo): Promise<number> {
     now,
     startedAt,
     stop: io.stop,
-    backend: (options = {}) => (backend ??= connectChosen(io, global, options)),
+    // A settings file the engine just moved aside as damaged is told once (doctor tells it in its own line).
+    backend: (options = {}) => (backend ??= connectChosen(io, global, options).then((b) => (command.name === 'doctor' ? b : tellSettingsNotices(out, b)))),
     profiles: async () => (await io.profiles?.(global)) ?? [],
     backendOf: (name, options = {}) => io.connect({ ...global, profile: name }, options),
     progress: () => new ProgressLine(io.stdout, io.stderr, now),
@@ -191,6 +192,11 @@ async function connectChosen(io: CliIo, global: GlobalOptions, options: BackendO
     if (names.length > 1) throw new CommandFailure(ExitCode.usage, moreThanOneProfile(names));
   }
   return io.connect(global, options);
+}
+
+function tellSettingsNotices(out: Output, backend: CliBackend): CliBackend {
+  for (const notice of backend.engine?.settings?.notices?.() ?? []) out.problem(`ibkr-tray: ${notice.text}`);
+  return backend;
 }
 
 /** Ctrl-C during a one-shot command or a wait ends it at once with 130. */

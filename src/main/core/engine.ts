@@ -24,7 +24,7 @@ import { SessionMonitor, type GatewayBinding } from './monitor.js';
 import type { MonitorTiming } from './schedule.js';
 import { profileStateDir } from './profiles.js';
 import { ProfileError } from './errors.js';
-import { confSettingsBackend, defaultConfigDir, folderTakenReason, SettingsStore, type SettingsBackend } from './settings.js';
+import { confSettingsBackend, defaultConfigDir, folderTakenReason, profileKey, SettingsStore, type SettingsBackend } from './settings.js';
 import { GatewaySocket, type SocketTiming } from './socket.js';
 import { downloadAddresses, type DownloadAddresses } from './install/download-addresses.js';
 import type { GatewayControl, GatewayInstalled, GatewayInstallOptions } from './install/gateway-install.js';
@@ -143,14 +143,17 @@ export function openProfile(name: string, options: Omit<EngineOptions, 'profile'
 
 
 /**
- * Why the chosen profile cannot run, or null: its folder is another profile's too (two supervisors
- * would fight over one gateway), or it vanished (the first profile keeps today's behaviour of a
- * missing folder: the snapshot says it).
+ * Why the chosen profile cannot run, or null: its folder is an earlier profile's too (two supervisors
+ * would fight over one gateway; a file edited by hand can say so, and the first of the two keeps
+ * running), or it vanished (the first profile keeps today's behaviour of a missing folder: the
+ * snapshot says it).
  */
 function profileProblem(settings: SettingsStore, named: boolean): string | null {
   const folder = settings.get().gatewayFolder;
   if (folder === null) return null;
-  const clash = folderTakenReason(settings.profiles(), folder, settings.profile);
+  const profiles = settings.profiles();
+  const earlier = profiles.slice(0, Math.max(0, profiles.findIndex((p) => profileKey(p.name) === profileKey(settings.profile))));
+  const clash = folderTakenReason(earlier, folder, settings.profile);
   if (clash) return `The profile "${settings.profile}" cannot run: ${clash.charAt(0).toLowerCase()}${clash.slice(1)}`;
   if (named && !fs.existsSync(folder)) {
     return `The gateway folder of "${settings.profile}", ${folder}, does not exist any more: point the profile at its folder again with \`ibkr-tray profile remove\` and \`profile add\`, or restore the folder.`;

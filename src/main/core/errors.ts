@@ -96,3 +96,6 @@ export function maskToken(token: string): string {
 export class ProfileError extends Error {
   override readonly name = 'ProfileError';
 }
+
+/** The settings could not be changed now (another process holds their lock): a one-line reason, like a ProfileError. */
+export class SettingsBusyError extends ProfileError {}

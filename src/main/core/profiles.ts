@@ -11,6 +11,7 @@ import { withListenPort } from './gateway/conf.js';
 import { PidFile } from './gateway/pidfile.js';
 import { isProcessAlive } from './gateway/process-tree.js';
 import {
+  FIRST_PROFILE_NAME,
   findProfile,
   folderTakenReason,
   migrateSettings,
@@ -25,9 +26,58 @@ import {
 } from './settings.js';
 import { ProfileError } from './errors.js';
 
-/** Where a profile's own files live (the record of the gateway it started): see Profile.stateFolder. */
-export function profileStateDir(configDir: string, profile: Pick<Profile, 'stateFolder'>): string {
-  return profile.stateFolder === null ? configDir : path.join(configDir, profile.stateFolder);
+/**
+ * Where a profile's own files live (the record of the gateway it started): see Profile.stateFolder.
+ * Always inside the settings folder: a hand-edited value that leads elsewhere makes the profile one
+ * that cannot run (a ProfileError saying why), so nothing is ever written or removed outside it.
+ */
+export function profileStateDir(configDir: string, profile: Pick<Profile, 'name' | 'stateFolder'>): string {
+  const problem = stateFolderProblem(configDir, profile.stateFolder);
+  if (problem) {
+    throw new ProfileError(
+      `The profile "${profile.name}" cannot run: its stateFolder "${oneLine(profile.stateFolder ?? '')}" in ${path.join(configDir, 'config.json')} ${problem}; it must be a folder inside the settings folder (remove the profile and add it again).`,
+    );
+  }
+  return profile.stateFolder === null ? configDir : path.resolve(configDir, profile.stateFolder);
+}
+
+/** Why `stateFolder` is not a folder inside `configDir` (null: it is, or it is null, the folder itself). */
+export function stateFolderProblem(configDir: string, stateFolder: string | null): string | null {
+  if (stateFolder === null) return null;
+  if (stateFolder.trim() === '') return 'is empty';
+  if (path.isAbsolute(stateFolder) || path.win32.isAbsolute(stateFolder)) return 'is an absolute path';
+  if (stateFolder.split(/[\\/]+/).includes('..')) return 'goes up with ".."';
+  const base = path.resolve(configDir);
+  const resolved = path.resolve(base, stateFolder);
+  if (resolved === base) return 'is the settings folder itself';
+  // A link on the way (the folder, or one above it inside the settings folder) may lead out.
+  let probe = resolved;
+  // lstat, not exists: a link to nowhere is the probe itself (and cannot be followed), never skipped.
+  while (probe !== base && !fs.lstatSync(probe, { throwIfNoEntry: false }) && path.dirname(probe) !== probe) probe = path.dirname(probe);
+  try {
+    const realBase = fs.realpathSync(base);
+    const real = fs.realpathSync(probe);
+    const inside = path.relative(realBase, real);
+    if (inside.startsWith('..') || path.isAbsolute(inside) || (probe === resolved && inside === '')) return 'leads out of the settings folder through a link';
+  } catch (error) {
+    // Not there yet (ENOENT from a dangling link) or a loop: either way not a folder we can trust.
+    if (fs.existsSync(base)) return `cannot be followed (${(error as NodeJS.ErrnoException).code ?? 'error'})`;
+  }
+  return null;
+}
+
+function oneLine(text: string): string {
+  return text.replace(/\s+/g, ' ').slice(0, 80);
+}
+
+/**
+ * The profile a fresh settings folder shows before the user added any: the defaults' one, with no
+ * gateway (no folder, no URL) and nothing chosen. The first profile added takes its place, so that a
+ * fresh folder plus `profile add Live` is Live alone. One migrated from the single-gateway file keeps
+ * its place when it has a folder, a URL or an account (that is a gateway the user set up).
+ */
+export function isPlaceholderProfile(profile: Profile): boolean {
+  return profileKey(profile.name) === profileKey(FIRST_PROFILE_NAME) && profile.stateFolder === null && profile.gatewayFolder === null && profile.gatewayUrl === null && profile.account === null;
 }
 
 /** A valid profile name (trimmed), or a ProfileError saying why not. */
@@ -63,26 +113,37 @@ export interface NewProfile {
  */
 export function addProfile(store: SettingsStore, wanted: NewProfile): Profile {
   const name = profileName(wanted.name);
-  const profiles = store.profiles();
-  const same = findProfile(profiles, name);
-  if (same) throw new ProfileError(`There is already a profile named "${same.name}": choose another name, or remove that one first.`);
   const folder = path.resolve(wanted.folder);
+  // Checked on the list as it is now and again on the list under the settings' lock (another process
+  // may add the same name or folder at the same moment): the second check is the one that counts.
+  const refusal = (profiles: readonly Profile[]): string | null => {
+    const same = findProfile(profiles, name);
+    if (same) return `There is already a profile named "${same.name}": choose another name, or remove that one first.`;
+    return folderTakenReason(profiles, folder, null);
+  };
+  const early = refusal(store.profiles());
+  if (early) throw new ProfileError(early);
   try {
     checkGatewayFolder(folder);
   } catch (error) {
     throw new ProfileError((error as Error).message);
   }
-  const clash = folderTakenReason(profiles, folder, null);
-  if (clash) throw new ProfileError(clash);
-  const profile = ProfileSchema.parse({
-    name,
-    gatewayFolder: folder,
-    stateFolder: newStateFolder(name, profiles),
-    ...(wanted.port === undefined ? {} : { gatewayPort: wanted.port }),
-  });
+  // Before the profile is in the settings: a shell that follows the file (serve, the tray app) opens
+  // it at once and must find the folder's port already set.
   if (wanted.port !== undefined) setListenPort(folder, wanted.port);
-  store.changeProfiles((list) => [...list, profile]);
-  return profile;
+  const now = store.changeProfiles((list) => {
+    const late = refusal(list);
+    if (late) throw new ProfileError(late);
+    const kept = list.length === 1 && isPlaceholderProfile(list[0]!) ? [] : list;
+    const added = ProfileSchema.parse({
+      name,
+      gatewayFolder: folder,
+      stateFolder: newStateFolder(name, list),
+      ...(wanted.port === undefined ? {} : { gatewayPort: wanted.port }),
+    });
+    return [...kept, added];
+  });
+  return addedOf(now, name);
 }
 
 /** Write `port` as the folder's listenPort (only when it differs: the user's file is left alone otherwise). */
@@ -103,30 +164,62 @@ function setListenPort(folder: string, port: number): void {
  * nothing would know that gateway is ours to stop.
  */
 export function removeProfile(store: SettingsStore, configDir: string, name: string): Profile {
-  const profiles = store.profiles();
-  const profile = findProfile(profiles, name);
-  if (!profile) throw new ProfileError(unknownProfileReason(name, profiles));
-  if (profiles.length === 1) throw new ProfileError(`"${profile.name}" is the only profile: there must be one; change its folder instead.`);
-  const record = new PidFile(profileStateDir(configDir, profile)).read();
-  if (record && isProcessAlive(record.pid)) {
-    throw new ProfileError(`The gateway of "${profile.name}" still runs (pid ${record.pid}): stop it first with \`ibkr-tray --profile "${profile.name}" gateway stop\`.`);
-  }
-  store.changeProfiles((list) => list.filter((p) => profileKey(p.name) !== profileKey(profile.name)));
-  if (profile.stateFolder !== null) fs.rmSync(profileStateDir(configDir, profile), { recursive: true, force: true });
+  const removed: Profile[] = [];
+  store.changeProfiles((profiles) => {
+    const profile = findProfile(profiles, name);
+    if (!profile) throw new ProfileError(goneReason(store, name, profiles));
+    if (profiles.length === 1) throw new ProfileError(`"${profile.name}" is the only profile: there must be one; change its folder instead.`);
+    // A state folder that leads out of the settings folder was never ours: nothing of it is read or removed.
+    const record = stateFolderProblem(configDir, profile.stateFolder) === null ? new PidFile(profileStateDir(configDir, profile)).read() : null;
+    if (record && isProcessAlive(record.pid)) {
+      throw new ProfileError(`The gateway of "${profile.name}" still runs (pid ${record.pid}): stop it first with \`ibkr-tray --profile "${profile.name}" gateway stop\`.`);
+    }
+    removed.push(profile);
+    return profiles.filter((p) => profileKey(p.name) !== profileKey(profile.name));
+  });
+  const profile = addedOf(removed, name);
+  if (profile.stateFolder !== null && stateFolderProblem(configDir, profile.stateFolder) === null) forgetStateFolder(profileStateDir(configDir, profile));
   return profile;
+}
+
+/**
+ * Remove what the app made in a removed profile's state folder (the record of its gateway), and the
+ * folder when that leaves it empty; anything else in it is the user's, and stays with its folder.
+ */
+function forgetStateFolder(dir: string): void {
+  new PidFile(dir).remove();
+  try {
+    fs.rmdirSync(dir);
+  } catch {
+    // Not empty (files the app does not know), or already gone: left as it is.
+  }
 }
 
 /** Rename a profile; its files stay where they are (the state folder does not follow the name). */
 export function renameProfile(store: SettingsStore, from: string, to: string): Profile {
   const name = profileName(to);
-  const profiles = store.profiles();
-  const profile = findProfile(profiles, from);
-  if (!profile) throw new ProfileError(unknownProfileReason(from, profiles));
-  const other = findProfile(profiles, name);
-  if (other && profileKey(other.name) !== profileKey(profile.name)) throw new ProfileError(`There is already a profile named "${other.name}": choose another name.`);
-  const renamed = { ...profile, name };
-  store.changeProfiles((list) => list.map((p) => (profileKey(p.name) === profileKey(profile.name) ? renamed : p)));
-  return renamed;
+  // Judged under the settings' lock: another process may have renamed or removed it a moment ago.
+  const now = store.changeProfiles((list) => {
+    const profile = findProfile(list, from);
+    if (!profile) throw new ProfileError(goneReason(store, from, list));
+    const other = findProfile(list, name);
+    if (other && profileKey(other.name) !== profileKey(profile.name)) throw new ProfileError(`There is already a profile named "${other.name}": choose another name.`);
+    return list.map((p) => (profileKey(p.name) === profileKey(profile.name) ? { ...p, name } : p));
+  });
+  return addedOf(now, name);
+}
+
+/** Why there is no profile `name` to change: there never was, or another process renamed or removed it since this one read the file. */
+function goneReason(store: SettingsStore, name: string, now: readonly Profile[]): string {
+  if (!findProfile(store.profilesAsRead(), name)) return unknownProfileReason(name, now);
+  return `The profile "${name}" was renamed or removed meanwhile by another process: nothing changed (see \`ibkr-tray profile list\`).`;
+}
+
+/** The profile of that name in a list a change just returned (it is there: the change put it there). */
+function addedOf(profiles: readonly Profile[], name: string): Profile {
+  const found = findProfile(profiles, name);
+  if (!found) throw new ProfileError(`The profile "${name}" is not in the settings after the change.`);
+  return found;
 }
 
 /**

@@ -22,7 +22,8 @@ import { parseNotifyTarget } from './notify.js';
 import { systemClock } from './gateway/clock.js';
 import { originOf } from './gateway/trust.js';
 import type { PinStore } from './gateway/tls.js';
-import { ProfileError } from './errors.js';
+import { ProfileError, SettingsBusyError } from './errors.js';
+import { DEFAULT_LOCK_TIMING, withFileLock, type LockTiming } from './settings-lock.js';
 
 /** The app's folder name in the OS app-data folder (electron's userData for productName "IBKR Tray"). */
 export const APP_FOLDER_NAME = 'IBKR Tray';
@@ -90,7 +91,9 @@ export const ProfileSchema = z.looseObject({
    * settings folder; null: the settings folder itself, where they were before profiles existed (so a
    * gateway an earlier version started is still recognised as ours).
    */
-  stateFolder: z.string().min(1).nullable().default(null),
+  // Any string: a hand-edited one that leads out of the settings folder makes that profile "cannot
+  // run" (profiles.ts, stateFolderProblem), not the whole file damaged.
+  stateFolder: z.string().nullable().default(null),
   ...profileShape,
 });
 export type Profile = z.infer<typeof ProfileSchema>;
@@ -144,8 +147,13 @@ export type SettingsPatch = Partial<Omit<Settings, 'pins'>> & { readonly pins?: 
 export interface SettingsBackend {
   /** The whole stored object, or undefined when there is none yet. Throws on an unreadable file. */
   read(): unknown;
-  /** Replace the stored object atomically. */
+  /** Replace the stored object atomically, readable by the user only (it holds account ids and URLs). */
   write(data: unknown): void;
+  /**
+   * Run `work` (a read, a change, a write) as the file's only writer across processes (a lock file
+   * beside it: settings-lock.ts). Absent: one process only (a store in memory).
+   */
+  exclusive?<T>(work: () => T): T;
   /** The file's path, for messages. */
   readonly path: string;
 }
@@ -173,11 +181,14 @@ export function defaultConfigDir(env: NodeJS.ProcessEnv = process.env, platform:
  * that a crash or Ctrl-C mid-write leaves the old file or the new one, never half of one.
  */
 export function writeFileAtomic(file: string, text: string): void {
-  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
   const temp = `${file}.${process.pid}.tmp`;
   try {
-    const fd = fs.openSync(temp, 'w', 0o666);
+    // The user's only: what the app writes this way holds account ids or notify URLs. The new file
+    // replaces the old one, so a wider mode the old one had goes with it.
+    const fd = fs.openSync(temp, 'w', 0o600);
     try {
+      fs.fchmodSync(fd, 0o600);
       fs.writeFileSync(fd, text);
       fs.fsyncSync(fd);
     } finally {
@@ -196,7 +207,7 @@ export function writeFileAtomic(file: string, text: string): void {
  * one-shot command more start-up time than the rest of the engine, for a file that is rarely written.
  * Reads go straight to the file so that a top-level array or string is seen as the garbage it is.
  */
-export function confSettingsBackend(configDir: string): SettingsBackend {
+export function confSettingsBackend(configDir: string, lockTiming: LockTiming = DEFAULT_LOCK_TIMING): Required<SettingsBackend> {
   const file = path.join(configDir, `${SETTINGS_FILE_NAME}.json`);
   return {
     path: file,
@@ -205,14 +216,18 @@ export function confSettingsBackend(configDir: string): SettingsBackend {
       try {
         text = fs.readFileSync(file, 'utf8');
       } catch (error) {
-        if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-        throw error;
+        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+        // A link to nothing is not "no settings yet": writing would replace the user's link.
+        if (fs.lstatSync(file, { throwIfNoEntry: false })?.isSymbolicLink()) throw new Error(`it is a link to ${fs.readlinkSync(file)}, which does not exist`);
+        return undefined;
       }
-      return JSON.parse(text) as unknown;
+      // A byte-order mark (Notepad's) is not damage: JSON.parse alone would call it that.
+      return JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text) as unknown;
     },
     write(data: unknown): void {
       writeFileAtomic(file, JSON.stringify(data, undefined, '\t'));
     },
+    exclusive: (work) => withFileLock(file, work, lockTiming),
   };
 }
 
@@ -285,6 +300,11 @@ export class SettingsStore {
     return found;
   }
 
+  /** Every profile as this store last read or wrote them (to tell "never there" from "gone meanwhile"). */
+  profilesAsRead(): readonly Profile[] {
+    return this.file.profiles;
+  }
+
   /** Every profile, in display order, as the file holds them now. */
   profiles(): readonly Profile[] {
     this.file = this.reread();
@@ -307,13 +327,16 @@ export class SettingsStore {
       const issue = parsed.error.issues[0];
       throw new Error(`Invalid setting ${issue?.path.join('.') ?? ''}: ${issue?.message ?? 'invalid value'}`);
     }
-    const base = this.reread();
-    const folder = patch.gatewayFolder;
-    if (typeof folder === 'string') {
-      const clash = folderTakenReason(base.profiles, folder, this.profileName);
-      if (clash) throw new ProfileError(clash);
-    }
-    this.save(SettingsFileSchema.parse(applyPatch(base, this.profileName, patch)));
+    // A setting changed by the engine on its own (an account re-applied, a pin learned) must not fail
+    // for a lock another process holds too long: it holds in memory, with a notice, as a failed write does.
+    this.modify((base) => {
+      const folder = patch.gatewayFolder;
+      if (typeof folder === 'string') {
+        const clash = folderTakenReason(base.profiles, folder, this.profileName);
+        if (clash) throw new ProfileError(clash);
+      }
+      return SettingsFileSchema.parse(applyPatch(base, this.profileName, patch));
+    }, 'in memory when busy');
     return this.current;
   }
 
@@ -322,11 +345,11 @@ export class SettingsStore {
    * one-line ProfileError when the list is not valid (no profile, a name taken twice).
    */
   changeProfiles(change: (profiles: readonly Profile[]) => readonly Profile[]): readonly Profile[] {
-    const base = this.reread();
-    const parsed = SettingsFileSchema.safeParse({ ...base, profiles: change(base.profiles) });
-    if (!parsed.success) throw new ProfileError(parsed.error.issues[0]?.message ?? 'invalid profiles');
-    this.save(parsed.data);
-    return parsed.data.profiles;
+    return this.modify((base) => {
+      const parsed = SettingsFileSchema.safeParse({ ...base, profiles: change(base.profiles) });
+      if (!parsed.success) throw new ProfileError(parsed.error.issues[0]?.message ?? 'invalid profiles');
+      return parsed.data;
+    }).profiles;
   }
 
   /** Called after every change. Returns the function that unsubscribes. */
@@ -353,63 +376,118 @@ export class SettingsStore {
       set: (origin, fingerprint) => {
         const key = originOf(origin) ?? origin;
         if (this.current.pins[key] === fingerprint) return;
-        this.update({ pins: { ...this.current.pins, [key]: fingerprint } });
+        try {
+          this.update({ pins: { ...this.current.pins, [key]: fingerprint } });
+        } catch (error) {
+          // Learned during a TLS handshake, which must not fail for it: the next connection learns it again.
+          this.notice('warning', `Could not save the certificate pin for ${key} (${oneLine((error as Error).message)}).`);
+        }
       },
     };
   }
 
-  private save(file: SettingsFile): void {
+  /**
+   * Every change: under the file's lock (when it has one), the file as it is now, `make`'s change of
+   * it, written; so a change another process made a moment ago is never undone. `make` may throw
+   * (a refusal); then nothing is written.
+   */
+  private modify(make: (base: SettingsFile) => SettingsFile, busy: 'throw' | 'in memory when busy' = 'throw'): SettingsFile {
+    const exclusive = this.backend.exclusive?.bind(this.backend) ?? ((work: () => SettingsFile) => work());
+    const unsaved = (error: unknown): void =>
+      this.notice('error', `Could not save the settings to ${this.backend.path} (${oneLine((error as Error).message)}); the change holds until the app quits.`);
+    let file: SettingsFile;
+    try {
+      file = exclusive(() => {
+        const next = make(this.rereadForWrite());
+        try {
+          this.backend.write(next);
+        } catch (error) {
+          unsaved(error);
+        }
+        return next;
+      });
+    } catch (error) {
+      if (!(error instanceof SettingsBusyError) || busy === 'throw') throw error;
+      file = make(this.file);
+      unsaved(error);
+    }
     this.file = file;
     const mine = findProfile(file.profiles, this.profileName);
     // A profile removed by another store keeps its last settings here until this engine is disposed.
     if (mine) this.current = flatten(file, mine);
-    try {
-      this.backend.write(file);
-    } catch (error) {
-      this.notice('error', `Could not save the settings to ${this.backend.path} (${(error as Error).message}); the change holds until the app quits.`);
-    }
     for (const listener of this.listeners) listener(this.current);
+    return file;
   }
 
   /** The file as it is now; what this store holds when it cannot be read or is not valid (it was told then). */
   private reread(): SettingsFile {
-    try {
-      const parsed = SettingsFileSchema.safeParse(migrateSettings(this.backend.read()));
-      return parsed.success ? parsed.data : this.file;
-    } catch {
-      return this.file;
-    }
+    const now = this.judge();
+    return now.kind === 'valid' ? now.file : this.file;
   }
 
-  private load(): SettingsFile {
+  /**
+   * The file as it is now, under the lock, before a write: one damaged meanwhile (by hand) is moved
+   * aside first, so that the write never replaces it; what this store holds is written then.
+   */
+  private rereadForWrite(): SettingsFile {
+    const now = this.judge();
+    if (now.kind === 'valid') return now.file;
+    if (now.kind === 'damaged') this.moveAside(now.why);
+    return this.file;
+  }
+
+  /** What the file holds now, without touching it. */
+  private judge(): { readonly kind: 'valid'; readonly file: SettingsFile } | { readonly kind: 'missing' } | { readonly kind: 'damaged'; readonly why: string } {
     let raw: unknown;
     try {
       raw = this.backend.read();
     } catch (error) {
-      return this.moveAside(`it is not readable JSON (${oneLine((error as Error).message)})`);
+      return { kind: 'damaged', why: `it is not readable JSON (${oneLine((error as Error).message)})` };
     }
-    if (raw === undefined) return defaultSettingsFile();
+    if (raw === undefined) return { kind: 'missing' };
     const parsed = SettingsFileSchema.safeParse(migrateSettings(raw));
-    if (parsed.success) return parsed.data;
+    if (parsed.success) return { kind: 'valid', file: parsed.data };
     const issue = parsed.error.issues[0];
     const where = issue && issue.path.length ? ` at "${issue.path.join('.')}"` : '';
-    return this.moveAside(`it holds invalid values${where}: ${oneLine(issue?.message ?? 'not a settings object')}`);
+    return { kind: 'damaged', why: `it holds invalid values${where}: ${oneLine(issue?.message ?? 'not a settings object')}` };
   }
 
-  private moveAside(why: string): SettingsFile {
+  private load(): SettingsFile {
+    const first = this.judge();
+    if (first.kind === 'valid') return first.file;
+    if (first.kind === 'missing') return defaultSettingsFile();
+    if (!this.backend.exclusive) {
+      this.moveAside(first.why);
+      return defaultSettingsFile();
+    }
+    // Judged again under the lock: another process may have moved it aside and written a good one.
+    try {
+      return this.backend.exclusive(() => {
+        const again = this.judge();
+        if (again.kind === 'valid') return again.file;
+        if (again.kind === 'damaged') this.moveAside(again.why);
+        return defaultSettingsFile();
+      });
+    } catch (error) {
+      this.notice('warning', `The settings file ${this.backend.path} is damaged (${first.why}), so the defaults are used; it was left as it is (${oneLine((error as Error).message)}).`);
+      return defaultSettingsFile();
+    }
+  }
+
+  /** Keep the damaged file under a name of its own beside it (never replacing an earlier one), the user's only. */
+  private moveAside(why: string): void {
     const file = this.backend.path;
-    const aside = asideName(file, this.clock.now());
     let kept = '';
     try {
-      if (fs.existsSync(file)) {
-        fs.renameSync(file, aside);
-        kept = ` It was kept as ${aside}.`;
-      }
+      let aside = asideName(file, this.clock.now());
+      for (let n = 2; fs.existsSync(aside); n++) aside = `${asideName(file, this.clock.now())}-${n}`;
+      fs.renameSync(file, aside);
+      if (fs.lstatSync(aside).isFile()) fs.chmodSync(aside, 0o600);
+      kept = ` It was kept as ${aside}.`;
     } catch (error) {
-      kept = ` It could not be moved aside (${(error as Error).message}).`;
+      kept = ` It could not be moved aside (${oneLine((error as Error).message)}).`;
     }
     this.notice('warning', `The settings file ${file} was damaged (${why}), so the defaults are used.${kept} Choose your gateway folder and preferences again.`);
-    return defaultSettingsFile();
   }
 
   private notice(level: Notice['level'], text: string): void {
@@ -471,9 +549,15 @@ function oneLine(text: string): string {
 }
 
 /** The names of the profiles in the settings of `configDir` (default as createEngine's), in display order. */
-export function profileNames(options: { readonly configDir?: string; readonly settingsBackend?: SettingsBackend; readonly clock?: Clock } = {}): readonly string[] {
-  const configDir = options.configDir ?? defaultConfigDir();
-  return SettingsStore.open(options.settingsBackend ?? confSettingsBackend(configDir), options.clock ?? systemClock)
-    .profiles()
-    .map((p) => p.name);
+export function profileNames(options: { readonly configDir?: string; readonly settingsBackend?: SettingsBackend } = {}): readonly string[] {
+  const backend = options.settingsBackend ?? confSettingsBackend(options.configDir ?? defaultConfigDir());
+  // Read, never moved aside: a damaged file must reach the store that reports it (the command's
+  // engine, and so `doctor`), not vanish here without a word. Damaged: the defaults' one profile.
+  try {
+    const parsed = SettingsFileSchema.safeParse(migrateSettings(backend.read()));
+    if (parsed.success) return parsed.data.profiles.map((p) => p.name);
+  } catch {
+    // Unreadable: as damaged.
+  }
+  return defaultSettingsFile().profiles.map((p) => p.name);
 }

@@ -16,9 +16,12 @@ export function electronStoreBackend(userData: string): SettingsBackend {
   return {
     path: file.path,
     read: () => file.read(),
+    // The same lock file as the command line's: the app, `serve` and `ibkr-tray profile` take turns.
+    exclusive: (work) => file.exclusive(work),
     write(data: unknown): void {
       try {
-        store ??= new Store<Record<string, unknown>>({ name: 'config', cwd: userData, clearInvalidConfig: false });
+        // 0600: the file holds account ids and the notify URL (conf's default is 0666 less the umask).
+        store ??= new Store<Record<string, unknown>>({ name: 'config', cwd: userData, clearInvalidConfig: false, configFileMode: 0o600 });
         store.store = data as Record<string, unknown>;
       } catch (error) {
         store = null;

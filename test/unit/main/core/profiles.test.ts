@@ -141,6 +141,7 @@ describe('profiles', () => {
 
   it('renames a profile; its files stay where they are', async () => {
     const store = open();
+    store.update({ gatewayFolder: await gatewayFolder() });
     addProfile(store, { name: 'Paper', folder: await gatewayFolder() });
     renameProfile(store, 'paper', 'Practice');
     expect(open('Practice').profileEntry().stateFolder).toBe(path.join('profiles', 'paper'));
@@ -150,6 +151,7 @@ describe('profiles', () => {
 
   it('removes a profile and its files, but not the last one, nor one whose gateway still runs', async () => {
     const store = open();
+    store.update({ gatewayFolder: await gatewayFolder() });
     const paper = addProfile(store, { name: 'Paper', folder: await gatewayFolder() });
     const stateDir = profileStateDir(dir, paper);
     // A process that lives, recorded as the gateway this profile started.

@@ -1,0 +1,140 @@
+/**
+ * One writer at a time for the settings file, across processes (the tray app, `serve` and any number
+ * of `ibkr-tray profile …` may change it at one moment): a lock file beside it, created with O_EXCL,
+ * that holds its owner's pid and the time. Whoever holds it re-reads the file, changes it and writes
+ * it atomically, so no change is lost. A lock left by a process that died (or one far older than any
+ * write takes) is taken over; one held by a live process is waited for, for a bounded time, and then
+ * refused with one line. Synchronous, because the store's writes are (they take milliseconds).
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { isProcessAlive } from './gateway/process-tree.js';
+import { SettingsBusyError } from './errors.js';
+
+export interface LockTiming {
+  /** How long to wait for a lock another live process holds before refusing. */
+  readonly waitMs: number;
+  /** A lock this old is taken over whoever holds it (its pid was reused, or its owner hangs). */
+  readonly staleMs: number;
+}
+
+/** A write takes milliseconds; 20 processes queueing on a busy 2-core machine take well under a second, so 10 s is only ever reached by a hung owner. */
+export const DEFAULT_LOCK_TIMING: LockTiming = { waitMs: 10_000, staleMs: 30_000 };
+
+/** A lock whose content is not (yet) written: its owner died between creating and filling it, or is filling it now. */
+const UNFILLED_GRACE_MS = 2_000;
+
+const sleeper = new Int32Array(new SharedArrayBuffer(4));
+function sleepMs(ms: number): void {
+  Atomics.wait(sleeper, 0, 0, ms);
+}
+
+interface LockContent {
+  readonly pid: number;
+  readonly at: number;
+  readonly token: string;
+}
+
+function readLock(lock: string): { readonly content: LockContent | null; readonly ino: number; readonly mtimeMs: number } | null {
+  try {
+    const stat = fs.statSync(lock);
+    let content: LockContent | null = null;
+    try {
+      const raw = JSON.parse(fs.readFileSync(lock, 'utf8')) as Partial<LockContent>;
+      if (typeof raw.pid === 'number' && typeof raw.at === 'number' && typeof raw.token === 'string') content = { pid: raw.pid, at: raw.at, token: raw.token };
+    } catch {
+      content = null;
+    }
+    return { content, ino: stat.ino, mtimeMs: stat.mtimeMs };
+  } catch {
+    return null;
+  }
+}
+
+/** Why the lock may be taken over, or null while its owner may still be using it. */
+function staleReason(found: NonNullable<ReturnType<typeof readLock>>, now: number, timing: LockTiming): string | null {
+  const { content } = found;
+  if (content === null) return now - found.mtimeMs > UNFILLED_GRACE_MS ? 'it was never filled in' : null;
+  // isProcessAlive reads /proc on Linux: a zombie (a killed owner nobody reaped) counts as dead.
+  if (!isProcessAlive(content.pid)) return `its owner, pid ${content.pid}, is gone`;
+  if (now - content.at > timing.staleMs) return `it is ${Math.round((now - content.at) / 1000)} s old`;
+  return null;
+}
+
+/**
+ * Take over a stale lock without taking a fresh one by mistake: another process may have taken it
+ * over first and created its own. Rename it to a name of our own, check it is the one judged stale
+ * (same inode), and put it back (link, which never replaces) when it is not.
+ */
+function breakStale(lock: string, judgedIno: number): void {
+  const moved = `${lock}.stale-${process.pid}`;
+  try {
+    fs.renameSync(lock, moved);
+  } catch {
+    return; // Someone else took it over first: try again from the start.
+  }
+  try {
+    if (fs.statSync(moved).ino !== judgedIno) {
+      try {
+        fs.linkSync(moved, lock);
+      } catch {
+        // A third process created a lock meanwhile; the one we moved is kept under `moved`'s name.
+        return;
+      }
+    }
+    fs.rmSync(moved, { force: true });
+  } catch {
+    // Leave it: a stray `.stale-` file is harmless.
+  }
+}
+
+/**
+ * Run `work` while holding `<file>.lock`. Throws SettingsBusyError (one line) when the lock cannot be
+ * had within `timing.waitMs`; the lock is released however `work` ends.
+ */
+export function withFileLock<T>(file: string, work: () => T, timing: LockTiming = DEFAULT_LOCK_TIMING): T {
+  const now = Date.now;
+  const lock = `${file}.lock`;
+  fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+  const token = `${process.pid}-${now()}-${Math.random().toString(36).slice(2)}`;
+  const deadline = now() + timing.waitMs;
+  let holder: LockContent | null = null;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const fd = fs.openSync(lock, 'wx', 0o600);
+      try {
+        fs.writeSync(fd, JSON.stringify({ pid: process.pid, at: now(), token }));
+      } finally {
+        fs.closeSync(fd);
+      }
+      break;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw new SettingsBusyError(`Cannot lock the settings file ${file} to change it (${(error as Error).message}).`);
+    }
+    const found = readLock(lock);
+    if (found) {
+      holder = found.content;
+      if (staleReason(found, now(), timing) !== null) {
+        breakStale(lock, found.ino);
+        continue;
+      }
+    }
+    if (now() >= deadline) {
+      const who = holder ? `process ${holder.pid}` : 'another process';
+      throw new SettingsBusyError(`The settings file ${file} is being changed by ${who} and stayed locked for ${Math.round(timing.waitMs / 1000)} s: try again (if no IBKR Tray or ibkr-tray runs, remove ${lock}).`);
+    }
+    // Short and jittered: a write holds the lock for milliseconds, and 20 waiters must not move in step.
+    sleepMs(Math.min(2 + attempt * 2, 25) + Math.floor(Math.random() * 5));
+  }
+  try {
+    return work();
+  } finally {
+    release(lock, token);
+  }
+}
+
+/** Remove the lock only while it is still ours (a lock taken over as stale is someone else's now). */
+function release(lock: string, token: string): void {
+  const found = readLock(lock);
+  if (found?.content?.token === token) fs.rmSync(lock, { force: true });
+}

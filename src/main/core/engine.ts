@@ -16,7 +16,7 @@ import { createGatewayClient, type GatewayClient } from './gateway/client.js';
 import { Pacer, type PacingRules, type SharedPacing } from './gateway/pacing.js';
 import { systemClock, type Clock } from './gateway/clock.js';
 import { checkGatewayFolder } from './gateway/folder.js';
-import { folderGatewayUrl } from './gateway/location.js';
+import { folderGatewayLocation } from './gateway/location.js';
 import { ProcessGatewaySupervisor } from './gateway/process.js';
 import { createPinnedAgent } from './gateway/tls.js';
 import type { GatewaySupervisor } from './gateway/types.js';
@@ -202,7 +202,7 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
         }) ?? null;
     }
     const baseUrl =
-      options.gatewayUrl ?? settings.get().gatewayUrl ?? supervisor?.location().url ?? (folder ? folderGatewayUrl(folder) : null) ?? DEFAULT_GATEWAY_URL;
+      options.gatewayUrl ?? settings.get().gatewayUrl ?? supervisor?.location().url ?? (folder ? folderGatewayLocation(folder, stateDir)?.url : undefined) ?? DEFAULT_GATEWAY_URL;
     const pins = settings.pinStore();
     // One pacer per engine, kept across rebinds: a 429 penalty holds whatever the client.
     const ledger = options.sharedPacing;

@@ -18,7 +18,7 @@ import { GatewayError, GatewayStartError } from '../../core/errors.js';
 import { checkGatewayFolder } from '../../core/gateway/folder.js';
 import { portOf } from '../../core/gateway/location.js';
 import type { PidRecord } from '../../core/gateway/pidfile.js';
-import { findListenerPid } from '../../core/gateway/port.js';
+import { findListenerPid, probeGateway } from '../../core/gateway/port.js';
 import { isProcessAlive } from '../../core/gateway/process-tree.js';
 import type { CliBackend } from '../backend.js';
 
@@ -50,10 +50,21 @@ interface GatewayFacts {
   readonly url: string;
   readonly folder: string | null;
   readonly state: SessionKind | null;
+  /** Something that is not the gateway holds its port. */
+  readonly heldByOther: boolean;
 }
 
-/** Whether a gateway answers at the URL (even one that hangs counts as running), and whose it is. */
-async function facts(backend: CliBackend): Promise<GatewayFacts> {
+/**
+ * Whether the gateway answers at the URL (even one whose IBKR hangs: it answers GET / itself), and
+ * whose it is. Running takes the gateway's own answer (GET / → 302 /sso/Login, gateway-facts §4):
+ * another program on the port is never "a gateway started elsewhere" (and the engine's first use
+ * pins no certificate of a program that does not answer so: tls.ts).
+ */
+async function facts(backend: CliBackend, timeoutMs: number): Promise<GatewayFacts> {
+  const url = backend.gatewayUrl;
+  const port = portOf(url);
+  const answer = await probeGateway(port, url.startsWith('https:'), timeoutMs);
+  const base = { url, folder: backend.gatewayFolder, heldByOther: answer === 'other' };
   let state: SessionKind | null = null;
   let pid: number | null = null;
   try {
@@ -63,20 +74,19 @@ async function facts(backend: CliBackend): Promise<GatewayFacts> {
   } catch (error) {
     if (!(error instanceof GatewayError) || error.kind !== 'unreachable') throw error;
   }
-  const running = state !== null && state !== 'stopped' && state !== 'failed';
+  // The engine has looked now (a start needs that), but only the gateway's own answer makes it running.
+  if (answer !== 'gateway') return { ...base, running: false, pid: null, startedByUs: false, state };
+  // Ours only while the recorded tree lives and was started on this port.
   const record = backend.gatewayRecord();
-  return {
-    running,
-    pid: running ? (record?.pid ?? pid) : null,
-    startedByUs: running && record !== null,
-    url: backend.gatewayUrl,
-    folder: backend.gatewayFolder,
-    state,
-  };
+  const ours = record !== null && record.port === port ? await recordedPid(record) : null;
+  return { ...base, running: true, pid: ours ?? pid ?? (await findListenerPid(port)), startedByUs: ours !== null, state };
 }
 
 function describe(f: GatewayFacts): string {
-  if (!f.running) return `gateway not running — ${f.url}${f.folder ? ` (folder ${f.folder})` : ''}`;
+  if (!f.running) {
+    const held = f.heldByOther ? `; port ${portOf(f.url)} is held by another program, not the gateway` : '';
+    return `gateway not running — ${f.url}${f.folder ? ` (folder ${f.folder}${held})` : held ? ` (${held.slice(2)})` : ''}`;
+  }
   const pid = f.pid === null ? 'pid unknown' : `pid ${f.pid}`;
   return `gateway running (${pid}, ${f.startedByUs ? 'started by ibkr-tray' : 'started elsewhere'}) — ${f.url}`;
 }
@@ -88,7 +98,7 @@ function describe(f: GatewayFacts): string {
 async function startGateway(ctx: CommandContext): Promise<CommandResult> {
   const backend = await ctx.backend();
   const folder = requireFolder(backend);
-  const before = await facts(backend);
+  const before = await facts(backend, ctx.global.requestTimeoutMs);
   if (before.running) {
     ctx.out.result(`already running: ${describe(before)}`, { ok: true, started: false, gateway: before });
     return ExitCode.ok;
@@ -102,7 +112,7 @@ async function startGateway(ctx: CommandContext): Promise<CommandResult> {
   }
   const started = await backend.engine.dispatch({ type: 'start-gateway' });
   if (!started.ok) throw new CommandFailure(ExitCode.unreachable, `cannot start the gateway: ${started.reason}`);
-  const after = await facts(backend);
+  const after = await facts(backend, ctx.global.requestTimeoutMs);
   ctx.out.result(describe(after), { ok: true, started: true, gateway: after });
   return ExitCode.ok;
 }
@@ -127,7 +137,7 @@ async function stopGateway(ctx: CommandContext): Promise<CommandResult> {
   let pid = record ? await recordedPid(record) : null;
   if (record && pid === null) backend.forgetGatewayRecord(); // its gateway is gone
   if (pid === null) {
-    const now = await facts(backend);
+    const now = await facts(backend, ctx.global.requestTimeoutMs);
     if (!now.running) {
       ctx.out.result(describe(now), { ok: true, stopped: false, gateway: now });
       return ExitCode.ok;
@@ -147,7 +157,7 @@ async function stopGateway(ctx: CommandContext): Promise<CommandResult> {
 }
 
 async function gatewayStatus(ctx: CommandContext): Promise<CommandResult> {
-  const f = await facts(await ctx.backend());
+  const f = await facts(await ctx.backend(), ctx.global.requestTimeoutMs);
   ctx.out.result(describe(f), { gateway: f, gatewayUrl: f.url });
   return f.running ? ExitCode.ok : ExitCode.unreachable;
 }

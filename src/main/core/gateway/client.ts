@@ -132,7 +132,9 @@ class HttpGatewayClient implements GatewayClient {
       pins: pins ?? { get: () => null, set: () => undefined },
       // Without a store there is nowhere to remember a first-use pin: trust it for this client's life only.
       trustOnFirstUse: options.trustOnFirstUse ?? true,
-      handshakeTimeoutMs: this.timeoutMs,
+      // Within the request's own timeout, so that a port that never completes a handshake is reported
+      // as what it is (another program: tls.ts), not as a gateway whose request hangs.
+      handshakeTimeoutMs: Math.max(1000, Math.floor(this.timeoutMs / 2)),
     });
     this.httpAgent = new http.Agent({ keepAlive: true, maxSockets: 8 });
     this.maxBodyBytes = options.maxBodyBytes ?? 2_000_000;

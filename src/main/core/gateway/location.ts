@@ -5,7 +5,10 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { OWN_CONF, parseGatewayConf, type GatewayConf } from './conf.js';
+import { parseGatewayConf, type GatewayConf } from './conf.js';
+import { liveRecord, PidFile } from './pidfile.js';
+import type { ProcessOs } from './process-tree.js';
+import type { GatewayLocation } from './types.js';
 
 /** The gateway's origin for a conf: `https://localhost:5000` (http:// when listenSsl is false). */
 export function gatewayUrl(conf: GatewayConf, host = 'localhost'): string {
@@ -20,17 +23,21 @@ export function portOf(url: string | URL): number {
 }
 
 /**
- * The origin of a folder's gateway: our own conf when we wrote one (the configured port was taken),
- * else root/conf.yaml; null when neither can be read (the supervisor reports the folder's problems).
+ * Where a folder's gateway is, the one answer every command, the tray app and `serve` use: the port
+ * IBKR Tray started it on while that gateway's process tree lives (its pid record in `stateDir`,
+ * which holds the port it picked when the folder's was taken), else root/conf.yaml's listenPort.
+ * Our own root/ibkr-tray.yaml is not read here: it outlives the gateway it was written for, and the
+ * next start chooses again. null when root/conf.yaml cannot be read (the supervisor reports why).
  */
-export function folderGatewayUrl(folder: string): string | null {
-  for (const conf of [OWN_CONF, 'root/conf.yaml']) {
-    const file = path.join(folder, conf);
-    try {
-      return gatewayUrl(parseGatewayConf(fs.readFileSync(file, 'utf8'), conf));
-    } catch {
-      // missing or unreadable: try the next
-    }
+export function folderGatewayLocation(folder: string, stateDir: string, options: { host?: string; os?: ProcessOs } = {}): GatewayLocation | null {
+  const host = options.host ?? 'localhost';
+  const record = liveRecord(new PidFile(stateDir), folder, options.os);
+  if (record) return { url: gatewayUrl({ listenPort: record.port, listenSsl: record.tls }, host), port: record.port, tls: record.tls, conf: record.conf };
+  const conf = 'root/conf.yaml';
+  try {
+    const parsed = parseGatewayConf(fs.readFileSync(path.join(folder, conf), 'utf8'), conf);
+    return { url: gatewayUrl(parsed, host), port: parsed.listenPort, tls: parsed.listenSsl, conf };
+  } catch {
+    return null;
   }
-  return null;
 }

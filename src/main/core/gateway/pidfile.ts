@@ -6,6 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { isTargetAlive, realProcessOs, type ProcessOs } from './process-tree.js';
 
 export const PidRecordSchema = z.object({
   /** run.sh's pid, which leads the process group java is in (Windows: cmd's, java's parent). */
@@ -52,4 +53,18 @@ export class PidFile {
   remove(): void {
     fs.rmSync(this.file, { force: true });
   }
+}
+
+/**
+ * The record, when it is `folder`'s and some of the tree it names still lives (its leader's process
+ * group, run.sh/cmd itself, or the java recorded as listening): the one rule for "IBKR Tray's gateway
+ * of this folder runs, on the port it was started on". Synchronous, so a new process knows where the
+ * folder's gateway is before it sends anything; the supervisor's adoption checks more (the java
+ * still listens on that port) before it takes the tree as its own.
+ */
+export function liveRecord(pidFile: PidFile, folder: string, os: ProcessOs = realProcessOs()): PidRecord | null {
+  const record = pidFile.read();
+  if (!record || path.resolve(record.folder) !== path.resolve(folder)) return null;
+  const target = { pid: record.pid, group: os.platform !== 'win32', ...(record.listenerPid === undefined ? {} : { also: [record.listenerPid] }) };
+  return isTargetAlive(target, os) ? record : null;
 }

@@ -14,10 +14,10 @@ import path from 'node:path';
 import type { LogLine } from '../../../shared/api.js';
 import { GatewayStartError } from '../errors.js';
 import { sleep, systemClock, type Clock } from './clock.js';
-import { OWN_CONF, parseGatewayConf, withListenPort, type GatewayConf } from './conf.js';
+import { DEFAULT_CONF, OWN_CONF, parseGatewayConf, withListenPort, type GatewayConf } from './conf.js';
 import { checkGatewayFolder } from './folder.js';
 import { envWithJava, findJava, realJavaSystem, type JavaFound } from './java.js';
-import { gatewayUrl } from './location.js';
+import { folderGatewayLocation, gatewayUrl } from './location.js';
 import { LogBuffer } from './log-buffer.js';
 import { PidFile, type PidRecord } from './pidfile.js';
 import { findListenerPid, freePort, isPortFree, isPortOpen, probeGateway, type ProbeResult } from './port.js';
@@ -150,7 +150,9 @@ export class ProcessGatewaySupervisor implements GatewaySupervisor {
     this.pidFile = new PidFile(options.stateDir);
     this.logBuffer = new LogBuffer(this.clock, options.logCapacity ?? 2000);
     this.logBuffer.onLines((lines) => this.emit({ type: 'log', lines }));
-    this.where = this.locationFor(this.confOrDefault(), 'root/conf.yaml');
+    // Before any start: where this folder's gateway is (the port a start picked, while it runs), so
+    // a new process (a command after `gateway start` exited) talks to it there, not to the conf's port.
+    this.where = folderGatewayLocation(this.folder, options.stateDir, { host: this.host, os: this.system.processes }) ?? this.locationFor(DEFAULT_CONF, 'root/conf.yaml');
   }
 
   state(): GatewayProcessState {
@@ -539,14 +541,6 @@ export class ProcessGatewaySupervisor implements GatewaySupervisor {
       throw new GatewayStartError('wrong-folder', `Cannot read ${file}: ${(error as Error).message}.`);
     }
     return parseGatewayConf(text, file);
-  }
-
-  private confOrDefault(): GatewayConf {
-    try {
-      return this.readConf(path.join(this.folder, 'root', 'conf.yaml'));
-    } catch {
-      return { listenPort: 5000, listenSsl: true };
-    }
   }
 
   private writeOwnConf(confFile: string, port: number): void {

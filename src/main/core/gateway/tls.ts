@@ -13,6 +13,7 @@ import type { Duplex } from 'node:stream';
 import tls from 'node:tls';
 import { GatewayError } from '../errors.js';
 import { portOf } from './location.js';
+import { probeGateway } from './port.js';
 import { httpsOrigin, isLoopbackHost, isTrustedCertificate, LOOPBACK_HOSTS, normalizeFingerprint, originOf } from './trust.js';
 
 /** Where pinned fingerprints live (settings in the app; memory in tests), keyed by origin. */
@@ -72,6 +73,14 @@ export function certificateChangedError(origin: string, expected: string | null,
   });
 }
 
+/** Another program holds the gateway's port: nothing was sent to it and nothing pinned. */
+export function notTheGatewayError(origin: string, port: number): GatewayError {
+  return new GatewayError(
+    'unreachable',
+    `Port ${port} (${origin}) is held by another program, not the gateway; nothing was sent to it. End that program, or start the gateway (it moves to another port).`,
+  );
+}
+
 interface ConnectTarget {
   readonly host: string;
   readonly port: number;
@@ -110,7 +119,13 @@ function openTls(
     minVersion: 'TLSv1.2',
   });
   socket.setTimeout(timeoutMs, () => {
-    const error = new GatewayError('not-responding', `The gateway at ${httpsOrigin(target.host, target.port)} accepted the connection but did not complete the TLS handshake within ${timeoutMs} ms.`);
+    // The gateway's own TLS listener answers a handshake at once, even when IBKR is unreachable (only
+    // forwarded requests hang, gateway-facts §4): a silent port is another program's, not a gateway
+    // that hangs, so this is "no gateway there", not "the gateway does not respond".
+    const error = new GatewayError(
+      'unreachable',
+      `Port ${target.port} (${httpsOrigin(target.host, target.port)}) accepted the connection but did not complete a TLS handshake within ${timeoutMs} ms: another program holds it, not the gateway.`,
+    );
     finish(error, null);
     socket.destroy(error);
   });
@@ -154,8 +169,18 @@ export class PinnedAgent extends https.Agent {
       const pinned = lookupPin(this.pins, target.host, target.port);
       if (!pinned && this.trustOnFirstUse && isLoopbackHost(target.host)) {
         // Trust on first use: a gateway on this machine, nobody in between (design: TOFU on loopback).
-        this.pins.set(origin, normalizeFingerprint(fingerprint) ?? fingerprint);
-        callback?.(null, socket);
+        // But only the gateway's certificate: another program on the port (a web server, a dev tool)
+        // must never be pinned and talked to as the gateway, so first it must answer as only the
+        // gateway does (GET / → 302 /sso/Login, gateway-facts §4), asked on a socket of its own.
+        void probeGateway(target.port, true, this.handshakeTimeoutMs).then((answer) => {
+          if (answer !== 'gateway') {
+            socket.destroy();
+            callback?.(notTheGatewayError(origin, target.port), undefined as unknown as Duplex);
+            return;
+          }
+          this.pins.set(origin, normalizeFingerprint(fingerprint) ?? fingerprint);
+          callback?.(null, socket);
+        });
         return;
       }
       if (pinned && isTrustedCertificate(origin, fingerprint, { origin, fingerprint: pinned })) {

@@ -56,10 +56,22 @@ describe('pinned TLS', () => {
   });
 
   it('trusts on first use for a loopback gateway and remembers the fingerprint', async () => {
+    // What only the gateway answers (gateway-facts §4): the evidence first use asks for.
+    routes['GET /'] = (res) => res.writeHead(302, { location: '/sso/Login?forwardTo=22&RL=1&ip2loc=US' }).end();
     routes['POST /v1/api/tickle'] = (res) => reply(res, 200, TICKLE);
     const pins = memoryPinStore();
     await expect(client({ pin: pins }).tickle()).resolves.toMatchObject({ ssoExpires: 600000 });
     expect(pins.get(server.url)).toBe(server.fingerprint256);
+  });
+
+  it('trusts on first use only a server that answers GET / as the gateway: another program is neither pinned nor sent the call', async () => {
+    routes['POST /v1/api/tickle'] = (res) => reply(res, 200, TICKLE);
+    const pins = memoryPinStore();
+    const error = await failure(client({ pin: pins }).tickle());
+    expect(error.kind).toBe('unreachable');
+    expect(error.message).toMatch(/held by another program, not the gateway/);
+    expect(pins.get(server.url)).toBeNull();
+    expect(server.requests).toEqual(['GET /']);
   });
 
   it('does not trust on first use when told not to', async () => {

@@ -166,7 +166,8 @@ export class PacingRecord implements SharedPacing {
         writePrivate(this.file, JSON.stringify(all));
         return result;
       },
-      { waitMs: LOCK_WAIT_MS, now: this.now },
+      // Stale after 5 s: a section here lasts microseconds, and a stalled record would stop every command.
+      { waitMs: LOCK_WAIT_MS, staleMs: 5_000 },
     );
   }
 

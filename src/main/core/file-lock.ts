@@ -1,66 +1,129 @@
 /**
- * A cross-process lock for a small file that several processes read, change and write back (the
- * pacing record today; the settings file could use the same). Synchronous on purpose: what it guards
- * is a read-modify-write of a few hundred bytes, so holding it blocks nobody for long, and a caller
- * inside a synchronous step (a pacer deciding whether a request may go now) can use it.
+ * One writer at a time for a small file that several processes read, change and write back (the
+ * settings file: the tray app, `serve` and any number of `ibkr-tray profile …` may change it at one
+ * moment; the command's pacing record: every request of every command). Synchronous on purpose: what
+ * it guards is a read-modify-write of a few hundred bytes, and a caller inside a synchronous step (a
+ * pacer deciding whether a request may go now, the settings store's writes) can use it.
  *
- * Protocol: the lock is `<file>.lock`, created with O_EXCL and holding `pid token time`. A lock whose
- * owner is no longer alive (by /proc state: a killed process can stay a zombie), or that is older
- * than `staleMs` (a critical section lasts microseconds), is stale. Breaking it renames it to a name
- * of our own first (only one breaker can win that rename), then checks it renamed the very lock it
- * judged (same token); if it took a fresh one instead, it puts that back with link(), which never
- * overwrites. Every wait is bounded by `waitMs`.
+ * Protocol: the lock is `<file>.lock`, created with O_EXCL, holding its owner's pid, the time and a
+ * token. A lock whose owner is dead (by /proc state: a killed process can stay a zombie), that was
+ * never filled in, or that is older than `staleMs`, is taken over; breaking it renames it to a name of
+ * our own first (only one breaker wins that rename), then checks it is the very lock it judged (same
+ * inode), and puts a fresh one back with link(), which never overwrites. A lock held by a live owner
+ * is waited for up to `waitMs`, then FileLockTimeout. The lock is released however the work ends, and
+ * only while it is still ours.
  */
-import crypto from 'node:crypto';
 import fs from 'node:fs';
+import path from 'node:path';
 import { isProcessAlive } from './gateway/process-tree.js';
 
-export interface FileLockOptions {
-  /** Longest wait for the lock before giving up (default 3 s). */
-  readonly waitMs?: number;
-  /** A lock older than this is stale whoever holds it (default 5 s). */
-  readonly staleMs?: number;
-  readonly now?: () => number;
+export interface LockTiming {
+  /** How long to wait for a lock another live process holds before refusing. */
+  readonly waitMs: number;
+  /** A lock this old is taken over whoever holds it (its pid was reused, or its owner hangs). */
+  readonly staleMs: number;
 }
 
+/** A write takes milliseconds; 20 processes queueing on a busy 2-core machine take well under a second, so 10 s is only ever reached by a hung owner. */
+export const DEFAULT_LOCK_TIMING: LockTiming = { waitMs: 10_000, staleMs: 30_000 };
+
+/** The lock stayed held by a live owner for the whole wait. */
 export class FileLockTimeout extends Error {
   override readonly name = 'FileLockTimeout';
+  constructor(
+    readonly lock: string,
+    /** The owner's pid when its lock could be read. */
+    readonly holderPid: number | null,
+    readonly waitMs: number,
+  ) {
+    super(`${lock} stayed locked by ${holderPid === null ? 'another process' : `process ${holderPid}`} for ${Math.round(waitMs)} ms`);
+  }
 }
 
-const POLL_MS = 5;
+/** A lock whose content is not (yet) written: its owner died between creating and filling it, or is filling it now. */
+const UNFILLED_GRACE_MS = 2_000;
 
-function pause(ms: number): void {
-  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+const sleeper = new Int32Array(new SharedArrayBuffer(4));
+function sleepMs(ms: number): void {
+  Atomics.wait(sleeper, 0, 0, ms);
 }
 
-interface Holder {
+interface LockContent {
   readonly pid: number;
-  readonly token: string;
   readonly at: number;
+  readonly token: string;
 }
 
-function readHolder(file: string): Holder | null {
+function readLock(lock: string): { readonly content: LockContent | null; readonly ino: number; readonly mtimeMs: number } | null {
   try {
-    const [pid, token, at] = fs.readFileSync(file, 'utf8').trim().split(' ');
-    if (!pid || !token || !at) return null;
-    return { pid: Number(pid), token, at: Number(at) };
+    const stat = fs.statSync(lock);
+    let content: LockContent | null = null;
+    try {
+      const raw = JSON.parse(fs.readFileSync(lock, 'utf8')) as Partial<LockContent>;
+      if (typeof raw.pid === 'number' && typeof raw.at === 'number' && typeof raw.token === 'string') content = { pid: raw.pid, at: raw.at, token: raw.token };
+    } catch {
+      content = null;
+    }
+    return { content, ino: stat.ino, mtimeMs: stat.mtimeMs };
   } catch {
     return null;
   }
 }
 
-/** Run `action` while holding `<file>.lock`; throws FileLockTimeout when the lock cannot be had in time. */
-export function withFileLock<T>(file: string, action: () => T, options: FileLockOptions = {}): T {
-  const now = options.now ?? Date.now;
+/** Why the lock may be taken over, or null while its owner may still be using it. */
+function staleReason(found: NonNullable<ReturnType<typeof readLock>>, now: number, timing: LockTiming): string | null {
+  const { content } = found;
+  if (content === null) return now - found.mtimeMs > UNFILLED_GRACE_MS ? 'it was never filled in' : null;
+  // isProcessAlive reads /proc on Linux: a zombie (a killed owner nobody reaped) counts as dead.
+  if (!isProcessAlive(content.pid)) return `its owner, pid ${content.pid}, is gone`;
+  if (now - content.at > timing.staleMs) return `it is ${Math.round((now - content.at) / 1000)} s old`;
+  return null;
+}
+
+/**
+ * Take over a stale lock without taking a fresh one by mistake: another process may have taken it
+ * over first and created its own. Rename it to a name of our own, check it is the one judged stale
+ * (same inode), and put it back (link, which never replaces) when it is not.
+ */
+function breakStale(lock: string, judgedIno: number): void {
+  const moved = `${lock}.stale-${process.pid}`;
+  try {
+    fs.renameSync(lock, moved);
+  } catch {
+    return; // Someone else took it over first: try again from the start.
+  }
+  try {
+    if (fs.statSync(moved).ino !== judgedIno) {
+      try {
+        fs.linkSync(moved, lock);
+      } catch {
+        // A third process created a lock meanwhile; the one we moved is kept under `moved`'s name.
+        return;
+      }
+    }
+    fs.rmSync(moved, { force: true });
+  } catch {
+    // Leave it: a stray `.stale-` file is harmless.
+  }
+}
+
+/**
+ * Run `work` while holding `<file>.lock`. Throws FileLockTimeout when the lock cannot be had within
+ * `timing.waitMs` (an fs failure other than "exists" is thrown as it is).
+ */
+export function withFileLock<T>(file: string, work: () => T, options: Partial<LockTiming> = {}): T {
+  const timing: LockTiming = { ...DEFAULT_LOCK_TIMING, ...options };
+  const now = Date.now;
   const lock = `${file}.lock`;
-  const token = crypto.randomBytes(8).toString('hex');
-  const deadline = now() + (options.waitMs ?? 3_000);
-  const staleMs = options.staleMs ?? 5_000;
-  for (;;) {
+  fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+  const token = `${process.pid}-${now()}-${Math.random().toString(36).slice(2)}`;
+  const deadline = now() + timing.waitMs;
+  let holder: LockContent | null = null;
+  for (let attempt = 0; ; attempt++) {
     try {
       const fd = fs.openSync(lock, 'wx', 0o600);
       try {
-        fs.writeSync(fd, `${process.pid} ${token} ${now()}`);
+        fs.writeSync(fd, JSON.stringify({ pid: process.pid, at: now(), token }));
       } finally {
         fs.closeSync(fd);
       }
@@ -68,44 +131,27 @@ export function withFileLock<T>(file: string, action: () => T, options: FileLock
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
     }
-    breakIfStale(lock, staleMs, now);
-    if (now() >= deadline) throw new FileLockTimeout(`could not take ${lock} within ${options.waitMs ?? 3_000} ms`);
-    pause(POLL_MS);
+    const found = readLock(lock);
+    if (found) {
+      holder = found.content;
+      if (staleReason(found, now(), timing) !== null) {
+        breakStale(lock, found.ino);
+        continue;
+      }
+    }
+    if (now() >= deadline) throw new FileLockTimeout(lock, holder?.pid ?? null, timing.waitMs);
+    // Short and jittered: a write holds the lock for milliseconds, and 20 waiters must not move in step.
+    sleepMs(Math.min(2 + attempt * 2, 25) + Math.floor(Math.random() * 5));
   }
   try {
-    return action();
+    return work();
   } finally {
-    // Ours only: after a stale break by someone else (we were too slow), the lock is theirs.
-    if (readHolder(lock)?.token === token) fs.rmSync(lock, { force: true });
+    release(lock, token);
   }
 }
 
-function breakIfStale(lock: string, staleMs: number, now: () => number): void {
-  const holder = readHolder(lock);
-  if (holder === null) {
-    // Being written this very moment, or damaged: judge it by age alone.
-    try {
-      if (now() - fs.statSync(lock).mtimeMs < staleMs) return;
-    } catch {
-      return;
-    }
-  } else if (isProcessAlive(holder.pid) && now() - holder.at < staleMs) {
-    return;
-  }
-  const aside = `${lock}.${process.pid}.${crypto.randomBytes(4).toString('hex')}.stale`;
-  try {
-    fs.renameSync(lock, aside);
-  } catch {
-    return; // someone else broke or released it first
-  }
-  const taken = readHolder(aside);
-  if (holder !== null && taken?.token !== holder.token) {
-    // A fresh lock replaced the stale one between our look and our rename: give it back.
-    try {
-      fs.linkSync(aside, lock);
-    } catch {
-      // another lock was created meanwhile; the fresh one's owner releases by token, harmlessly
-    }
-  }
-  fs.rmSync(aside, { force: true });
+/** Remove the lock only while it is still ours (a lock taken over as stale is someone else's now). */
+function release(lock: string, token: string): void {
+  const found = readLock(lock);
+  if (found?.content?.token === token) fs.rmSync(lock, { force: true });
 }

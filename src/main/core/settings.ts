@@ -23,7 +23,7 @@ import { systemClock } from './gateway/clock.js';
 import { originOf } from './gateway/trust.js';
 import type { PinStore } from './gateway/tls.js';
 import { ProfileError, SettingsBusyError } from './errors.js';
-import { DEFAULT_LOCK_TIMING, withFileLock, type LockTiming } from './settings-lock.js';
+import { DEFAULT_LOCK_TIMING, FileLockTimeout, withFileLock, type LockTiming } from './file-lock.js';
 
 /** The app's folder name in the OS app-data folder (electron's userData for productName "IBKR Tray"). */
 export const APP_FOLDER_NAME = 'IBKR Tray';
@@ -227,8 +227,33 @@ export function confSettingsBackend(configDir: string, lockTiming: LockTiming = 
     write(data: unknown): void {
       writeFileAtomic(file, JSON.stringify(data, undefined, '\t'));
     },
-    exclusive: (work) => withFileLock(file, work, lockTiming),
+    exclusive: (work) => settingsLocked(file, work, lockTiming),
   };
+}
+
+/** `work` under the settings file's lock; a lock that cannot be had is a SettingsBusyError (one line). */
+function settingsLocked<T>(file: string, work: () => T, timing: LockTiming): T {
+  let started = false;
+  try {
+    return withFileLock(
+      file,
+      () => {
+        started = true;
+        return work();
+      },
+      timing,
+    );
+  } catch (error) {
+    // What work throws is its own (a refused profile change): only the lock's failures are mapped.
+    if (started) throw error;
+    if (error instanceof FileLockTimeout) {
+      const who = error.holderPid === null ? 'another process' : `process ${error.holderPid}`;
+      throw new SettingsBusyError(
+        `The settings file ${file} is being changed by ${who} and stayed locked for ${Math.round(timing.waitMs / 1000)} s: try again (if no IBKR Tray or ibkr-tray runs, remove ${error.lock}).`,
+      );
+    }
+    throw new SettingsBusyError(`Cannot lock the settings file ${file} to change it (${(error as Error).message}).`);
+  }
 }
 
 /** The file name a damaged settings file is moved to (kept beside it). */

@@ -151,7 +151,7 @@ export interface SettingsBackend {
   write(data: unknown): void;
   /**
    * Run `work` (a read, a change, a write) as the file's only writer across processes (a lock file
-   * beside it: settings-lock.ts). Absent: one process only (a store in memory).
+   * beside it: file-lock.ts). Absent: one process only (a store in memory).
    */
   exclusive?<T>(work: () => T): T;
   /** The file's path, for messages. */

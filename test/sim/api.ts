@@ -79,6 +79,8 @@ export interface RequestRecord {
   path: string;
   /** Status answered, or null for a request that was never answered (hung). */
   status: number | null;
+  /** Sent on to (simulated) IBKR, so counted by IBKR's pacing; absent for what the gateway answers itself (/, reauthenticate, …). */
+  forwarded?: true;
 }
 
 export type MalformedKind =

@@ -7,6 +7,7 @@ import type { RequestRecord, SimClock } from './api.js';
  */
 export class RequestLog {
   readonly records: RequestRecord[] = [];
+  private readonly byResponse = new WeakMap<ServerResponse, RequestRecord>();
 
   constructor(private readonly clock: SimClock) {}
 
@@ -15,10 +16,17 @@ export class RequestLog {
     const path = (req.url ?? '/').split('?')[0] ?? '/';
     const record: RequestRecord = { at: this.clock.now(), method: req.method ?? 'GET', path, status: null };
     this.records.push(record);
+    if (res) this.byResponse.set(res, record);
     res?.on('finish', () => {
       record.status = res.statusCode;
     });
     return record;
+  }
+
+  /** The request answered by `res` goes on to IBKR: it is one of those IBKR's pacing counts. */
+  markForwarded(res: ServerResponse): void {
+    const record = this.byResponse.get(res);
+    if (record) record.forwarded = true;
   }
 
   clear(): void {
@@ -26,9 +34,16 @@ export class RequestLog {
   }
 }
 
-/** The most requests received in any window of `windowMs` (sliding, from each arrival): what IBKR's 10/s is about. */
-export function busiestWindow(records: readonly Pick<RequestRecord, 'at'>[], windowMs = 1_000): number {
-  const times = records.map((r) => r.at).sort((a, b) => a - b);
+/**
+ * The most forwarded requests received in any window of `windowMs` (sliding, from each arrival): what
+ * IBKR's 10/s is about. What the gateway answers itself (the app's `GET /` before it pins, reauthenticate)
+ * never reaches IBKR and is not counted.
+ */
+export function busiestWindow(records: readonly Pick<RequestRecord, 'at' | 'forwarded'>[], windowMs = 1_000): number {
+  const times = records
+    .filter((r) => r.forwarded)
+    .map((r) => r.at)
+    .sort((a, b) => a - b);
   let most = 0;
   let first = 0;
   for (let last = 0; last < times.length; last++) {

@@ -115,6 +115,7 @@ async function route(parts: GatewayParts, req: IncomingMessage, res: ServerRespo
 /** Send a request on to (simulated) IBKR, through its faults and pacing. */
 function forward(parts: GatewayParts, res: ServerResponse, method: string, path: string, body: string): void {
   const { faults } = parts;
+  parts.log.markForwarded(res);
   // IBKR unreachable: no status, no error, no close, ever (facts §4).
   if (faults.unreachable) return;
   if (faults.penaltyOn?.path === path) {

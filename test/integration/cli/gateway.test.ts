@@ -2,7 +2,7 @@
  * `ibkr-tray gateway …` and `keepalive` with a gateway folder: the fake folder
  * (test/sim/clientportal.gw) run by the command itself as a real process tree, on a free port.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { freePort, makeGatewayFolder, type GatewayFolder } from '../../sim/gateway-folder.js';
@@ -110,6 +110,18 @@ describe('gateway start | status | logs | stop', () => {
     expect(result.code).not.toBe(0);
     expect(result.stderr).toMatch(/^ibkr-tray: cannot start the gateway: .*bin/);
     expect(result.stderr.trim().split('\n')).toHaveLength(1);
+  });
+
+  it('refuses a folder that is not a gateway folder even while a gateway serves the port its conf names', async () => {
+    // A gateway already serving there is not this folder's: "already running" would adopt it.
+    const sim = await fixtures.simulator();
+    const port = Number(new URL(sim.url).port);
+    const notAGateway = configDir();
+    mkdirSync(path.join(notAGateway, 'root'));
+    writeFileSync(path.join(notAGateway, 'root', 'conf.yaml'), `    listenPort: ${port}\n    listenSsl: true\n`);
+    const result = await run(['--dir', notAGateway, 'gateway', 'start'], { configDir: configDir() });
+    expect(result.stderr).toMatch(/^ibkr-tray: cannot start the gateway: .*bin/);
+    expect(result.code).toBe(1);
   });
 
   it('gateway stop with nothing running is a no-op (0)', async () => {

@@ -98,17 +98,18 @@ function describe(f: GatewayFacts): string {
 async function startGateway(ctx: CommandContext): Promise<CommandResult> {
   const backend = await ctx.backend();
   const folder = requireFolder(backend);
-  const before = await facts(backend, ctx.global.requestTimeoutMs);
-  if (before.running) {
-    ctx.out.result(`already running: ${describe(before)}`, { ok: true, started: false, gateway: before });
-    return ExitCode.ok;
-  }
-  // A wrong folder is the user's to fix (exit 1): checked here so the exit code follows the error's kind.
+  // A wrong folder is the user's to fix (exit 1): checked here so the exit code follows the error's kind,
+  // and first, so that a gateway that happens to serve the default port is not taken for this folder's.
   try {
     checkGatewayFolder(folder);
   } catch (error) {
     if (!(error instanceof GatewayStartError)) throw error;
     throw new CommandFailure(ExitCode.usage, `cannot start the gateway: ${error.message}`, { cause: error });
+  }
+  const before = await facts(backend, ctx.global.requestTimeoutMs);
+  if (before.running) {
+    ctx.out.result(`already running: ${describe(before)}`, { ok: true, started: false, gateway: before });
+    return ExitCode.ok;
   }
   const started = await backend.engine.dispatch({ type: 'start-gateway' });
   if (!started.ok) throw new CommandFailure(ExitCode.unreachable, `cannot start the gateway: ${started.reason}`);

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { amountWords, megabytes, percentDone } from '../../../shared/install-words.js';
 import { downloadAddresses } from '../../core/install/download-addresses.js';
 import { gatewayInstallFolder, installGateway, type GatewayControl, type InstallProgress } from '../../core/install/gateway-install.js';
-import { InstallError } from '../../core/install/install-error.js';
+import { asInstallError, InstallError } from '../../core/install/install-error.js';
 import { isProcessAlive } from '../../core/gateway/process-tree.js';
 import type { CliBackend } from '../backend.js';
 import { INTERRUPTED, type CommandContext, type CommandResult } from '../context.js';
@@ -46,6 +46,8 @@ export function progressReporter(ctx: CommandContext, what: string): { onProgres
  * ends with the shell's 130, its reason on stderr like every other failure.
  */
 export function installFailure(ctx: CommandContext, error: unknown): CommandResult {
+  // The installers already give only InstallErrors; this keeps a stack trace off the user's screen anyway.
+  error = asInstallError(error, 'the install');
   if (!(error instanceof InstallError)) throw error;
   const code = exitCodeForInstallFailure(error.kind);
   if (code === INTERRUPTED) {

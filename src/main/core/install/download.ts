@@ -130,6 +130,7 @@ async function downloadWith(dispatcher: Dispatcher, options: DownloadOptions, st
   if (options.ifChanged?.etag) headers['if-none-match'] = options.ifChanged.etag;
   if (options.ifChanged?.lastModified) headers['if-modified-since'] = options.ifChanged.lastModified;
   for (let redirects = 0; ; redirects++) {
+    if (!URL.canParse(url)) throw new InstallError('download', `${what}: "${url.slice(0, 200)}" is not a web address: give an https:// address.`);
     if (new URL(url).protocol !== 'https:') throw new InstallError('download', `${what} would come from ${new URL(url).origin}, which is not HTTPS: refused.`);
     let response: Dispatcher.ResponseData;
     try {
@@ -143,6 +144,7 @@ async function downloadWith(dispatcher: Dispatcher, options: DownloadOptions, st
       const location = header(response.headers, 'location');
       if (!location) throw new InstallError('download', `${new URL(url).host} answered ${statusCode} without a Location for ${what}.`);
       if (redirects >= MAX_REDIRECTS) throw new InstallError('download', `${what}: more than ${MAX_REDIRECTS} redirects from ${new URL(url).host}; try again later.`);
+      if (!URL.canParse(location, url)) throw new InstallError('download', `${new URL(url).host} redirected ${what} to "${location.slice(0, 200)}", which is not a web address: refused.`);
       url = new URL(location, url).toString();
       continue;
     }

@@ -143,8 +143,13 @@ describe('gateway install', () => {
     const ok = await run(['--dir', dir, 'gateway', 'install', '--from', zip], { configDir: config, env: env() });
     expect(ok.code, ok.stderr).toBe(0);
     expect(existsSync(path.join(dir, 'root', 'conf.yaml'))).toBe(true);
+    // A file that is not there is the user's input gone wrong (exit 1), not a network failure (3).
     const missing = await run(['--dir', path.join(config, 'other'), 'gateway', 'install', '--from', path.join(config, 'nope.zip')], { configDir: config, env: env() });
-    expect(missing.code).toBe(3);
-    expect(missing.stderr).toMatch(/There is no file .*nope\.zip/);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr.trim()).toMatch(/^ibkr-tray: no such file: .*nope\.zip[^\n]*$/);
+    const json = await run(['--json', '--dir', path.join(config, 'other'), 'gateway', 'install', '--from', 'missing.zip'], { configDir: config, env: env() });
+    expect(json.code).toBe(1);
+    expect(onlyJson(json)).toMatchObject({ ok: false, exitCode: 1, error: { message: expect.stringMatching(/^no such file: .*missing\.zip/) } });
+    expect(existsSync(path.join(config, 'other'))).toBe(false);
   });
 });

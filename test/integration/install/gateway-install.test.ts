@@ -75,7 +75,11 @@ describe('gateway install', () => {
     expect(readFileSync(conf, 'utf8')).toBe(userConf);
 
     server.etag = '"v2"';
+    // A file v1 shipped (its record lists it) that v2 no longer has.
     writeFileSync(path.join(folder, 'dist', 'stale-from-v1.jar'), 'old');
+    const recordFile = path.join(folder, DOWNLOAD_RECORD);
+    const v1 = JSON.parse(readFileSync(recordFile, 'utf8')) as { files: string[] };
+    writeFileSync(recordFile, JSON.stringify({ ...v1, files: [...v1.files, 'dist/stale-from-v1.jar'] }));
     const updated = await install(config, '--json', '--from', `${server.origin}/gateway.zip`);
     server.etag = '"v1"';
     expect(updated.code, updated.stderr).toBe(0);

@@ -105,7 +105,9 @@ export async function gatewayInstall(ctx: CommandContext, from: string | null): 
   }
   progress.clear();
   if (backend.engine.settings.get().gatewayFolder !== folder) backend.engine.settings.update({ gatewayFolder: folder });
-  const kept = result.kept.length ? ` (kept ${result.kept.join(', ')})` : '';
+  // Every file is in --json; the line names a few (a gateway's logs come along too).
+  const others = result.kept.length - 3;
+  const kept = result.kept.length ? ` (kept ${result.kept.slice(0, 3).join(', ')}${others > 0 ? ` and ${others} more of yours` : ''})` : '';
   const text =
     result.outcome === 'unchanged'
       ? `the gateway in ${folder} is up to date (${result.source} has not changed)`

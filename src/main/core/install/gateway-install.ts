@@ -8,7 +8,7 @@
  * Any failure leaves the previous folder (or nothing) as it was. The shells (command, tray window)
  * call installGateway with an onProgress callback and an AbortSignal.
  */
-import { copyFile, mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { copyFile, cp, mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { download, type Validators } from './download.js';
@@ -85,6 +85,8 @@ const RecordSchema = z.looseObject({
   source: z.string(),
   etag: z.string().optional(),
   lastModified: z.string().optional(),
+  /** The files the install put there (relative, forward slashes); absent in records of older versions. */
+  files: z.array(z.string()).optional(),
 });
 
 async function readRecord(folder: string): Promise<z.infer<typeof RecordSchema> | null> {
@@ -120,20 +122,47 @@ export function gatewayPrefix(names: readonly string[], what: string): string {
   return prefix;
 }
 
-/** The user's confs of the previous folder (every root/*.yaml), copied into the new one. */
-async function keepUserFiles(previous: string, next: string): Promise<string[]> {
-  let names: string[];
+/**
+ * What of the previous folder goes into the new one: every root/*.yaml (the user's conf.yaml, the
+ * app's own conf), and every file the previous install did not put there (its record lists what it
+ * did): the user's own files and the gateway's logs come along byte for byte, so that replacing the
+ * folder deletes only what the app made. One whose place the new version takes is kept beside it
+ * as `<name>.yours`. A record from before the list was kept: the yaml only, as then.
+ */
+async function keepUserFiles(previous: string, next: string, installed: ReadonlySet<string> | null): Promise<string[]> {
+  const kept: string[] = [];
+  let names: string[] = [];
   try {
     names = await readdir(path.join(previous, 'root'));
   } catch {
-    return [];
+    // no root/: nothing to carry over from there
   }
-  const kept: string[] = [];
   for (const name of names.filter((n) => /\.ya?ml$/i.test(n))) {
     await mkdir(path.join(next, 'root'), { recursive: true });
     await copyFile(path.join(previous, 'root', name), path.join(next, 'root', name));
     kept.push(`root/${name}`);
   }
+  if (installed === null) return kept;
+  const already = new Set(kept);
+  const walk = async (relative: string): Promise<void> => {
+    for (const entry of await readdir(path.join(previous, relative), { withFileTypes: true })) {
+      const name = relative ? `${relative}/${entry.name}` : entry.name;
+      if (entry.isDirectory()) {
+        await mkdir(path.join(next, name), { recursive: true });
+        await walk(name);
+        continue;
+      }
+      if (name === DOWNLOAD_RECORD || installed.has(name) || already.has(name)) continue;
+      const taken = await stat(path.join(next, name)).then(
+        () => true,
+        () => false,
+      );
+      const to = taken ? `${name}.yours` : name;
+      await cp(path.join(previous, name), path.join(next, to), { preserveTimestamps: true, verbatimSymlinks: true, errorOnExist: true, force: false });
+      kept.push(to);
+    }
+  };
+  await walk('');
   return kept;
 }
 
@@ -218,8 +247,9 @@ async function installGatewayIn(folder: string, source: string, options: Gateway
     options.onProgress?.({ phase: 'unpack', received: 0, total: listing.names.length });
     await unzipInto(zipFile, ready, { prefix, what, signal });
     cancelled(signal);
-    const kept = existing ? await keepUserFiles(folder, ready) : [];
-    await writeFile(path.join(ready, DOWNLOAD_RECORD), `${JSON.stringify({ source, ...validators, installedAt: new Date().toISOString() }, null, 2)}\n`);
+    const files = listing.names.filter((n) => n.startsWith(prefix) && !n.endsWith('/')).map((n) => n.slice(prefix.length));
+    const kept = existing ? await keepUserFiles(folder, ready, record?.files ? new Set(record.files) : null) : [];
+    await writeFile(path.join(ready, DOWNLOAD_RECORD), `${JSON.stringify({ source, ...validators, installedAt: new Date().toISOString(), files }, null, 2)}\n`);
 
     // Only now, with the new folder complete, does the running gateway have to go (briefly).
     const wasRunning = existing && options.gateway ? await options.gateway.isRunning() : false;

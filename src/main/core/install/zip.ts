@@ -136,7 +136,7 @@ export async function listZip(file: string, what: string, limits: ZipLimits): Pr
     if (names.length > limits.maxEntries) throw new InstallError('too-big', `${what} holds more than ${limits.maxEntries} files: refused.`);
     unpackedBytes += entry.uncompressedSize;
     if (unpackedBytes > limits.maxBytes) throw new InstallError('too-big', `${what} would unpack to more than ${Math.round(limits.maxBytes / 1e6)} MB: refused.`);
-    const parts = name.split('/').filter(Boolean);
+    const parts = name.split('/').filter((part) => part !== '' && part !== '.');
     const isFolder = name.endsWith('/');
     for (let i = 1; i <= parts.length; i++) {
       const key = parts.slice(0, i).join('/').toLowerCase();

@@ -150,6 +150,8 @@ async function downloadWith(dispatcher: Dispatcher, options: DownloadOptions, st
     }
     if (statusCode === 304) {
       await response.body.dump().catch(() => undefined);
+      // "Not modified" answers a conditional request only: to a plain one it would install nothing and say "up to date".
+      if (!headers['if-none-match'] && !headers['if-modified-since']) throw new InstallError('download', `${new URL(url).host} answered 304 (not modified) for ${what}, which was not asked for: check the address, or try again later.`);
       return { changed: false };
     }
     if (statusCode !== 200) {

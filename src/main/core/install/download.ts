@@ -91,6 +91,8 @@ function networkFailure(error: unknown, url: string, what: string, stallMs: numb
     case 'ECONNRESET':
     case 'UND_ERR_SOCKET':
       return new InstallError('download', `The connection to ${host} failed (${err.code}) while downloading ${what}: check the connection (or HTTPS_PROXY) and try again.`);
+    case 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH':
+      return new InstallError('download', `${what} from ${host} was not as long as the server announced: the connection broke, or the server is misconfigured. Try again.`);
     case 'ENOSPC':
       return new InstallError('disk', `The disk is full: ${what} could not be saved. Free some space and try again.`);
     case 'UNABLE_TO_VERIFY_LEAF_SIGNATURE':
@@ -161,6 +163,8 @@ async function downloadWith(dispatcher: Dispatcher, options: DownloadOptions, st
     const lengthHeader = header(response.headers, 'content-length');
     const total = lengthHeader !== undefined && /^\d+$/.test(lengthHeader) ? Number(lengthHeader) : null;
     if (total !== null && total > options.maxBytes) {
+      // Destroying a body emits 'error' on it: heard here, or it would be an uncaught exception.
+      response.body.on('error', () => undefined);
       response.body.destroy();
       throw new InstallError('too-big', `${what} is ${total} bytes, more than the ${options.maxBytes} expected: not downloaded. Check the address.`);
     }
@@ -192,6 +196,7 @@ async function saveBody(body: Dispatcher.ResponseData['body'], options: Download
     }
     await Promise.race([new Promise<void>((resolve, reject) => out.end((error?: Error | null) => (error ? reject(error) : resolve()))), outFailed]);
   } catch (error) {
+    body.on('error', () => undefined);
     body.destroy();
     out.destroy();
     if (error instanceof InstallError) throw error;

@@ -191,7 +191,7 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
       unfollow?.();
       unfollow = null;
       const previous = supervisor as GatewaySupervisor | null;
-      if (previous) void previous.dispose();
+      if (previous) previous.dispose().catch(() => undefined);
       supervisor = folder && createSupervisor ? createSupervisor({ folder, port: settings.get().gatewayPort, clock, configDir, stateDir }) : null;
       const current = supervisor as GatewaySupervisor | null;
       // The supervisor moves the gateway to another port when the configured one is taken: follow it.
@@ -313,7 +313,8 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
     // shows as the session's own "starting", not as a download that does not end.
     if (!options.gatewayFolder && settings.get().gatewayFolder !== folder) {
       settings.update({ gatewayFolder: folder });
-      void useSavedFolder();
+      // In the background, after the install's own outcome: a failure here is told, never left unhandled.
+      useSavedFolder().catch((error: unknown) => controller?.notice('error', `The gateway in ${folder} is installed, but it could not be used: ${error instanceof Error ? error.message : String(error)}`));
     } else if (started) {
       void startGatewayIfWanted();
     }

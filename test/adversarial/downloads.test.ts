@@ -9,7 +9,8 @@
  * process survives every one and the dashboard's snapshot shows why. Parameters (lengths, cut
  * points) come from a seeded generator: ADVERSARIAL_SEED=n replays another set.
  */
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebRoutes } from '../../src/shared/api.js';
@@ -20,7 +21,7 @@ import { cliFixtures } from '../integration/cli/fixtures.js';
 import { gatewayEntries, random } from './generate.js';
 import { lies, startLyingServer, type Lie, type LyingServer } from './lying-server.js';
 import { treeOf } from './tree.js';
-import { rawZip } from './zip-writer.js';
+import { rawTarGz, rawZip } from './zip-writer.js';
 
 const SEED = Number(process.env['ADVERSARIAL_SEED'] ?? 2121);
 const fixtures = cliFixtures();
@@ -200,5 +201,71 @@ describe('serve survives bad downloads, and its dashboard says why', () => {
     expect(serve.stderr()).not.toMatch(/\n\s+at /);
     serve.signal('SIGINT');
     expect((await serve.done).code).toBe(0);
+  }, 120_000);
+});
+
+/** Adoptium's answer naming one package at `link` (checksum and size as given: they may lie too). */
+function adoptium(link: string, body: Buffer, size = body.length): Lie {
+  const answer = JSON.stringify([
+    { release_name: 'jdk-17.0.99+1', binary: { image_type: 'jre', package: { name: 'OpenJDK17U-jre_x64_linux_hotspot_17.0.99_1.tar.gz', link, checksum: createHash('sha256').update(body).digest('hex'), size } } },
+  ]);
+  return (s) => s.end(`HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(answer)}\r\nconnection: close\r\n\r\n${answer}`);
+}
+
+const JAVA = '#!/bin/sh\necho \'openjdk version "17.0.99" 2099-01-01\' >&2\n';
+
+describe.runIf(process.platform === 'linux' && process.arch === 'x64')('a lying Adoptium, against java install', () => {
+  it('every lie: one line, its exit code, --json prints its JSON, nothing left and nothing written outside', async () => {
+    const rng = random(SEED ^ 0x7a);
+    const jre = rawTarGz([{ name: 'jdk-17.0.99+1-jre/bin/java', data: Buffer.from(JAVA), mode: 0o755 }]);
+    type JavaCase = { name: string; api: Lie; file?: Buffer; fileLie?: (body: Buffer) => Lie; codes: number[]; says: RegExp };
+    const cases = (outside: string): JavaCase[] => [
+      { name: 'an HTML answer', api: lies.html(), codes: [3], says: /not the list expected/ },
+      { name: 'an answer that stalls', api: lies.stall(Buffer.from('[{"release_name":'), 5), codes: [3], says: /sent nothing for/ },
+      { name: 'a redirect loop', api: lies.redirect('/loop'), codes: [3], says: /more than 5 redirects/ },
+      { name: 'a runtime cut mid-body', api: lies.honest(Buffer.alloc(0)), file: jre, fileLie: (b) => lies.cut(b, 1 + Math.floor(rng() * (b.length - 2))), codes: [3], says: /./ },
+      { name: 'a runtime whose size is not the published one', api: lies.honest(Buffer.alloc(0)), file: jre, codes: [1], says: /not the \d+ Adoptium published/ },
+      { name: 'a runtime with a ../ entry', api: lies.honest(Buffer.alloc(0)), file: rawTarGz([{ name: 'jdk-17.0.99+1-jre/bin/java', data: Buffer.from(JAVA), mode: 0o755 }, { name: '../../evil', data: Buffer.from('x') }]), codes: [1], says: /could not be unpacked/ },
+      {
+        name: 'a runtime that writes through a link',
+        api: lies.honest(Buffer.alloc(0)),
+        file: rawTarGz([{ name: 'jdk-17.0.99+1-jre/bin/java', data: Buffer.from(JAVA), mode: 0o755 }, { name: 'jdk-17.0.99+1-jre/lib', type: '2', linkname: outside }, { name: 'jdk-17.0.99+1-jre/lib/evil', data: Buffer.from('x') }]),
+        codes: [1],
+        says: /./,
+      },
+      { name: 'a runtime with no java in it', api: lies.honest(Buffer.alloc(0)), file: rawTarGz([{ name: 'jdk-17.0.99+1-jre/readme', data: Buffer.from('hi') }]), codes: [1], says: /holds no Java runtime/ },
+      { name: 'a runtime that is no archive', api: lies.honest(Buffer.alloc(0)), file: Buffer.from('<html>sorry</html>'), codes: [1], says: /could not be unpacked/ },
+    ];
+    const wrong: string[] = [];
+    const config0 = fixtures.configDir();
+    for (const [i, scenario] of cases(path.join(config0, 'outside')).entries()) {
+      const config = i === 0 ? config0 : fixtures.configDir();
+      const outside = path.join(config, 'outside');
+      mkdirSync(outside);
+      const c = i === 0 ? scenario : cases(outside)[i]!;
+      const base = `/java-${i}`;
+      if (c.file) {
+        const link = `${server.origin}${base}/jre.tar.gz`;
+        server.on(`${base}/jre.tar.gz`, c.fileLie ? c.fileLie(c.file) : lies.honest(c.file));
+        server.on(`${base}/v3/assets/latest/17/hotspot`, adoptium(link, c.file, c.name.includes('size') ? c.file.length + 1 : c.file.length));
+      } else {
+        server.on(`${base}/v3/assets/latest/17/hotspot`, c.name === 'a redirect loop' ? lies.redirect(`${base}/v3/assets/latest/17/hotspot`) : c.api);
+      }
+      const before = treeOf(config);
+      const result = await run(['--json', '--timeout', '0.1', 'java', 'install'], { configDir: config, env: { ...env(), IBKR_TRAY_ADOPTIUM_API: `${server.origin}${base}` } });
+      const message = ((): string => {
+        try {
+          return ((onlyJson(result)['error'] as { message?: string } | undefined)?.message ?? '');
+        } catch {
+          return '';
+        }
+      })();
+      const after = treeOf(config);
+      const changed = Object.keys({ ...before, ...after }).filter((k) => before[k] !== after[k]);
+      if (!c.codes.includes(result.code ?? -1) || !c.says.test(message) || message.includes('\n') || /\n\s+at /.test(result.stderr) || result.stderr.trim().split('\n').length !== 1 || changed.length || existsSync(path.join(outside, 'evil'))) {
+        wrong.push(`${c.name}: exit ${result.code}, ${JSON.stringify(message)}, changed ${changed.join(', ')}; stderr ${JSON.stringify(result.stderr.slice(0, 300))}`);
+      }
+    }
+    expect(wrong).toEqual([]);
   }, 120_000);
 });

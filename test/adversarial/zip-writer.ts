@@ -81,3 +81,42 @@ export function rawZip(entries: readonly RawEntry[], options: RawZipOptions = {}
   end.writeUInt32LE(offset, 16);
   return Buffer.concat([...locals, directory, end]);
 }
+
+export interface RawTarEntry {
+  readonly name: string;
+  readonly data?: Buffer;
+  /** '0' a file, '2' a symbolic link, '5' a folder. */
+  readonly type?: '0' | '2' | '5';
+  readonly linkname?: string;
+  readonly mode?: number;
+}
+
+/** A gzipped ustar archive that writes whatever names and links it is told (no library's checks). */
+export function rawTarGz(entries: readonly RawTarEntry[]): Buffer {
+  const blocks: Buffer[] = [];
+  for (const entry of entries) {
+    const data = entry.data ?? Buffer.alloc(0);
+    const header = Buffer.alloc(512);
+    const field = (value: string, at: number, length: number): void => void header.write(value.slice(0, length), at, length, 'utf8');
+    const octal = (value: number, at: number, length: number): void => field(`${value.toString(8).padStart(length - 1, '0')}\0`, at, length);
+    field(entry.name, 0, 100);
+    octal(entry.mode ?? (entry.type === '5' ? 0o755 : 0o644), 100, 8);
+    octal(0, 108, 8);
+    octal(0, 116, 8);
+    octal(entry.type === '0' || entry.type === undefined ? data.length : 0, 124, 12);
+    octal(0, 136, 12);
+    header.fill(' ', 148, 156);
+    field(entry.type ?? '0', 156, 1);
+    field(entry.linkname ?? '', 157, 100);
+    field('ustar\u000000', 257, 8);
+    let sum = 0;
+    for (const byte of header) sum += byte;
+    field(`${sum.toString(8).padStart(6, '0')}\0 `, 148, 8);
+    blocks.push(header);
+    if (entry.type === '0' || entry.type === undefined) {
+      blocks.push(data, Buffer.alloc((512 - (data.length % 512)) % 512));
+    }
+  }
+  blocks.push(Buffer.alloc(1024));
+  return zlib.gzipSync(Buffer.concat(blocks));
+}

@@ -75,13 +75,17 @@ export async function cleanStaleStaging(target: string): Promise<void> {
   }
 }
 
+/** Folders makeStaging created for a staging folder (its parent and above): removed with it when empty. */
+const createdFor = new Map<string, string>();
+
 /** A fresh staging folder next to `target` (its parent is created), with the app's marker inside. */
 export async function makeStaging(target: string): Promise<string> {
   const parent = path.dirname(target);
   try {
-    await mkdir(parent, { recursive: true });
+    const created = await mkdir(parent, { recursive: true });
     const staging = await mkdtemp(path.join(parent, `${stagingPrefix(target)}${process.pid}-`));
     await writeFile(path.join(staging, STAGING_MARKER), `${path.basename(staging)}\n`);
+    if (created !== undefined) createdFor.set(staging, created);
     return staging;
   } catch (error) {
     throw new InstallError('disk', `Cannot write in ${parent} (${(error as Error).message}): choose a folder you can write to.`);
@@ -90,8 +94,21 @@ export async function makeStaging(target: string): Promise<string> {
 
 /** Remove the staging folder this install made (by the name makeStaging returned), never another. */
 export async function removeStaging(staging: string): Promise<void> {
+  const created = createdFor.get(staging);
+  createdFor.delete(staging);
   if (!(await isOurStaging(staging))) return;
   await rm(staging, { recursive: true, force: true }).catch(() => undefined);
+  if (created === undefined) return;
+  // The folders made for it, deepest first, each only while empty (rmdir refuses any other): an
+  // install that did not happen leaves no trace, and one that did keeps the folder it filled.
+  for (let dir = path.dirname(staging); ; dir = path.dirname(dir)) {
+    try {
+      await rmdir(dir);
+    } catch {
+      return;
+    }
+    if (dir === created || path.dirname(dir) === dir) return;
+  }
 }
 
 export interface SwapOptions {

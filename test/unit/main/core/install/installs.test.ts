@@ -4,8 +4,8 @@
  * and shows as a crash in the tray app). The failure is told as a notice instead.
  */
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { Installs } from '../../../../src/main/core/install/installs.js';
-import { flush, ManualClock } from '../../../sim/manual-clock.js';
+import { Installs } from '../../../../../src/main/core/install/installs.js';
+import { flush, ManualClock } from '../../../../sim/manual-clock.js';
 
 const unhandled: unknown[] = [];
 const hear = (reason: unknown): void => void unhandled.push(reason);

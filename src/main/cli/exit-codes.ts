@@ -129,6 +129,8 @@ export function exitCodeForInstallFailure(kind: InstallFailureKind): ExitCode | 
     case 'checksum':
     case 'disk':
     case 'unsupported':
+    case 'occupied':
+    case 'source':
       return ExitCode.usage;
   }
 }

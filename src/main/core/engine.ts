@@ -125,6 +125,11 @@ export interface Engine extends EngineApi {
    * number of calls stays within IBKR's limits.
    */
   loginPageDone(): void;
+  /**
+   * Tell the user something through the snapshots' notices (every shell shows them): what a shell
+   * saw go wrong outside any intent, e.g. a background failure it caught and survived.
+   */
+  notice(level: 'info' | 'warning' | 'error', text: string): void;
 }
 
 const DEFAULT_GATEWAY_URL = 'https://localhost:5000';
@@ -191,7 +196,7 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
       unfollow?.();
       unfollow = null;
       const previous = supervisor as GatewaySupervisor | null;
-      if (previous) void previous.dispose();
+      if (previous) previous.dispose().catch(() => undefined);
       supervisor = folder && createSupervisor ? createSupervisor({ folder, port: settings.get().gatewayPort, clock, configDir, stateDir }) : null;
       const current = supervisor as GatewaySupervisor | null;
       // The supervisor moves the gateway to another port when the configured one is taken: follow it.
@@ -290,6 +295,9 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
     java: async (o) => (await import('./install/java-install.js')).installJava(o),
   };
   const addresses = options.downloadAddresses ?? downloadAddresses();
+  // The command's rule (`gateway install`): a server silent for 6 request timeouts fails the download
+  // (without a request timeout, the installers' default of 30 s).
+  const downloadStallMs = options.requestTimeoutMs ? options.requestTimeoutMs * 6 : undefined;
 
   /**
    * "Download the gateway": into the folder `gateway install` would choose, then use it as the gateway
@@ -310,13 +318,14 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
           },
         }
       : undefined;
-    const done = await installer.gateway({ folder, source: addresses.gatewayZip, signal, onProgress, gateway: control });
+    const done = await installer.gateway({ folder, source: addresses.gatewayZip, signal, onProgress, gateway: control, stallMs: downloadStallMs });
     if (done.restartFailed !== null) throw new Error(`the gateway in ${folder} was updated, but it did not start again: ${done.restartFailed}`);
     // The install is done once the folder is in place: the gateway's start (up to its ready timeout)
     // shows as the session's own "starting", not as a download that does not end.
     if (!options.gatewayFolder && settings.get().gatewayFolder !== folder) {
       settings.update({ gatewayFolder: folder });
-      void useSavedFolder();
+      // In the background, after the install's own outcome: a failure here is told, never left unhandled.
+      useSavedFolder().catch((error: unknown) => controller?.notice('error', `The gateway in ${folder} is installed, but it could not be used: ${error instanceof Error ? error.message : String(error)}`));
     } else if (started) {
       void startGatewayIfWanted();
     }
@@ -327,7 +336,7 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
 
   /** "Download Java for the gateway": a JRE where the gateway's start looks, then the failed start again. */
   async function installJavaHere(signal: AbortSignal, onProgress: JavaInstallOptions['onProgress']): Promise<string> {
-    const done = await installer.java({ appDataDir: configDir, apiBase: addresses.adoptiumApi, signal, onProgress });
+    const done = await installer.java({ appDataDir: configDir, apiBase: addresses.adoptiumApi, signal, onProgress, stallMs: downloadStallMs });
     const current = supervisor as GatewaySupervisor | null;
     // The start that found no Java is the one the user wanted: try it again now that there is one.
     if (current?.state().kind === 'failed') void current.start().catch(() => undefined);
@@ -362,6 +371,7 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
       return auth;
     },
     loginPageDone: () => monitor.loginPageDone(),
+    notice: (level, text) => engine.notice(level, text),
     snapshot: () => engine.snapshot(),
     subscribe: (listener) => engine.subscribe(listener),
     dispatch: (intent) => engine.dispatch(intent),

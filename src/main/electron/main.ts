@@ -15,6 +15,7 @@ import { Channels, pickProfile, type ProfileChoice } from '../../shared/api.js';
 import type { Intent, IntentResult } from '../../shared/intents.js';
 import type { AppSnapshot } from '../../shared/snapshot.js';
 import { createEngine, type Engine } from '../core/engine.js';
+import { surviveUnhandled } from '../core/survive.js';
 import { Notifier, parseNotifyTarget } from '../core/notify.js';
 import { addProfile, profileChanges, removeProfile } from '../core/profiles.js';
 import { SettingsStore } from '../core/settings.js';
@@ -41,11 +42,12 @@ const platform: TrayPlatform = process.platform === 'darwin' || process.platform
 
 registerAppScheme();
 
-// Last resort: a promise nobody awaited must not become Electron's modal "A JavaScript error occurred
-// in the main process". Every known failure is handled where it happens; this only logs what slipped.
-process.on('unhandledRejection', (reason) => {
-  console.error(`IBKR Tray: unhandled failure: ${reason instanceof Error ? (reason.stack ?? reason.message) : String(reason)}`);
-});
+// Last resort: a promise nobody awaited, or an exception thrown from a callback, must not become
+// Electron's modal "A JavaScript error occurred in the main process" nor end the app. Every known
+// failure is handled where it happens; this logs what slipped and shows it in the window (every
+// engine's notices) once the engines are open.
+let showFailure: (text: string) => void = () => undefined;
+surviveUnhandled({ log: (line) => console.error(`IBKR Tray: ${line}`), show: (text) => showFailure(text), verbose: true });
 
 if (!app.requestSingleInstanceLock()) {
   // Another IBKR Tray is running: it shows its window (second-instance below), and this one leaves.
@@ -148,6 +150,9 @@ async function run(): Promise<void> {
   // The first profile must open (as before profiles): without it there is nothing to show.
   const first = await openGateway();
   const gateways = new OpenGateways<Gateway>();
+  showFailure = (text) => {
+    for (const gateway of gateways.gatewaysNow()) gateway.engine.notice('error', text);
+  };
   gateways.open(first);
   /**
    * The settings' list of profiles, for adding and removing them: a store of its own (every store

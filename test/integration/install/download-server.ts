@@ -73,7 +73,7 @@ export async function zipWithEscapingEntry(dir: string): Promise<Buffer> {
 }
 
 /** A CA and a leaf for localhost/127.0.0.1 signed by it (openssl, EC keys: fast). */
-function makeCertificates(dir: string): { ca: string; key: string; cert: string } {
+export function makeCertificates(dir: string): { ca: string; key: string; cert: string } {
   const run = (...args: string[]): void => {
     execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
   };

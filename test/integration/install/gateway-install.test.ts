@@ -75,7 +75,11 @@ describe('gateway install', () => {
     expect(readFileSync(conf, 'utf8')).toBe(userConf);
 
     server.etag = '"v2"';
+    // A file v1 shipped (its record lists it) that v2 no longer has.
     writeFileSync(path.join(folder, 'dist', 'stale-from-v1.jar'), 'old');
+    const recordFile = path.join(folder, DOWNLOAD_RECORD);
+    const v1 = JSON.parse(readFileSync(recordFile, 'utf8')) as { files: string[] };
+    writeFileSync(recordFile, JSON.stringify({ ...v1, files: [...v1.files, 'dist/stale-from-v1.jar'] }));
     const updated = await install(config, '--json', '--from', `${server.origin}/gateway.zip`);
     server.etag = '"v1"';
     expect(updated.code, updated.stderr).toBe(0);
@@ -143,8 +147,13 @@ describe('gateway install', () => {
     const ok = await run(['--dir', dir, 'gateway', 'install', '--from', zip], { configDir: config, env: env() });
     expect(ok.code, ok.stderr).toBe(0);
     expect(existsSync(path.join(dir, 'root', 'conf.yaml'))).toBe(true);
+    // A file that is not there is the user's input gone wrong (exit 1), not a network failure (3).
     const missing = await run(['--dir', path.join(config, 'other'), 'gateway', 'install', '--from', path.join(config, 'nope.zip')], { configDir: config, env: env() });
-    expect(missing.code).toBe(3);
-    expect(missing.stderr).toMatch(/There is no file .*nope\.zip/);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr.trim()).toMatch(/^ibkr-tray: no such file: .*nope\.zip[^\n]*$/);
+    const json = await run(['--json', '--dir', path.join(config, 'other'), 'gateway', 'install', '--from', 'missing.zip'], { configDir: config, env: env() });
+    expect(json.code).toBe(1);
+    expect(onlyJson(json)).toMatchObject({ ok: false, exitCode: 1, error: { message: expect.stringMatching(/^no such file: .*missing\.zip/) } });
+    expect(existsSync(path.join(config, 'other'))).toBe(false);
   });
 });

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { amountWords, megabytes, percentDone } from '../../../shared/install-words.js';
 import { downloadAddresses } from '../../core/install/download-addresses.js';
 import { gatewayInstallFolder, installGateway, type GatewayControl, type InstallProgress } from '../../core/install/gateway-install.js';
-import { InstallError } from '../../core/install/install-error.js';
+import { asInstallError, InstallError } from '../../core/install/install-error.js';
 import { isProcessAlive } from '../../core/gateway/process-tree.js';
 import type { CliBackend } from '../backend.js';
 import { INTERRUPTED, type CommandContext, type CommandResult } from '../context.js';
@@ -46,6 +46,8 @@ export function progressReporter(ctx: CommandContext, what: string): { onProgres
  * ends with the shell's 130, its reason on stderr like every other failure.
  */
 export function installFailure(ctx: CommandContext, error: unknown): CommandResult {
+  // The installers already give only InstallErrors; this keeps a stack trace off the user's screen anyway.
+  error = asInstallError(error, 'the install');
   if (!(error instanceof InstallError)) throw error;
   const code = exitCodeForInstallFailure(error.kind);
   if (code === INTERRUPTED) {
@@ -103,7 +105,9 @@ export async function gatewayInstall(ctx: CommandContext, from: string | null): 
   }
   progress.clear();
   if (backend.engine.settings.get().gatewayFolder !== folder) backend.engine.settings.update({ gatewayFolder: folder });
-  const kept = result.kept.length ? ` (kept ${result.kept.join(', ')})` : '';
+  // Every file is in --json; the line names a few (a gateway's logs come along too).
+  const others = result.kept.length - 3;
+  const kept = result.kept.length ? ` (kept ${result.kept.slice(0, 3).join(', ')}${others > 0 ? ` and ${others} more of yours` : ''})` : '';
   const text =
     result.outcome === 'unchanged'
       ? `the gateway in ${folder} is up to date (${result.source} has not changed)`

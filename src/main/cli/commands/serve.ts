@@ -11,6 +11,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Notifier, type NotifyTarget } from '../../core/notify.js';
 import { profileChanges, profileNamesNow } from '../../core/profiles.js';
+import { surviveUnhandled } from '../../core/survive.js';
 import { confSettingsBackend, defaultConfigDir } from '../../core/settings.js';
 import { startDashboard, type Dashboard, type DashboardProfile } from '../../web/dashboard.js';
 import type { CliBackend } from '../backend.js';
@@ -52,6 +53,14 @@ export async function serve(ctx: CommandContext, host: string, port: number, not
   };
   let dashboard: Dashboard | null = null;
   let stopFollowing = async (): Promise<void> => undefined;
+  // A background failure that slipped through is logged and shown on the dashboard; serve keeps running.
+  const stopSurviving = surviveUnhandled({
+    log: (line) => ctx.out.problem(`ibkr-tray serve: ${line}`),
+    show: (text) => {
+      for (const s of served.list) s.backend.engine.notice('error', text);
+    },
+    verbose: ctx.global.verbose,
+  });
   try {
     if (names.length > 1) for (const name of names) add(await ctx.backendOf(name, WATCHING));
     else add(await ctx.backend(WATCHING));
@@ -84,6 +93,7 @@ export async function serve(ctx: CommandContext, host: string, port: number, not
     await dashboard?.close();
     await Promise.all(served.list.map((s) => stopEngine(s)));
     await following;
+    stopSurviving();
   }
   ctx.out.say('dashboard stopped');
   return ExitCode.ok;

@@ -91,6 +91,8 @@ function networkFailure(error: unknown, url: string, what: string, stallMs: numb
     case 'ECONNRESET':
     case 'UND_ERR_SOCKET':
       return new InstallError('download', `The connection to ${host} failed (${err.code}) while downloading ${what}: check the connection (or HTTPS_PROXY) and try again.`);
+    case 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH':
+      return new InstallError('download', `${what} from ${host} was not as long as the server announced: the connection broke, or the server is misconfigured. Try again.`);
     case 'ENOSPC':
       return new InstallError('disk', `The disk is full: ${what} could not be saved. Free some space and try again.`);
     case 'UNABLE_TO_VERIFY_LEAF_SIGNATURE':
@@ -130,6 +132,7 @@ async function downloadWith(dispatcher: Dispatcher, options: DownloadOptions, st
   if (options.ifChanged?.etag) headers['if-none-match'] = options.ifChanged.etag;
   if (options.ifChanged?.lastModified) headers['if-modified-since'] = options.ifChanged.lastModified;
   for (let redirects = 0; ; redirects++) {
+    if (!URL.canParse(url)) throw new InstallError('download', `${what}: "${url.slice(0, 200)}" is not a web address: give an https:// address.`);
     if (new URL(url).protocol !== 'https:') throw new InstallError('download', `${what} would come from ${new URL(url).origin}, which is not HTTPS: refused.`);
     let response: Dispatcher.ResponseData;
     try {
@@ -143,11 +146,14 @@ async function downloadWith(dispatcher: Dispatcher, options: DownloadOptions, st
       const location = header(response.headers, 'location');
       if (!location) throw new InstallError('download', `${new URL(url).host} answered ${statusCode} without a Location for ${what}.`);
       if (redirects >= MAX_REDIRECTS) throw new InstallError('download', `${what}: more than ${MAX_REDIRECTS} redirects from ${new URL(url).host}; try again later.`);
+      if (!URL.canParse(location, url)) throw new InstallError('download', `${new URL(url).host} redirected ${what} to "${location.slice(0, 200)}", which is not a web address: refused.`);
       url = new URL(location, url).toString();
       continue;
     }
     if (statusCode === 304) {
       await response.body.dump().catch(() => undefined);
+      // "Not modified" answers a conditional request only: to a plain one it would install nothing and say "up to date".
+      if (!headers['if-none-match'] && !headers['if-modified-since']) throw new InstallError('download', `${new URL(url).host} answered 304 (not modified) for ${what}, which was not asked for: check the address, or try again later.`);
       return { changed: false };
     }
     if (statusCode !== 200) {
@@ -157,6 +163,8 @@ async function downloadWith(dispatcher: Dispatcher, options: DownloadOptions, st
     const lengthHeader = header(response.headers, 'content-length');
     const total = lengthHeader !== undefined && /^\d+$/.test(lengthHeader) ? Number(lengthHeader) : null;
     if (total !== null && total > options.maxBytes) {
+      // Destroying a body emits 'error' on it: heard here, or it would be an uncaught exception.
+      response.body.on('error', () => undefined);
       response.body.destroy();
       throw new InstallError('too-big', `${what} is ${total} bytes, more than the ${options.maxBytes} expected: not downloaded. Check the address.`);
     }
@@ -188,6 +196,7 @@ async function saveBody(body: Dispatcher.ResponseData['body'], options: Download
     }
     await Promise.race([new Promise<void>((resolve, reject) => out.end((error?: Error | null) => (error ? reject(error) : resolve()))), outFailed]);
   } catch (error) {
+    body.on('error', () => undefined);
     body.destroy();
     out.destroy();
     if (error instanceof InstallError) throw error;

@@ -8,19 +8,29 @@
  * Any failure leaves the previous folder (or nothing) as it was. The shells (command, tray window)
  * call installGateway with an onProgress callback and an AbortSignal.
  */
-import { copyFile, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { copyFile, cp, mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { download, type Validators } from './download.js';
-import { InstallError } from './install-error.js';
-import { cleanStaleStaging, makeStaging, swapInto } from './staging.js';
+import { asInstallError, InstallError } from './install-error.js';
+import { GATEWAY_RECORD, mayReplace } from './ownership.js';
+import { cleanStaleStaging, makeStaging, removeStaging, swapInto } from './staging.js';
 import { listZip, unzipInto } from './zip.js';
 
 export { GATEWAY_FOLDER_NAME, IBKR_GATEWAY_ZIP_URL, gatewayInstallFolder } from './places.js';
 import { IBKR_GATEWAY_ZIP_URL } from './places.js';
 
-/** Kept in the installed folder: where it came from and what the server said about the file. */
-export const DOWNLOAD_RECORD = '.ibkr-tray-download.json';
+/**
+ * Kept in the installed folder: where it came from and what the server said about the file. It is
+ * also the mark that IBKR Tray installed the folder, the only kind of folder an update replaces.
+ */
+export const DOWNLOAD_RECORD = GATEWAY_RECORD;
+
+/** A folder that holds IBKR's gateway (said so when it is refused for not being the app's). */
+function looksLikeGateway(names: readonly string[]): boolean {
+  return names.includes('bin') && names.includes('root');
+}
+const SWAP = { record: GATEWAY_RECORD, what: 'a gateway', looksLike: looksLikeGateway } as const;
 
 /** The gateway zip is about 10 MB; these leave room for growth and refuse anything absurd. */
 const MAX_DOWNLOAD_BYTES = 300_000_000;
@@ -75,6 +85,8 @@ const RecordSchema = z.looseObject({
   source: z.string(),
   etag: z.string().optional(),
   lastModified: z.string().optional(),
+  /** The files the install put there (relative, forward slashes); absent in records of older versions. */
+  files: z.array(z.string()).optional(),
 });
 
 async function readRecord(folder: string): Promise<z.infer<typeof RecordSchema> | null> {
@@ -110,20 +122,47 @@ export function gatewayPrefix(names: readonly string[], what: string): string {
   return prefix;
 }
 
-/** The user's confs of the previous folder (every root/*.yaml), copied into the new one. */
-async function keepUserFiles(previous: string, next: string): Promise<string[]> {
-  let names: string[];
+/**
+ * What of the previous folder goes into the new one: every root/*.yaml (the user's conf.yaml, the
+ * app's own conf), and every file the previous install did not put there (its record lists what it
+ * did): the user's own files and the gateway's logs come along byte for byte, so that replacing the
+ * folder deletes only what the app made. One whose place the new version takes is kept beside it
+ * as `<name>.yours`. A record from before the list was kept: the yaml only, as then.
+ */
+async function keepUserFiles(previous: string, next: string, installed: ReadonlySet<string> | null): Promise<string[]> {
+  const kept: string[] = [];
+  let names: string[] = [];
   try {
     names = await readdir(path.join(previous, 'root'));
   } catch {
-    return [];
+    // no root/: nothing to carry over from there
   }
-  const kept: string[] = [];
   for (const name of names.filter((n) => /\.ya?ml$/i.test(n))) {
     await mkdir(path.join(next, 'root'), { recursive: true });
     await copyFile(path.join(previous, 'root', name), path.join(next, 'root', name));
     kept.push(`root/${name}`);
   }
+  if (installed === null) return kept;
+  const already = new Set(kept);
+  const walk = async (relative: string): Promise<void> => {
+    for (const entry of await readdir(path.join(previous, relative), { withFileTypes: true })) {
+      const name = relative ? `${relative}/${entry.name}` : entry.name;
+      if (entry.isDirectory()) {
+        await mkdir(path.join(next, name), { recursive: true });
+        await walk(name);
+        continue;
+      }
+      if (name === DOWNLOAD_RECORD || installed.has(name) || already.has(name)) continue;
+      const taken = await stat(path.join(next, name)).then(
+        () => true,
+        () => false,
+      );
+      const to = taken ? `${name}.yours` : name;
+      await cp(path.join(previous, name), path.join(next, to), { preserveTimestamps: true, verbatimSymlinks: true, errorOnExist: true, force: false });
+      kept.push(to);
+    }
+  };
+  await walk('');
   return kept;
 }
 
@@ -137,9 +176,9 @@ async function fileValidators(file: string): Promise<Validators & { bytes: numbe
   try {
     info = await stat(file);
   } catch {
-    throw new InstallError('download', `There is no file ${file}: give the path of clientportal.gw.zip, or an https:// address.`);
+    throw new InstallError('source', `no such file: ${file}: give the path of clientportal.gw.zip, or an https:// address.`);
   }
-  if (!info.isFile()) throw new InstallError('download', `${file} is not a file: give the path of clientportal.gw.zip.`);
+  if (!info.isFile()) throw new InstallError('source', `${file} is not a file: give the path of clientportal.gw.zip.`);
   return { etag: `${info.size}-${Math.round(info.mtimeMs)}`, lastModified: info.mtime.toUTCString(), bytes: info.size };
 }
 
@@ -151,11 +190,19 @@ export async function installGateway(options: GatewayInstallOptions): Promise<Ga
   const folder = path.resolve(options.folder);
   const source = options.source ?? IBKR_GATEWAY_ZIP_URL;
   const { signal } = options;
+  try {
+    return await installGatewayIn(folder, source, options);
+  } catch (error) {
+    if (signal?.aborted) throw new InstallError('cancelled', 'The gateway install was cancelled; nothing was changed.');
+    throw asInstallError(error, 'the gateway');
+  }
+}
+
+async function installGatewayIn(folder: string, source: string, options: GatewayInstallOptions): Promise<GatewayInstalled> {
+  const { signal } = options;
   await cleanStaleStaging(folder);
-  const existing = await stat(path.join(folder, 'bin')).then(
-    () => true,
-    () => false,
-  );
+  // Refused before anything is downloaded: a folder of the user's is never replaced (checked again at the swap).
+  const existing = (await mayReplace(folder, SWAP.record, SWAP.what, SWAP.looksLike)).kind === 'ours';
   const record = existing ? await readRecord(folder) : null;
   const previousValidators = record && record.source === source ? { etag: record.etag, lastModified: record.lastModified } : undefined;
   const unchanged = (): GatewayInstalled => ({ outcome: 'unchanged', folder, source, bytes: null, kept: [], restarted: false, restartFailed: null });
@@ -200,8 +247,9 @@ export async function installGateway(options: GatewayInstallOptions): Promise<Ga
     options.onProgress?.({ phase: 'unpack', received: 0, total: listing.names.length });
     await unzipInto(zipFile, ready, { prefix, what, signal });
     cancelled(signal);
-    const kept = existing ? await keepUserFiles(folder, ready) : [];
-    await writeFile(path.join(ready, DOWNLOAD_RECORD), `${JSON.stringify({ source, ...validators, installedAt: new Date().toISOString() }, null, 2)}\n`);
+    const files = listing.names.filter((n) => n.startsWith(prefix) && !n.endsWith('/')).map((n) => n.slice(prefix.length));
+    const kept = existing ? await keepUserFiles(folder, ready, record?.files ? new Set(record.files) : null) : [];
+    await writeFile(path.join(ready, DOWNLOAD_RECORD), `${JSON.stringify({ source, ...validators, installedAt: new Date().toISOString(), files }, null, 2)}\n`);
 
     // Only now, with the new folder complete, does the running gateway have to go (briefly).
     const wasRunning = existing && options.gateway ? await options.gateway.isRunning() : false;
@@ -213,7 +261,7 @@ export async function installGateway(options: GatewayInstallOptions): Promise<Ga
       }
     }
     try {
-      await swapInto(staging, ready, folder);
+      await swapInto(staging, ready, folder, SWAP);
     } catch (error) {
       // The previous folder is back in place: so is the gateway that ran from it.
       if (wasRunning) await options.gateway!.start().catch(() => undefined);
@@ -228,10 +276,7 @@ export async function installGateway(options: GatewayInstallOptions): Promise<Ga
       }
     }
     return { outcome: existing ? 'updated' : 'installed', folder, source, bytes, kept, restarted: wasRunning && restartFailed === null, restartFailed };
-  } catch (error) {
-    if (signal?.aborted) throw new InstallError('cancelled', 'The gateway install was cancelled; nothing was changed.');
-    throw error;
   } finally {
-    await rm(staging, { recursive: true, force: true });
+    await removeStaging(staging);
   }
 }

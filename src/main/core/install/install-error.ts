@@ -23,7 +23,11 @@ export type InstallFailureKind =
   /** The caller's AbortSignal fired. */
   | 'cancelled'
   /** The gateway could not be stopped or started around the update. */
-  | 'gateway';
+  | 'gateway'
+  /** The target folder holds what the app did not install there: it is left as it is. */
+  | 'occupied'
+  /** The local file named as the source is not there, or not a file. */
+  | 'source';
 
 export class InstallError extends Error {
   override readonly name = 'InstallError';
@@ -32,6 +36,26 @@ export class InstallError extends Error {
     message: string,
     options?: { cause?: unknown },
   ) {
-    super(message, options);
+    // One line, whatever a library's message carried (a user sees exactly this).
+    super(oneLine(message), options);
   }
+}
+
+/** `text` on one line: runs of whitespace (newlines included) become one space; NULs and other controls go. */
+export function oneLine(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/[\u0000-\u001f\u007f]+/g, ' ').replace(/\s+/g, ' ').trim();
+}
+
+/**
+ * Whatever an install threw, as an InstallError: the file system's failures as 'disk', anything else
+ * (a library's surprise) as 'damaged' with its message, so that no shell ever shows a stack trace.
+ */
+export function asInstallError(error: unknown, what: string): InstallError {
+  if (error instanceof InstallError) return error;
+  const code = (error as NodeJS.ErrnoException | null)?.code;
+  const message = error instanceof Error ? error.message : String(error);
+  if (code === 'ENOSPC') return new InstallError('disk', `The disk is full while installing ${what}: free some space and try again.`, { cause: error });
+  if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') return new InstallError('disk', `${what} cannot be installed here (${message}): choose a folder you can write to.`, { cause: error });
+  return new InstallError('damaged', `Installing ${what} failed (${message}): nothing was changed.`, { cause: error });
 }

@@ -80,10 +80,18 @@ export class Installs {
       } finally {
         if (run.timer !== null) this.options.clock.clearTimeout(run.timer);
         if (this.running === run) this.running = null;
-        this.options.onChange();
         settle();
+        this.options.onChange();
       }
-    })();
+    })().catch((error: unknown) => {
+      // A listener of the notice or of the change threw: the install has ended anyway, and the
+      // process must not end with it (this runs in the background of the tray app and serve).
+      try {
+        this.options.notice('error', `Showing how ${NAMES[what]}'s download ended failed: ${error instanceof Error ? error.message : String(error)}`);
+      } catch {
+        // nothing more to do: the failure is not the download's
+      }
+    });
     return settled;
   }
 

@@ -4,7 +4,7 @@
  * its SHA-256, the archive is checked against it, unpacked next to its place (tar.gz on Linux and
  * macOS, zip on Windows), its `java -version` must run, and only then is it renamed into place.
  */
-import { mkdir, readdir, rm, stat } from 'node:fs/promises';
+import { mkdir, readdir, stat, writeFile } from 'node:fs/promises';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { x as untar } from 'tar';
@@ -12,8 +12,9 @@ import { z } from 'zod';
 import { DOWNLOADED_JAVA_DIR, parseJavaVersion, realJavaSystem, type JavaSystem } from '../gateway/java.js';
 import { download } from './download.js';
 import type { InstallProgress } from './gateway-install.js';
-import { InstallError } from './install-error.js';
-import { cleanStaleStaging, makeStaging, swapInto } from './staging.js';
+import { asInstallError, InstallError } from './install-error.js';
+import { JAVA_RECORD } from './ownership.js';
+import { cleanStaleStaging, makeStaging, removeStaging, swapInto } from './staging.js';
 import { listZip, unzipInto } from './zip.js';
 
 export { ADOPTIUM_API } from './places.js';
@@ -183,13 +184,15 @@ export async function installJava(options: JavaInstallOptions): Promise<JavaInst
     if (!top || !inside) throw new InstallError('layout', `${pkg.name} holds no Java runtime (no bin/java in one top folder): nothing was installed.`);
     const version = await checkJavaRuns(inside.java, system);
     const home = path.join(javaDir, top);
-    await swapInto(staging, path.join(unpacked, top), home);
+    // The mark that the app installed this runtime: the only kind of folder a later install replaces.
+    await writeFile(path.join(unpacked, top, JAVA_RECORD), `${JSON.stringify({ source: pkg.link, release: asset.release_name, installedAt: new Date().toISOString() }, null, 2)}\n`);
+    await swapInto(staging, path.join(unpacked, top), home, { record: JAVA_RECORD, what: 'a Java runtime', looksLike: (names) => names.includes('bin') });
     const placed = (await javaIn(home, platform))!;
     return { outcome: 'installed', ...placed, release: asset.release_name, version, bytes: got.bytes };
   } catch (error) {
     if (options.signal?.aborted) throw new InstallError('cancelled', 'The Java download was cancelled; nothing was changed.');
-    throw error;
+    throw asInstallError(error, 'Java');
   } finally {
-    await rm(staging, { recursive: true, force: true });
+    await removeStaging(staging);
   }
 }

@@ -78,10 +78,14 @@ async function eachEntry(file: string, what: string, visit: (entry: yauzl.Entry,
       zip.on('error', (error) => reject(error instanceof InstallError ? error : zipFailure(error, what)));
       zip.on('end', () => resolve());
       zip.on('entry', (entry: yauzl.Entry) => {
-        visit(entry, zip).then(
-          () => zip.readEntry(),
-          (error: unknown) => reject(error instanceof InstallError ? error : zipFailure(error, what)),
-        );
+        // Through a promise: a check that throws at once must reject, not escape into yauzl's
+        // callback as an uncaught exception (which ended the whole process, the dashboard's too).
+        Promise.resolve()
+          .then(() => visit(entry, zip))
+          .then(
+            () => zip.readEntry(),
+            (error: unknown) => reject(error instanceof InstallError ? error : zipFailure(error, what)),
+          );
       });
       zip.readEntry();
     });
@@ -95,20 +99,54 @@ function isLink(entry: yauzl.Entry): boolean {
   return ((entry.externalFileAttributes >>> 16) & S_IFMT) === S_IFLNK;
 }
 
+/** Longest entry name, and longest part of one, that the install accepts (file systems allow 255 per part). */
+const MAX_NAME_LENGTH = 1024;
+const MAX_PART_LENGTH = 255;
+
+/** Why an entry's name is refused, or null: outside the folder, controls, too long. */
+function unsafeName(name: string): string | null {
+  if (name.split('/').includes('..') || path.posix.isAbsolute(name) || /^[A-Za-z]:/.test(name) || name.includes('\\')) return 'would be written outside its folder';
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f]/.test(name)) return 'has control characters in its name';
+  if (name.length > MAX_NAME_LENGTH || name.split('/').some((part) => Buffer.byteLength(part) > MAX_PART_LENGTH)) return 'has a name too long for a file system';
+  return null;
+}
+
+/** A name as shown in a refusal: printable and short (the line stays one line, however hostile). */
+function shownName(name: string): string {
+  // eslint-disable-next-line no-control-regex
+  const printable = name.replace(/[\u0000-\u001f\u007f]/g, '?');
+  return printable.length > 80 ? `${printable.slice(0, 77)}…` : printable;
+}
+
 /** List a zip and check it is safe to unpack within `limits`. Rejects with InstallError. */
 export async function listZip(file: string, what: string, limits: ZipLimits): Promise<ZipListing> {
   const names: string[] = [];
+  // Every path the zip makes (its folders included), without case: two entries that would be one
+  // file on macOS or Windows, or a file that is also a folder, are refused.
+  const files = new Map<string, string>();
+  const folders = new Set<string>();
   let unpackedBytes = 0;
   await eachEntry(file, what, (entry) => {
     const name = entry.fileName;
-    if (name.split('/').includes('..') || path.posix.isAbsolute(name) || /^[A-Za-z]:/.test(name)) {
-      throw new InstallError('unsafe', `${what} holds an entry that would be written outside its folder ("${name}"): refused, nothing was unpacked.`);
-    }
-    if (isLink(entry)) throw new InstallError('unsafe', `${what} holds a symbolic link ("${name}"), which the gateway's zip never does: refused.`);
+    const unsafe = unsafeName(name);
+    if (unsafe) throw new InstallError('unsafe', `${what} holds an entry that ${unsafe} ("${shownName(name)}"): refused, nothing was unpacked.`);
+    if (isLink(entry)) throw new InstallError('unsafe', `${what} holds a symbolic link ("${shownName(name)}"), which the gateway's zip never does: refused.`);
     names.push(name);
+    if (names.length > limits.maxEntries) throw new InstallError('too-big', `${what} holds more than ${limits.maxEntries} files: refused.`);
     unpackedBytes += entry.uncompressedSize;
-    if (names.length > limits.maxEntries || unpackedBytes > limits.maxBytes) {
-      throw new InstallError('too-big', `${what} would unpack to more than ${limits.maxEntries} files or ${Math.round(limits.maxBytes / 1e6)} MB: refused.`);
+    if (unpackedBytes > limits.maxBytes) throw new InstallError('too-big', `${what} would unpack to more than ${Math.round(limits.maxBytes / 1e6)} MB: refused.`);
+    const parts = name.split('/').filter((part) => part !== '' && part !== '.');
+    const isFolder = name.endsWith('/');
+    for (let i = 1; i <= parts.length; i++) {
+      const key = parts.slice(0, i).join('/').toLowerCase();
+      const asFolder = i < parts.length || isFolder;
+      const clash = asFolder ? files.get(key) : (files.get(key) ?? (folders.has(key) ? key : undefined));
+      if (clash !== undefined) {
+        throw new InstallError('unsafe', `${what} holds two entries for one file ("${shownName(clash)}" and "${shownName(name)}", names compared without case): refused, nothing was unpacked.`);
+      }
+      if (asFolder) folders.add(key);
+      else files.set(key, name);
     }
     return Promise.resolve();
   });

@@ -8,7 +8,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { addProfile } from '../../src/main/core/profiles.js';
-import { confSettingsBackend, profileSettingsOf, SettingsStore } from '../../src/main/core/settings.js';
+import { profileSettingsOf, SettingsStore } from '../../src/main/core/settings.js';
+import { confSettingsBackend } from '../../src/main/core/settings-file.js';
 import { bothLoggedOut, fakeGatewayEnv, fakeGatewayFolder, launchLiveAndPaper, writeProfiles } from './gateway.js';
 import { isLoginWindow, isStatusWindow, launchApp, menuItem, menuLabels, processesIn, tempDir, trayOf, windowWhere, type RunningApp } from './harness.js';
 
@@ -193,6 +194,30 @@ describe('profiles the app cannot open, and profiles added while it runs', () =>
     await app.clickMenu('Remove Paper…');
     await app.until((s) => trayOf(s).tooltip.startsWith('IBKR Tray: Ready'), 'Paper removed', 20_000);
     expect(profileNamesIn(userData)).toEqual(['Live']);
+  }, 90_000);
+
+  it('the first profile cannot run (its state folder leads out): the app runs the others and its section says why, instead of quitting', async () => {
+    const live = await fakeGatewayFolder();
+    const paper = await fakeGatewayFolder();
+    const userData = tempDir('ibkr-tray-userdata-');
+    writeProfiles(userData, [
+      ['Live', live],
+      ['Paper', paper],
+    ]);
+    // A hand-edited state folder that leads out of the settings folder: the engine refuses to open it.
+    const file = path.join(userData, 'config.json');
+    const raw = JSON.parse(fs.readFileSync(file, 'utf8')) as { profiles: { stateFolder: string | null }[] };
+    raw.profiles[0]!.stateFolder = '../elsewhere';
+    fs.writeFileSync(file, JSON.stringify(raw));
+    const app = await launchApp({ userData, env: fakeGatewayEnv() });
+    const shown = await app.until((s) => trayOf(s).tooltip === 'IBKR Tray\nLive: Cannot run\nPaper: Logged out', 'Live cannot run, Paper logged out', 30_000);
+    const labels = menuLabels(trayOf(shown));
+    expect(labels).toContain('Live — Cannot run (disabled)');
+    expect(labels[labels.indexOf('Live — Cannot run (disabled)') + 1]).toMatch(/settings folder/);
+    expect(processesIn(live.dir)).toEqual([]);
+    expect(processesIn(paper.dir).length).toBeGreaterThan(0);
+    const { code } = await app.quit();
+    expect(code).toBe(0);
   }, 90_000);
 
   it('a profile added by the command while the app runs appears, and its gateway starts', async () => {

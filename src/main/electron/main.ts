@@ -147,13 +147,10 @@ async function run(): Promise<void> {
     return { name: engine.profile, engine, loginWindow, notifications };
   }
 
-  // The first profile must open (as before profiles): without it there is nothing to show.
-  const first = await openGateway();
   const gateways = new OpenGateways<Gateway>();
   showFailure = (text) => {
     for (const gateway of gateways.gatewaysNow()) gateway.engine.notice('error', text);
   };
-  gateways.open(first);
   /**
    * The settings' list of profiles, for adding and removing them: a store of its own (every store
    * reads the same file before it writes), so that no engine hears changes it did not ask for.
@@ -171,7 +168,13 @@ async function run(): Promise<void> {
       return null;
     }
   }
-  for (const profile of profilesStore.profiles().slice(1)) await openNamed(profile.name);
+  // Every profile in order; one that cannot run (a hand-edited state folder, a vanished folder) gets a
+  // section that says why, the first one too. Only when none opens is there nothing to show.
+  const listed = profilesStore.profiles();
+  for (const profile of listed) await openNamed(profile.name);
+  // None opened: the first one's own error is what the start-up box says.
+  const first = gateways.gatewaysNow()[0] ?? (await openGateway());
+  if (gateways.gatewaysNow().length === 0) gateways.open(first);
   /** The gateway a tray item or notification is for: absent, the first open one (the only one before profiles). */
   const gatewayOf = (profile: string | undefined): Gateway | null => gateways.gatewayOf(profile);
   /** Every open gateway, in display order (the list changes while the app runs: read it, never keep it). */

@@ -131,7 +131,11 @@ export function parseCommandLine(argv: readonly string[], env: Readonly<Record<s
     const commandIndex = commandToken?.index ?? Number.POSITIVE_INFINITY;
     const name = positionals[0];
     const global = globalOptions(values, env, tokens, commandIndex, name);
-    if (values.version) return ok(global, { name: 'version' });
+    if (values.version) {
+      if (name !== undefined && COMMAND_NAMES.includes(name)) throw new UsageError(`--version takes no command: run \`ibkr-tray --version\` alone, or \`ibkr-tray ${name}\` without it`);
+      if (name !== undefined) throw new UsageError(`unexpected argument "${name}" after --version`);
+      return ok(global, { name: 'version' });
+    }
     if (name !== undefined && !COMMAND_NAMES.includes(name)) throw new UsageError(`unknown command "${name}": run \`ibkr-tray help\` for the list`);
     if (name === undefined || values.help) return ok(global, { name: 'help', topic: name ?? null });
     const commandName = name as CommandName;

@@ -62,6 +62,8 @@ describe('parseCommandLine', () => {
     [['status', '--gateway'], /--gateway needs a value/],
     [['status', '--wait'], /status has no option --wait/],
     [['status', 'extra'], /unexpected argument "extra"/],
+    [['--version', 'extra'], /unexpected argument "extra" after --version/],
+    [['status', '--version'], /--version takes no command/],
     [['use'], /which account/],
     [['use', ''], /use: the account id is empty/],
     [['use', '   '], /use: the account id is empty/],

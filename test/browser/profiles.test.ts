@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { createEngine, type Engine } from '../../src/main/core/engine.js';
-import { SETTINGS_FILE_NAME } from '../../src/main/core/settings.js';
+import { SETTINGS_FILE_NAME } from '../../src/main/core/settings-file.js';
 import { startDashboard, type Dashboard } from '../../src/main/web/dashboard.js';
 import { startSimulator, type Simulator } from '../sim/index.js';
 import { snapshotOf } from '../fixtures/snapshots.js';

@@ -9,7 +9,7 @@ import { GatewayError } from '../core/errors.js';
 import { PidFile } from '../core/gateway/pidfile.js';
 import { certificateChangedError, readPresentedFingerprint } from '../core/gateway/tls.js';
 import { normalizeFingerprint, originOf } from '../core/gateway/trust.js';
-import { defaultConfigDir } from '../core/settings.js';
+import { defaultConfigDir } from '../core/settings-file.js';
 import type { AppSnapshot } from '../../shared/snapshot.js';
 import type { GlobalOptions } from './arguments.js';
 import type { CliBackend, SeedAuthentication } from './backend.js';

@@ -10,20 +10,8 @@ import { checkGatewayFolder } from './gateway/folder.js';
 import { withListenPort } from './gateway/conf.js';
 import { PidFile } from './gateway/pidfile.js';
 import { isProcessAlive } from './gateway/process-tree.js';
-import {
-  FIRST_PROFILE_NAME,
-  findProfile,
-  folderTakenReason,
-  migrateSettings,
-  ProfileNameSchema,
-  ProfileSchema,
-  profileKey,
-  SettingsFileSchema,
-  unknownProfileReason,
-  type Profile,
-  type SettingsBackend,
-  type SettingsStore,
-} from './settings.js';
+import { FIRST_PROFILE_NAME, findProfile, folderTakenReason, migrateSettings, ProfileNameSchema, ProfileSchema, profileKey, SettingsFileSchema, unknownProfileReason, type Profile, type SettingsStore } from './settings.js';
+import { type SettingsBackend } from './settings-file.js';
 import { ProfileError } from './errors.js';
 
 /**

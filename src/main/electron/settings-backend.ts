@@ -4,7 +4,7 @@
  * and `ibkr-tray --config-dir <userData>` read the same settings.
  */
 import Store from 'electron-store';
-import { confSettingsBackend, type SettingsBackend } from '../core/settings.js';
+import { confSettingsBackend, type SettingsBackend } from '../core/settings-file.js';
 
 /** electron-store as the engine's SettingsBackend. `userData` is app.getPath('userData'). */
 export function electronStoreBackend(userData: string): SettingsBackend {

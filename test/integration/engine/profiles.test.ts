@@ -10,7 +10,8 @@ import { createEngine, openProfile, type Engine } from '../../../src/main/core/e
 import { profileNames } from '../../../src/main/core/settings.js';
 import { addProfile } from '../../../src/main/core/profiles.js';
 import { ProfileError } from '../../../src/main/core/errors.js';
-import { confSettingsBackend, SettingsStore } from '../../../src/main/core/settings.js';
+import { SettingsStore } from '../../../src/main/core/settings.js';
+import { confSettingsBackend } from '../../../src/main/core/settings-file.js';
 import type { Simulator } from '../../sim/api.js';
 import { makeGatewayFolder } from '../../sim/gateway-folder.js';
 import { startSimulator } from '../../sim/index.js';

@@ -124,11 +124,19 @@ describe('answers of the gateway itself (facts §4)', () => {
     expect((await call(sim, '/v1/api/tickle', { method: 'POST' }))?.status).toBe(401);
   });
 
-  it('logs each request with time, method, the path as sent, and its status', async () => {
+  it('logs each request with time, method, the path as sent, its status, and whether it went on to IBKR', async () => {
     await sim.control.clearRequests();
     await call(sim, '/v1/portal/iserver/auth/status?x=1', { method: 'POST' });
+    await call(sim, '/');
+    await call(sim, '/v1/api/iserver/reauthenticate', { method: 'POST' });
     const log = await sim.control.requests();
-    expect(log).toEqual([{ at: expect.any(Number) as number, method: 'POST', path: '/v1/portal/iserver/auth/status', status: 401 }]);
+    const at = expect.any(Number) as number;
+    expect(log).toEqual([
+      { at, method: 'POST', path: '/v1/portal/iserver/auth/status', status: 401, forwarded: true },
+      // Answered by the gateway itself: IBKR's pacing never sees them.
+      { at, method: 'GET', path: '/', status: 302 },
+      { at, method: 'POST', path: '/v1/api/iserver/reauthenticate', status: 200 },
+    ]);
   });
 });
 

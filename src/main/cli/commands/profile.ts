@@ -1,6 +1,7 @@
 /** `ibkr-tray profile list | add NAME --dir FOLDER [--port P] | remove NAME | rename OLD NEW`: the named gateways. */
 import { addProfile, removeProfile, renameProfile } from '../../core/profiles.js';
-import { confSettingsBackend, defaultConfigDir, SettingsStore, type Profile } from '../../core/settings.js';
+import { SettingsStore, type Profile } from '../../core/settings.js';
+import { confSettingsBackend, defaultConfigDir } from '../../core/settings-file.js';
 import type { ProfileAction } from '../arguments.js';
 import type { CommandContext, CommandResult } from '../context.js';
 import { ExitCode } from '../exit-codes.js';

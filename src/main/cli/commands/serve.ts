@@ -12,7 +12,7 @@ import path from 'node:path';
 import { Notifier, type NotifyTarget } from '../../core/notify.js';
 import { profileChanges, profileNamesNow } from '../../core/profiles.js';
 import { surviveUnhandled } from '../../core/survive.js';
-import { confSettingsBackend, defaultConfigDir } from '../../core/settings.js';
+import { confSettingsBackend, defaultConfigDir } from '../../core/settings-file.js';
 import { startDashboard, type Dashboard, type DashboardProfile } from '../../web/dashboard.js';
 import type { CliBackend } from '../backend.js';
 import type { CommandContext, CommandResult } from '../context.js';

@@ -1,5 +1,5 @@
 /** Settings kept in memory, for tests that need a SettingsStore without a file. */
-import type { SettingsBackend } from '../../../../src/main/core/settings.js';
+import type { SettingsBackend } from '../../../../src/main/core/settings-file.js';
 
 export function memorySettingsBackend(initial?: unknown): SettingsBackend & { data: unknown } {
   const backend = {

@@ -10,7 +10,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { PidFile } from '../../../../src/main/core/gateway/pidfile.js';
 import { addProfile, profileChanges, profileNamesNow, profileStateDir, removeProfile, renameProfile } from '../../../../src/main/core/profiles.js';
 import { ProfileError } from '../../../../src/main/core/errors.js';
-import { confSettingsBackend, defaultSettings, FIRST_PROFILE_NAME, SettingsStore } from '../../../../src/main/core/settings.js';
+import { defaultSettings, FIRST_PROFILE_NAME, SettingsStore } from '../../../../src/main/core/settings.js';
+import { confSettingsBackend } from '../../../../src/main/core/settings-file.js';
 import { makeGatewayFolder, type GatewayFolder } from '../../../sim/gateway-folder.js';
 
 let dir: string;

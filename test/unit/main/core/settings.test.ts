@@ -2,7 +2,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { confSettingsBackend, defaultConfigDir, defaultSettings, SettingsStore } from '../../../../src/main/core/settings.js';
+import { defaultSettings, SettingsStore } from '../../../../src/main/core/settings.js';
+import { confSettingsBackend, defaultConfigDir } from '../../../../src/main/core/settings-file.js';
 
 let dir: string;
 beforeEach(() => {

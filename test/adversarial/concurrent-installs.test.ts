@@ -41,7 +41,7 @@ describe(`${N} installs into one folder at once (seed ${SEED})`, () => {
     const parent = path.join(config, 'place');
     await mkdir(parent);
     const folder = path.join(parent, 'gw');
-    const { entries } = gatewayEntries(random(SEED));
+    const { entries, prefix } = gatewayEntries(random(SEED));
     const first = path.join(config, 'first.zip');
     writeFileSync(first, rawZip(entries));
     const everyone = (zip: string): Promise<CommandResult[]> =>
@@ -58,7 +58,7 @@ describe(`${N} installs into one folder at once (seed ${SEED})`, () => {
     const users = treeOf(folder);
     // The update brings a file the first version did not have (the one that piled up as .yours).
     const second = path.join(config, 'second.zip');
-    const extra: RawEntry = { name: `${entries[0]!.name.startsWith('clientportal.gw/') ? 'clientportal.gw/' : ''}dist/extra.jar`, data: Buffer.alloc(4096, 7) };
+    const extra: RawEntry = { name: `${prefix}dist/extra.jar`, data: Buffer.alloc(4096, 7) };
     writeFileSync(second, rawZip([...entries, extra]));
     const updates = outcomes(await everyone(second));
     expect(updates['done'], JSON.stringify(updates)).toBe(1);

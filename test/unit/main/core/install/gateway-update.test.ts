@@ -28,7 +28,7 @@ function gatewayZip(rng: Rng): { zip: string; files: Set<string> } {
   const { entries, prefix } = gatewayEntries(rng);
   const zip = path.join(parent, `gw-${word(rng)}.zip`);
   writeFileSync(zip, rawZip(entries));
-  return { zip, files: new Set(entries.map((e) => e.name.slice(prefix.length))) };
+  return { zip, files: new Set(entries.map((e) => e.name.toString().slice(prefix.length))) };
 }
 
 /** The user's own files (none of them a name the archive holds), in folders of the gateway's and of their own. */

@@ -68,6 +68,7 @@ function scenarios(): Scenario[] {
     { name: 'the connection cut mid-body', lie: lies.cut(good, some(1, n - 1)), codes: [3] },
     { name: 'a redirect loop', lie: lies.redirect('/lie'), codes: [3], says: /more than 5 redirects/ },
     { name: 'a redirect to plain HTTP', lie: lies.redirect(`http://127.0.0.1:1/ok.zip`), codes: [3], says: /not HTTPS/ },
+    { name: 'a redirect to a file: address', lie: lies.redirect('file:///etc/passwd', '301 Moved Permanently'), codes: [3], says: /would come from a file: address, which is not HTTPS/ },
     { name: 'a redirect to nowhere', lie: lies.redirect(['http://[::1', 'https://', '//:99999/x'][some(0, 3)]!, '301 Moved Permanently'), codes: [3] },
     { name: 'a redirect without a Location', lie: lies.redirect(null, '307 Temporary Redirect'), codes: [3], says: /without a Location/ },
     { name: 'an HTML page with 200', lie: lies.html(), codes: [1], says: /web page, not a zip/ },
@@ -77,6 +78,9 @@ function scenarios(): Scenario[] {
     { name: 'chunks whose sizes lie', lie: lies.badChunks(good), codes: [1, 3] },
   ];
 }
+
+/** Every InstallFailureKind (install-error.ts): what --json names a refused install's error. */
+const INSTALL_KINDS: readonly string[] = ['download', 'damaged', 'layout', 'unsafe', 'too-big', 'checksum', 'disk', 'unsupported', 'cancelled', 'gateway', 'occupied', 'source'];
 
 /** A previous install made by the app (in-process: quick), in its own settings folder. */
 async function previousInstall(config: string): Promise<string> {
@@ -127,6 +131,9 @@ describe(`servers that lie, against gateway install --from URL (seed ${SEED})`, 
       const message = (json['error'] as { message?: string } | undefined)?.message ?? '';
       if (json['ok'] !== false || json['exitCode'] !== result.code || !message || message.includes('\n')) return problem('not the error JSON');
       if (scenario.says && !scenario.says.test(message)) return problem(`the line does not say ${String(scenario.says)}`);
+      // The install error's own kind, for a script to act on (not the generic "failure").
+      const kind = (json['error'] as { kind?: string }).kind ?? '';
+      if (!INSTALL_KINDS.includes(kind)) return problem(`--json's kind is ${JSON.stringify(kind)}`);
       const after = treeOf(config);
       const changed = Object.keys({ ...before, ...after }).filter((k) => before[k] !== after[k]);
       if (changed.length) return problem(`changed: ${changed.join(', ')}`);

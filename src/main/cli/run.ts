@@ -19,6 +19,7 @@ import type { TextStream } from './output.js';
 import { Output } from './output.js';
 import { ProgressLine } from './progress.js';
 import { GatewayError } from '../core/errors.js';
+import { InstallError } from '../core/install/install-error.js';
 
 export interface CliIo {
   readonly argv: readonly string[];
@@ -209,6 +210,11 @@ function interruptible(work: Promise<CommandResult>, stop: AbortSignal): Promise
   });
 }
 
+/** A failure's kind for --json: an install's own (`disk`, `occupied`, …) when it carries one. */
+function failureKind(error: CommandFailure): string {
+  return error.cause instanceof InstallError ? error.cause.kind : 'failure';
+}
+
 /** One line for an expected failure (stack only with --verbose); a bug gets its stack always. */
 function report(out: Output, global: GlobalOptions, error: unknown): number {
   const code = exitCodeForError(error);
@@ -216,7 +222,7 @@ function report(out: Output, global: GlobalOptions, error: unknown): number {
   const message = error instanceof Error ? error.message : String(error);
   out.problem(`ibkr-tray: ${expected ? message : `unexpected error: ${message}`}`);
   if ((global.verbose || !expected) && error instanceof Error && error.stack) out.problem(error.stack);
-  const kind = error instanceof GatewayError ? error.kind : error instanceof CommandFailure ? 'failure' : expected ? (error as Error).name : 'bug';
+  const kind = error instanceof GatewayError ? error.kind : error instanceof CommandFailure ? failureKind(error) : expected ? (error as Error).name : 'bug';
   out.result(null, { ok: false, exitCode: code, error: { kind, message } });
   return code;
 }

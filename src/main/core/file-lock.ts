@@ -48,13 +48,13 @@ function sleepMs(ms: number): void {
   Atomics.wait(sleeper, 0, 0, ms);
 }
 
-interface LockContent {
+export interface LockContent {
   readonly pid: number;
   readonly at: number;
   readonly token: string;
 }
 
-function readLock(lock: string): { readonly content: LockContent | null; readonly ino: number; readonly mtimeMs: number } | null {
+export function readLock(lock: string): { readonly content: LockContent | null; readonly ino: number; readonly mtimeMs: number } | null {
   try {
     const stat = fs.statSync(lock);
     let content: LockContent | null = null;
@@ -71,7 +71,7 @@ function readLock(lock: string): { readonly content: LockContent | null; readonl
 }
 
 /** Why the lock may be taken over, or null while its owner may still be using it. */
-function staleReason(found: NonNullable<ReturnType<typeof readLock>>, now: number, timing: LockTiming): string | null {
+export function staleReason(found: NonNullable<ReturnType<typeof readLock>>, now: number, timing: LockTiming): string | null {
   const { content } = found;
   if (content === null) return now - found.mtimeMs > UNFILLED_GRACE_MS ? 'it was never filled in' : null;
   // isProcessAlive reads /proc on Linux: a zombie (a killed owner nobody reaped) counts as dead.
@@ -85,7 +85,7 @@ function staleReason(found: NonNullable<ReturnType<typeof readLock>>, now: numbe
  * over first and created its own. Rename it to a name of our own, check it is the one judged stale
  * (same inode), and put it back (link, which never replaces) when it is not.
  */
-function breakStale(lock: string, judgedIno: number): void {
+export function breakStale(lock: string, judgedIno: number): void {
   const moved = `${lock}.stale-${process.pid}`;
   try {
     fs.renameSync(lock, moved);

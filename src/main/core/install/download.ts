@@ -110,6 +110,12 @@ function networkFailure(error: unknown, url: string, what: string, stallMs: numb
   }
 }
 
+/** Where a URL leads, for a refusal: its origin, or its scheme when it has none (file:, data:, …). */
+function whereFrom(url: string): string {
+  const parsed = new URL(url);
+  return parsed.origin === 'null' ? `a ${parsed.protocol} address` : parsed.origin;
+}
+
 /**
  * Download `url` into `file`, following redirects, with a SHA-256 of the body. Resolves
  * `{ changed: false }` when `ifChanged` matched (304). Rejects with InstallError: 'download'
@@ -133,7 +139,7 @@ async function downloadWith(dispatcher: Dispatcher, options: DownloadOptions, st
   if (options.ifChanged?.lastModified) headers['if-modified-since'] = options.ifChanged.lastModified;
   for (let redirects = 0; ; redirects++) {
     if (!URL.canParse(url)) throw new InstallError('download', `${what}: "${url.slice(0, 200)}" is not a web address: give an https:// address.`);
-    if (new URL(url).protocol !== 'https:') throw new InstallError('download', `${what} would come from ${new URL(url).origin}, which is not HTTPS: refused.`);
+    if (new URL(url).protocol !== 'https:') throw new InstallError('download', `${what} would come from ${whereFrom(url)}, which is not HTTPS: refused.`);
     let response: Dispatcher.ResponseData;
     try {
       response = await request(url, { dispatcher, method: 'GET', headers, signal: signal ?? null });

@@ -8,11 +8,12 @@
  * Any failure leaves the previous folder (or nothing) as it was. The shells (command, tray window)
  * call installGateway with an onProgress callback and an AbortSignal.
  */
-import { copyFile, cp, mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { copyFile, cp, lstat, mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { download, type Validators } from './download.js';
 import { asInstallError, InstallError } from './install-error.js';
+import { withInstallLock } from './install-lock.js';
 import { GATEWAY_RECORD, mayReplace } from './ownership.js';
 import { cleanStaleStaging, makeStaging, removeStaging, swapInto } from './staging.js';
 import { listZip, unzipInto } from './zip.js';
@@ -124,12 +125,14 @@ export function gatewayPrefix(names: readonly string[], what: string): string {
 
 /**
  * What of the previous folder goes into the new one: every root/*.yaml (the user's conf.yaml, the
- * app's own conf), and every file the previous install did not put there (its record lists what it
- * did): the user's own files and the gateway's logs come along byte for byte, so that replacing the
- * folder deletes only what the app made. One whose place the new version takes is kept beside it
- * as `<name>.yours`. A record from before the list was kept: the yaml only, as then.
+ * app's own conf), logs/, and every file the previous install did not put there, as its record (read
+ * now, from the folder being replaced) lists: the user's own files and the gateway's logs come along
+ * byte for byte, so that replacing the folder deletes only what the app made. A record of an older
+ * version lists nothing: then the app knows only what the new archive holds (`incoming`), and every
+ * other file comes along. One whose place the new version takes is kept beside it as `<name>.yours`,
+ * unless it is byte-identical to what takes its place (nothing of it is lost).
  */
-async function keepUserFiles(previous: string, next: string, installed: ReadonlySet<string> | null): Promise<string[]> {
+async function keepUserFiles(previous: string, next: string, incoming: readonly string[]): Promise<string[]> {
   const kept: string[] = [];
   let names: string[] = [];
   try {
@@ -142,7 +145,7 @@ async function keepUserFiles(previous: string, next: string, installed: Readonly
     await copyFile(path.join(previous, 'root', name), path.join(next, 'root', name));
     kept.push(`root/${name}`);
   }
-  if (installed === null) return kept;
+  const installed = new Set((await readRecord(previous))?.files ?? incoming);
   const already = new Set(kept);
   const walk = async (relative: string): Promise<void> => {
     for (const entry of await readdir(path.join(previous, relative), { withFileTypes: true })) {
@@ -152,11 +155,12 @@ async function keepUserFiles(previous: string, next: string, installed: Readonly
         await walk(name);
         continue;
       }
-      if (name === DOWNLOAD_RECORD || installed.has(name) || already.has(name)) continue;
+      if (name === DOWNLOAD_RECORD || already.has(name) || (installed.has(name) && !name.startsWith('logs/'))) continue;
       const taken = await stat(path.join(next, name)).then(
         () => true,
         () => false,
       );
+      if (taken && (await sameBytes(path.join(previous, name), path.join(next, name)))) continue;
       const to = taken ? `${name}.yours` : name;
       await cp(path.join(previous, name), path.join(next, to), { preserveTimestamps: true, verbatimSymlinks: true, errorOnExist: true, force: false });
       kept.push(to);
@@ -164,6 +168,17 @@ async function keepUserFiles(previous: string, next: string, installed: Readonly
   };
   await walk('');
   return kept;
+}
+
+/** Whether two files hold the same bytes (false when either cannot be read as a file). */
+async function sameBytes(a: string, b: string): Promise<boolean> {
+  try {
+    const [x, y] = await Promise.all([lstat(a), lstat(b)]);
+    if (!x.isFile() || !y.isFile() || x.size !== y.size) return false;
+    return (await readFile(a)).equals(await readFile(b));
+  } catch {
+    return false;
+  }
 }
 
 function cancelled(signal: AbortSignal | undefined): void {
@@ -191,7 +206,8 @@ export async function installGateway(options: GatewayInstallOptions): Promise<Ga
   const source = options.source ?? IBKR_GATEWAY_ZIP_URL;
   const { signal } = options;
   try {
-    return await installGatewayIn(folder, source, options);
+    // One install at a time into one folder: two would each replace the other's and keep its files as the user's.
+    return await withInstallLock(folder, () => installGatewayIn(folder, source, options));
   } catch (error) {
     if (signal?.aborted) throw new InstallError('cancelled', 'The gateway install was cancelled; nothing was changed.');
     throw asInstallError(error, 'the gateway');
@@ -248,7 +264,7 @@ async function installGatewayIn(folder: string, source: string, options: Gateway
     await unzipInto(zipFile, ready, { prefix, what, signal });
     cancelled(signal);
     const files = listing.names.filter((n) => n.startsWith(prefix) && !n.endsWith('/')).map((n) => n.slice(prefix.length));
-    const kept = existing ? await keepUserFiles(folder, ready, record?.files ? new Set(record.files) : null) : [];
+    const kept = existing ? await keepUserFiles(folder, ready, files) : [];
     await writeFile(path.join(ready, DOWNLOAD_RECORD), `${JSON.stringify({ source, ...validators, installedAt: new Date().toISOString(), files }, null, 2)}\n`);
 
     // Only now, with the new folder complete, does the running gateway have to go (briefly).

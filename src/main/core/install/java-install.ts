@@ -14,6 +14,7 @@ import { download } from './download.js';
 import type { InstallProgress } from './gateway-install.js';
 import { asInstallError, InstallError } from './install-error.js';
 import { JAVA_RECORD } from './ownership.js';
+import { withInstallLock } from './install-lock.js';
 import { cleanStaleStaging, makeStaging, removeStaging, swapInto } from './staging.js';
 import { listZip, unzipInto } from './zip.js';
 
@@ -122,10 +123,25 @@ export async function installJava(options: JavaInstallOptions): Promise<JavaInst
   const feature = options.featureVersion ?? JAVA_FEATURE_VERSION;
   const api = (options.apiBase ?? ADOPTIUM_API).replace(/\/+$/, '');
   const javaDir = path.join(options.appDataDir, DOWNLOADED_JAVA_DIR);
-  const common = { signal: options.signal, stallMs: options.stallMs, env: options.env };
 
   // Staging folders are named after a placeholder target in the java folder (cleaned like any other).
   const placeholder = path.join(javaDir, 'runtime');
+  // One install at a time into the java folder (the same lock as the gateway's, by the placeholder).
+  return withInstallLock(placeholder, () => installJavaIn(options, { platform, target, system, feature, api, javaDir, placeholder }));
+}
+
+interface JavaPlan {
+  readonly platform: NodeJS.Platform;
+  readonly target: ReturnType<typeof adoptiumTarget>;
+  readonly system: Pick<JavaSystem, 'run'>;
+  readonly feature: number;
+  readonly api: string;
+  readonly javaDir: string;
+  readonly placeholder: string;
+}
+
+async function installJavaIn(options: JavaInstallOptions, { platform, target, system, feature, api, javaDir, placeholder }: JavaPlan): Promise<JavaInstalled> {
+  const common = { signal: options.signal, stallMs: options.stallMs, env: options.env };
   await cleanStaleStaging(placeholder);
   const staging = await makeStaging(placeholder);
   try {

@@ -4,7 +4,7 @@
  * is the user's, whatever it holds, and an install refuses it with one line that says what is there
  * and what to do: nothing of the user's is ever moved aside or deleted.
  */
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { lstat, readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { InstallError } from './install-error.js';
@@ -25,7 +25,8 @@ export type FolderOwner =
   /** The user's: never replaced. `refusal` says what is there and what to do. */
   | { readonly kind: 'theirs'; readonly refusal: InstallError };
 
-async function hasRecord(folder: string, record: string): Promise<boolean> {
+/** Whether `folder` holds the app's `record` (a record that at least says where it came from or when). */
+export async function hasRecord(folder: string, record: string): Promise<boolean> {
   try {
     return RecordSchema.safeParse(JSON.parse(await readFile(path.join(folder, record), 'utf8'))).success;
   } catch {
@@ -46,6 +47,11 @@ function someNames(names: readonly string[]): string {
 export async function folderOwner(folder: string, record: string, what: string, looksLike?: (names: readonly string[]) => boolean): Promise<FolderOwner> {
   let info;
   try {
+    // The link itself, not where it leads: an install renames the folder at this path, which would
+    // replace the link (or fail half-way on it), never update the folder it leads to.
+    if ((await lstat(folder)).isSymbolicLink()) {
+      return { kind: 'theirs', refusal: new InstallError('occupied', `${folder} is a symbolic link: choose the folder itself; nothing was changed.`) };
+    }
     info = await stat(folder);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { kind: 'absent' };

@@ -4,16 +4,19 @@
  *
  * Only what the app made is ever removed. A staging folder has a name the app generates
  * (`.<target>.install-<pid>-<random>`) and a marker file inside naming that same folder; the install
- * removes its own when it ends. One left by a killed process is removed by the next install only when
- * its name has that exact shape, its marker is there and its process is gone; if that process died
- * between the two renames the previous folder is put back first. The target itself is replaced only
+ * removes its own when it ends, its marker last (and the previous folder's record last inside it), so
+ * that a process killed while removing it leaves a folder that is still recognisably the app's. One left
+ * by a killed process is removed by the next install only when its name has that exact shape, its
+ * process is gone and its marker is there, or, marker gone (an older version removed the marker
+ * first), it holds nothing but what an install puts there; if that process died between the two
+ * renames the previous folder is put back first. The target itself is replaced only
  * when `mayReplace` (ownership.ts) says the app installed it, or it is empty.
  */
 import { mkdir, mkdtemp, readdir, readFile, rename, rm, rmdir, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { isProcessAlive } from '../gateway/process-tree.js';
 import { InstallError } from './install-error.js';
-import { mayReplace } from './ownership.js';
+import { GATEWAY_RECORD, hasRecord, JAVA_RECORD, mayReplace } from './ownership.js';
 
 /** Inside a staging folder: where the previous target waits while the new one moves in. */
 const PREVIOUS = 'previous';
@@ -46,9 +49,51 @@ async function isOurStaging(staging: string): Promise<boolean> {
   }
 }
 
+/** What an install puts in its staging folder besides `previous` (gateway-install.ts, java-install.ts). */
+const STAGED = /^(gateway|gateway\.zip|assets\.json|unpacked|OpenJDK[\w.+-]*\.(zip|tar\.gz))$/;
+const RECORDS = [GATEWAY_RECORD, JAVA_RECORD] as const;
+
+async function isAppInstall(folder: string): Promise<boolean> {
+  for (const record of RECORDS) if (await hasRecord(folder, record)) return true;
+  return false;
+}
+
+/**
+ * Whether a staging folder whose marker is gone (a process killed while removing it) is still
+ * surely the app's: it holds nothing but what an install puts there, its `previous` an install of
+ * the app's (by that folder's own record).
+ */
+async function isLeftByInstall(staging: string): Promise<boolean> {
+  let names: string[];
+  try {
+    names = await readdir(staging);
+  } catch {
+    return false;
+  }
+  for (const name of names) {
+    if (name === PREVIOUS ? !(await isAppInstall(path.join(staging, name))) : !STAGED.test(name)) return false;
+  }
+  return true;
+}
+
+/**
+ * Remove `dir` with the names in `last` removed last (and `previous` inside it the same way, its
+ * record last): whenever a kill stops this, what is left still carries the app's marks.
+ */
+async function removeMarksLast(dir: string, last: readonly string[]): Promise<void> {
+  for (const name of await readdir(dir)) {
+    if (last.includes(name)) continue;
+    if (name === PREVIOUS) await removeMarksLast(path.join(dir, name), RECORDS);
+    else await rm(path.join(dir, name), { recursive: true, force: true });
+  }
+  for (const name of last) await rm(path.join(dir, name), { force: true });
+  await rmdir(dir);
+}
+
 /**
  * Remove staging folders of installs whose process is gone, restoring a previous folder they held.
- * Only folders of the exact generated name with the app's marker inside: any other is left alone.
+ * Only folders of the exact generated name with the app's marker inside, or without it holding only
+ * what an install puts there: any other is left alone.
  */
 export async function cleanStaleStaging(target: string): Promise<void> {
   const parent = path.dirname(target);
@@ -64,11 +109,11 @@ export async function cleanStaleStaging(target: string): Promise<void> {
     if (!Number.isInteger(pid) || pid <= 0) continue;
     if (pid !== process.pid && isProcessAlive(pid)) continue;
     const staging = path.join(parent, name);
-    if (!(await isOurStaging(staging))) continue;
+    if (!(await isOurStaging(staging)) && !(await isLeftByInstall(staging))) continue;
     const previous = path.join(staging, PREVIOUS);
     try {
       if (!(await exists(target)) && (await exists(previous))) await rename(previous, target);
-      await rm(staging, { recursive: true, force: true });
+      await removeMarksLast(staging, [STAGING_MARKER]);
     } catch {
       // Left for the next time: a stale staging folder is litter, not a reason to refuse an install.
     }
@@ -97,7 +142,7 @@ export async function removeStaging(staging: string): Promise<void> {
   const created = createdFor.get(staging);
   createdFor.delete(staging);
   if (!(await isOurStaging(staging))) return;
-  await rm(staging, { recursive: true, force: true }).catch(() => undefined);
+  await removeMarksLast(staging, [STAGING_MARKER]).catch(() => undefined);
   if (created === undefined) return;
   // The folders made for it, deepest first, each only while empty (rmdir refuses any other): an
   // install that did not happen leaves no trace, and one that did keeps the folder it filled.

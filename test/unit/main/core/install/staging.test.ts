@@ -54,6 +54,36 @@ describe('cleanStaleStaging', () => {
     expect(treeOf(parent)).toEqual(before);
   });
 
+  // A process killed while `rm -r` removed its staging folder left it without its marker (removed
+  // first): one that holds nothing but what an install puts there is still recognised as the app's.
+  it('removes a marker-less staging folder of a dead install that holds only what an install puts there', async () => {
+    folderWith(target, { 'bin/run.sh': 'new', [GATEWAY_RECORD]: '{"source":"y"}' });
+    const name = `.clientportal.gw.install-${deadPid}-Qw12Er`;
+    folderWith(path.join(parent, name), { 'gateway.zip': 'PK', 'previous/bin/run.sh': 'old', [`previous/${GATEWAY_RECORD}`]: '{"source":"x"}' });
+    const before = treeOf(target);
+    await cleanStaleStaging(target);
+    expect(readdirSync(parent)).toEqual(['clientportal.gw']);
+    expect(treeOf(target)).toEqual(before);
+  });
+
+  it('puts back the previous folder of a marker-less staging folder when the target is gone', async () => {
+    const name = `.clientportal.gw.install-${deadPid}-Qw12Er`;
+    folderWith(path.join(parent, name), { 'previous/bin/run.sh': 'old', [`previous/${GATEWAY_RECORD}`]: '{"source":"x"}' });
+    await cleanStaleStaging(target);
+    expect(readdirSync(parent)).toEqual(['clientportal.gw']);
+    expect(readdirSync(path.join(target, 'bin'))).toEqual(['run.sh']);
+  });
+
+  it.each([
+    ['a file of the user\'s', { 'gateway.zip': 'PK', 'notes.txt': 'mine' }],
+    ['a previous folder without the app\'s record', { 'previous/bin/run.sh': 'old', 'previous/notes.txt': 'mine' }],
+  ])('leaves a marker-less folder of the generated shape holding %s byte-identical', async (_label, files) => {
+    folderWith(path.join(parent, `.clientportal.gw.install-${deadPid}-Po98Iu`), files);
+    const before = treeOf(parent);
+    await cleanStaleStaging(target);
+    expect(treeOf(parent)).toEqual(before);
+  });
+
   it('leaves folders of other shapes, and those of live installs, byte-identical', async () => {
     for (const name of ['.clientportal.gw.install-mine', `.clientportal.gw.install-${deadPid}-toolong1`, `.clientportal.gw.install-${deadPid}-`, `.clientportal.gw.install-${process.ppid}-Ab12Cd`]) {
       folderWith(path.join(parent, name), { [STAGING_MARKER]: `${name}\n`, 'notes.txt': 'mine' });

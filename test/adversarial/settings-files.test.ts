@@ -6,13 +6,14 @@
  * aside byte for byte and never deleted, one notice, and every later write the user's only (0600).
  * The built command reads a few of them too: one line each, no stack trace.
  */
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SettingsSchema, SettingsStore } from '../../src/main/core/settings.js';
 import { confSettingsBackend } from '../../src/main/core/settings-file.js';
-import { makeGatewayFolder, type GatewayFolder } from '../sim/gateway-folder.js';
+import { freePort, makeGatewayFolder, type GatewayFolder } from '../sim/gateway-folder.js';
 import { run } from '../integration/cli/command.js';
 import { cliFixtures } from '../integration/cli/fixtures.js';
 
@@ -317,4 +318,37 @@ describe('profiles a hand-edited file makes unable to run', () => {
     expect((await run(['profile', 'add', 'Paper', '--dir', await gatewayFolder()], { configDir: old })).code).toBe(0);
     expect((await run(['profile', 'list'], { configDir: old })).stdout).toMatch(/^Gateway {2}\S+\nPaper {2}\S+\n$/);
   }, 30_000);
+});
+
+describe('odd file types in the settings folder (issue 21, attack): never a hang, one line', () => {
+  // A FIFO blocks a synchronous read forever (SIGTERM is never handled then); a dangling link as the
+  // lock was waited for 10 s. Each command runs with a kill timer: being killed is the failure.
+  const shapes: Array<[string, (dir: string, folder: string) => void, (dir: string, folder: string, port: number) => string[]]> = [
+    ['the lock a FIFO', (dir) => execFileSync('mkfifo', [path.join(dir, 'config.json.lock')]), (_d, folder) => ['profile', 'add', 'P', '--dir', folder]],
+    ['the lock a link to nowhere', (dir) => fs.symlinkSync(path.join(dir, 'nowhere'), path.join(dir, 'config.json.lock')), (_d, folder) => ['profile', 'add', 'P', '--dir', folder]],
+    ['the lock a folder', (dir) => fs.mkdirSync(path.join(dir, 'config.json.lock')), (_d, folder) => ['profile', 'add', 'P', '--dir', folder]],
+    ['config.json a FIFO', (dir) => execFileSync('mkfifo', [path.join(dir, 'config.json')]), (_d, folder) => ['profile', 'add', 'P', '--dir', folder]],
+    ['cli-pacing.json a FIFO', (dir) => execFileSync('mkfifo', [path.join(dir, 'cli-pacing.json')]), (_d, _f, port) => ['--gateway', `https://127.0.0.1:${port}`, '--timeout', '2', 'status']],
+    ['the lock of cli-pacing.json a FIFO', (dir) => execFileSync('mkfifo', [path.join(dir, 'cli-pacing.json.lock')]), (_d, _f, port) => ['--gateway', `https://127.0.0.1:${port}`, '--timeout', '2', 'status']],
+    [
+      'the pid record a FIFO',
+      (dir, folder) => {
+        fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify({ profiles: [{ name: 'Live', gatewayFolder: folder }, { name: 'Paper', gatewayFolder: `${folder}-other`, stateFolder: 'profiles/paper' }] }));
+        fs.mkdirSync(path.join(dir, 'profiles', 'paper'), { recursive: true });
+        execFileSync('mkfifo', [path.join(dir, 'profiles', 'paper', 'gateway.pid.json')]);
+      },
+      () => ['profile', 'remove', 'Paper'],
+    ],
+  ];
+  it.each(shapes)('%s', async (what, make, args) => {
+    const dir = fixtures.configDir();
+    const folder = await makeGatewayFolder();
+    folders.push(folder);
+    make(dir, folder.dir);
+    const result = await run(args(dir, folder.dir, await freePort()), { configDir: dir, killAfterMs: 8_000 });
+    expect(result.signal, `${what}: killed, so it hung (${result.stderr})`).toBeNull();
+    expect(result.stderr, what).not.toMatch(/\n\s+at /);
+    expect(result.stderr.trim().split('\n').filter(Boolean).length, `${what}: ${result.stderr}`).toBeLessThanOrEqual(1);
+    if (args(dir, folder.dir, 1)[0] === 'profile') expect(result.code, `${what}: ${result.stderr}`).toBe(0);
+  }, 20_000);
 });

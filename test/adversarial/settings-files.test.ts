@@ -305,6 +305,34 @@ describe('profiles a hand-edited file makes unable to run', () => {
     expect(first.stderr).not.toMatch(/cannot run/);
   }, 30_000);
 
+  // Issue 21 (attack): two hand-edited profiles on one stateFolder shared one pid record, so
+  // `--profile B gateway stop` stopped A's gateway and `profile remove B` was refused with A's pid.
+  it.each([
+    ['the same spelling', () => 'profiles/shared'],
+    ['another case and a trailing slash', () => 'Profiles/SHARED/'],
+    ['a link inside the settings folder', (dir: string) => {
+      fs.symlinkSync(path.join(dir, 'profiles', 'shared'), path.join(dir, 'profiles', 'alias'));
+      return 'profiles/alias';
+    }],
+  ])('two profiles on one stateFolder by hand (%s): the later cannot run, naming the first; removing it keeps the first\'s record', async (what, spelling) => {
+    const dir = fixtures.configDir();
+    const shared = path.join(dir, 'profiles', 'shared');
+    fs.mkdirSync(shared, { recursive: true });
+    const [a, b] = [await gatewayFolder(), await gatewayFolder()];
+    const record = path.join(shared, 'gateway.pid.json');
+    fs.writeFileSync(record, JSON.stringify({ pid: process.pid, port: 5000, tls: true, folder: a, conf: 'root/conf.yaml', startedAt: 0 }));
+    fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify({ profiles: [{ name: 'A', gatewayFolder: a, stateFolder: 'profiles/shared' }, { name: 'B', gatewayFolder: b, stateFolder: spelling(dir) }] }));
+    const later = await run(['--profile', 'B', '--timeout', '2', 'gateway', 'status'], { configDir: dir, killAfterMs: 30_000 });
+    expect(later.code, what).not.toBe(0);
+    expect(later.stderr, what).toMatch(/The profile "B" cannot run: its stateFolder .* is already the state folder of the profile "A"/);
+    expect(later.stderr.trim().split('\n'), what).toHaveLength(1);
+    const first = await run(['--profile', 'A', '--timeout', '2', 'gateway', 'status'], { configDir: dir, killAfterMs: 30_000 });
+    expect(first.stderr, what).not.toMatch(/cannot run/);
+    const removed = await run(['profile', 'remove', 'B'], { configDir: dir });
+    expect(removed.code, `${what}: ${removed.stderr}`).toBe(0);
+    expect(fs.existsSync(record), what).toBe(true);
+  }, 30_000);
+
   it('a fresh settings folder plus `profile add Live` is Live alone: no phantom "Gateway" in `profile list` or `status`', async () => {
     const dir = fixtures.configDir();
     expect((await run(['profile', 'add', 'Live', '--dir', await gatewayFolder()], { configDir: dir })).code).toBe(0);

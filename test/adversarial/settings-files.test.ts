@@ -6,13 +6,14 @@
  * aside byte for byte and never deleted, one notice, and every later write the user's only (0600).
  * The built command reads a few of them too: one line each, no stack trace.
  */
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SettingsSchema, SettingsStore } from '../../src/main/core/settings.js';
 import { confSettingsBackend } from '../../src/main/core/settings-file.js';
-import { makeGatewayFolder, type GatewayFolder } from '../sim/gateway-folder.js';
+import { freePort, makeGatewayFolder, type GatewayFolder } from '../sim/gateway-folder.js';
 import { run } from '../integration/cli/command.js';
 import { cliFixtures } from '../integration/cli/fixtures.js';
 
@@ -304,6 +305,34 @@ describe('profiles a hand-edited file makes unable to run', () => {
     expect(first.stderr).not.toMatch(/cannot run/);
   }, 30_000);
 
+  // Issue 21 (attack): two hand-edited profiles on one stateFolder shared one pid record, so
+  // `--profile B gateway stop` stopped A's gateway and `profile remove B` was refused with A's pid.
+  it.each([
+    ['the same spelling', () => 'profiles/shared'],
+    ['another case and a trailing slash', () => 'Profiles/SHARED/'],
+    ['a link inside the settings folder', (dir: string) => {
+      fs.symlinkSync(path.join(dir, 'profiles', 'shared'), path.join(dir, 'profiles', 'alias'));
+      return 'profiles/alias';
+    }],
+  ])('two profiles on one stateFolder by hand (%s): the later cannot run, naming the first; removing it keeps the first\'s record', async (what, spelling) => {
+    const dir = fixtures.configDir();
+    const shared = path.join(dir, 'profiles', 'shared');
+    fs.mkdirSync(shared, { recursive: true });
+    const [a, b] = [await gatewayFolder(), await gatewayFolder()];
+    const record = path.join(shared, 'gateway.pid.json');
+    fs.writeFileSync(record, JSON.stringify({ pid: process.pid, port: 5000, tls: true, folder: a, conf: 'root/conf.yaml', startedAt: 0 }));
+    fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify({ profiles: [{ name: 'A', gatewayFolder: a, stateFolder: 'profiles/shared' }, { name: 'B', gatewayFolder: b, stateFolder: spelling(dir) }] }));
+    const later = await run(['--profile', 'B', '--timeout', '2', 'gateway', 'status'], { configDir: dir, killAfterMs: 30_000 });
+    expect(later.code, what).not.toBe(0);
+    expect(later.stderr, what).toMatch(/The profile "B" cannot run: its stateFolder .* is already the state folder of the profile "A"/);
+    expect(later.stderr.trim().split('\n'), what).toHaveLength(1);
+    const first = await run(['--profile', 'A', '--timeout', '2', 'gateway', 'status'], { configDir: dir, killAfterMs: 30_000 });
+    expect(first.stderr, what).not.toMatch(/cannot run/);
+    const removed = await run(['profile', 'remove', 'B'], { configDir: dir });
+    expect(removed.code, `${what}: ${removed.stderr}`).toBe(0);
+    expect(fs.existsSync(record), what).toBe(true);
+  }, 30_000);
+
   it('a fresh settings folder plus `profile add Live` is Live alone: no phantom "Gateway" in `profile list` or `status`', async () => {
     const dir = fixtures.configDir();
     expect((await run(['profile', 'add', 'Live', '--dir', await gatewayFolder()], { configDir: dir })).code).toBe(0);
@@ -317,4 +346,37 @@ describe('profiles a hand-edited file makes unable to run', () => {
     expect((await run(['profile', 'add', 'Paper', '--dir', await gatewayFolder()], { configDir: old })).code).toBe(0);
     expect((await run(['profile', 'list'], { configDir: old })).stdout).toMatch(/^Gateway {2}\S+\nPaper {2}\S+\n$/);
   }, 30_000);
+});
+
+describe('odd file types in the settings folder (issue 21, attack): never a hang, one line', () => {
+  // A FIFO blocks a synchronous read forever (SIGTERM is never handled then); a dangling link as the
+  // lock was waited for 10 s. Each command runs with a kill timer: being killed is the failure.
+  const shapes: Array<[string, (dir: string, folder: string) => void, (dir: string, folder: string, port: number) => string[]]> = [
+    ['the lock a FIFO', (dir) => execFileSync('mkfifo', [path.join(dir, 'config.json.lock')]), (_d, folder) => ['profile', 'add', 'P', '--dir', folder]],
+    ['the lock a link to nowhere', (dir) => fs.symlinkSync(path.join(dir, 'nowhere'), path.join(dir, 'config.json.lock')), (_d, folder) => ['profile', 'add', 'P', '--dir', folder]],
+    ['the lock a folder', (dir) => fs.mkdirSync(path.join(dir, 'config.json.lock')), (_d, folder) => ['profile', 'add', 'P', '--dir', folder]],
+    ['config.json a FIFO', (dir) => execFileSync('mkfifo', [path.join(dir, 'config.json')]), (_d, folder) => ['profile', 'add', 'P', '--dir', folder]],
+    ['cli-pacing.json a FIFO', (dir) => execFileSync('mkfifo', [path.join(dir, 'cli-pacing.json')]), (_d, _f, port) => ['--gateway', `https://127.0.0.1:${port}`, '--timeout', '2', 'status']],
+    ['the lock of cli-pacing.json a FIFO', (dir) => execFileSync('mkfifo', [path.join(dir, 'cli-pacing.json.lock')]), (_d, _f, port) => ['--gateway', `https://127.0.0.1:${port}`, '--timeout', '2', 'status']],
+    [
+      'the pid record a FIFO',
+      (dir, folder) => {
+        fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify({ profiles: [{ name: 'Live', gatewayFolder: folder }, { name: 'Paper', gatewayFolder: `${folder}-other`, stateFolder: 'profiles/paper' }] }));
+        fs.mkdirSync(path.join(dir, 'profiles', 'paper'), { recursive: true });
+        execFileSync('mkfifo', [path.join(dir, 'profiles', 'paper', 'gateway.pid.json')]);
+      },
+      () => ['profile', 'remove', 'Paper'],
+    ],
+  ];
+  it.each(shapes)('%s', async (what, make, args) => {
+    const dir = fixtures.configDir();
+    const folder = await makeGatewayFolder();
+    folders.push(folder);
+    make(dir, folder.dir);
+    const result = await run(args(dir, folder.dir, await freePort()), { configDir: dir, killAfterMs: 8_000 });
+    expect(result.signal, `${what}: killed, so it hung (${result.stderr})`).toBeNull();
+    expect(result.stderr, what).not.toMatch(/\n\s+at /);
+    expect(result.stderr.trim().split('\n').filter(Boolean).length, `${what}: ${result.stderr}`).toBeLessThanOrEqual(1);
+    if (args(dir, folder.dir, 1)[0] === 'profile') expect(result.code, `${what}: ${result.stderr}`).toBe(0);
+  }, 20_000);
 });

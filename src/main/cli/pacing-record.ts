@@ -11,6 +11,8 @@
  * The record also keeps, per paced endpoint, when its last request was answered, and until when
  * IBKR said to send nothing (a 429 met by any process). It holds no account id and no token, and
  * is readable by the user only. Every change is a read-modify-write under a lock file (file-lock.ts).
+ * A record that cannot be read is "unknown", never "nothing sent" (unknownEntry), and times it
+ * holds that cannot be true (later than now, a penalty longer than IBKR's) are dropped or cut (sane).
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -19,6 +21,7 @@ import { z } from 'zod';
 import { FileLockTimeout, withFileLock } from '../core/file-lock.js';
 import { IBKR_PACING, type PacingRules, type SharedPacing } from '../core/gateway/pacing.js';
 import { originOf } from '../core/gateway/trust.js';
+import { readSmallFile } from '../core/small-file.js';
 
 /** How soon to ask again when the only thing in the way is a request still in flight elsewhere. */
 const POLL_MS = 25;
@@ -34,14 +37,28 @@ const SlotSchema = z.object({
   doneAt: z.number().nullable(),
 });
 type Slot = z.infer<typeof SlotSchema>;
-// Unknown keys (an older record's account list) are dropped on the next write.
+// Unknown keys (an older record's account list) are dropped on the next write. An entry that is not
+// of this shape is damaged, and read as "unknown" (see unknownEntry), never as "no history".
+// A field missing is an older record's shape (it had none of them): no history, not damage.
 const EntrySchema = z.object({
-  slots: z.array(SlotSchema).catch([]),
-  lastDoneAt: z.record(z.string(), z.number()).catch({}),
-  penaltyUntil: z.number().nullish().catch(null),
+  slots: z.array(SlotSchema).default([]),
+  lastDoneAt: z.record(z.string(), z.number()).default({}),
+  penaltyUntil: z.number().nullish(),
 });
 type Entry = z.infer<typeof EntrySchema>;
 const FileSchema = z.record(z.string(), z.unknown());
+
+/**
+ * A time this far after now is a lie (a clock that jumped back, a hand edit): a slot, an endpoint's
+ * last answer or a penalty dated later would hold every command until the clock catches up.
+ */
+const FUTURE_ALLOWANCE_MS = 2_000;
+/** A slot is held at most a request's timeout and a second; a longer hold is not one we wrote. */
+const MAX_HOLD_MS = 5 * 60_000;
+/** IBKR's longest penalty box (gateway-facts §8: 10-15 minutes): a later end is not IBKR's. */
+const MAX_PENALTY_MS = 15 * 60_000;
+/** The record is a few KB; one bigger than this is damaged, and not even parsed. */
+const MAX_RECORD_BYTES = 1024 * 1024;
 
 /** When a slot stopped counting as in flight: answered, or given up on (its hold ran out); null = in flight. */
 function doneAt(slot: Slot, now: number): number | null {
@@ -126,12 +143,17 @@ export class PacingRecord implements SharedPacing {
     return originOf(origin) ?? origin;
   }
 
-  private readFile(): Record<string, unknown> {
+  /** The whole record, or null when it is damaged (not a file, too big, not JSON, not an object). */
+  private readFile(): Record<string, unknown> | null {
     try {
-      const parsed = FileSchema.safeParse(JSON.parse(fs.readFileSync(this.file, 'utf8')));
-      return parsed.success ? parsed.data : {};
+      // Never a plain read: a FIFO in the record's place would block this synchronous read forever.
+      const found = readSmallFile(this.file, { maxBytes: MAX_RECORD_BYTES });
+      if (found.kind === 'missing') return {};
+      if (found.kind !== 'text') return null;
+      const parsed = FileSchema.safeParse(JSON.parse(found.text));
+      return parsed.success ? parsed.data : null;
     } catch {
-      return {};
+      return null;
     }
   }
 
@@ -139,9 +161,11 @@ export class PacingRecord implements SharedPacing {
     return this.entryOf(this.readFile(), origin, this.now());
   }
 
-  private entryOf(all: Record<string, unknown>, origin: string, now: number): Entry {
-    const parsed = EntrySchema.safeParse(all[this.key(origin)] ?? {});
-    const entry = parsed.success ? parsed.data : { slots: [], lastDoneAt: {}, penaltyUntil: null };
+  /** This origin's entry; `all` null (a damaged record) or a damaged entry: unknownEntry. */
+  private entryOf(all: Record<string, unknown> | null, origin: string, now: number): Entry {
+    const raw = all === null ? null : (all[this.key(origin)] ?? { slots: [], lastDoneAt: {} });
+    const parsed = raw === null ? null : EntrySchema.safeParse(raw);
+    const entry = parsed?.success ? sane(parsed.data, now) : this.unknownEntry(now);
     const window = this.rules.windowMs + this.rules.marginMs;
     // A slot leaves the record a window after it was answered; a paced endpoint's time stays.
     entry.slots = entry.slots.filter((slot) => {
@@ -153,14 +177,27 @@ export class PacingRecord implements SharedPacing {
     return entry;
   }
 
+  /**
+   * What an unreadable record stands for: not "nothing was sent" (the next tickle could be IBKR's
+   * second in a second, and a 429 costs 10 minutes) but "unknown", so the worst: a full window and
+   * every paced endpoint answered just now. The next request waits one window (a tickle its
+   * interval), and the record is written clean.
+   */
+  private unknownEntry(now: number): Entry {
+    const slots = Array.from({ length: this.rules.perWindow }, (_, n) => ({ ticket: `unknown-${n}`, endpoint: '', at: now, holdUntil: now, doneAt: now }));
+    return { slots, lastDoneAt: Object.fromEntries(Object.keys(this.rules.endpoints).map((endpoint) => [endpoint, now])), penaltyUntil: null };
+  }
+
   private change<T>(origin: string, edit: (entry: Entry, now: number) => T): T {
     fs.mkdirSync(path.dirname(this.file), { recursive: true });
     return withFileLock(
       this.file,
       () => {
-        const all = this.readFile();
+        const read = this.readFile();
         const now = this.now();
-        const entry = this.entryOf(all, origin, now);
+        const entry = this.entryOf(read, origin, now);
+        // A damaged record is written clean: what it held of other gateways is lost with it.
+        const all = read ?? {};
         const result = edit(entry, now);
         all[this.key(origin)] = entry;
         writePrivate(this.file, JSON.stringify(all));
@@ -179,6 +216,18 @@ export class PacingRecord implements SharedPacing {
       // see above
     }
   }
+}
+
+/**
+ * The entry without what cannot be true: times later than now allows (dropped: a slot, an endpoint's
+ * last answer) and a penalty longer than IBKR ever gives (cut to the longest).
+ */
+function sane(entry: Entry, now: number): Entry {
+  const future = now + FUTURE_ALLOWANCE_MS;
+  const slots = entry.slots.filter((s) => s.at <= future && (s.doneAt === null || s.doneAt <= future) && s.holdUntil <= now + MAX_HOLD_MS);
+  const lastDoneAt = Object.fromEntries(Object.entries(entry.lastDoneAt).filter(([, at]) => at <= future));
+  const penaltyUntil = entry.penaltyUntil == null ? null : Math.min(entry.penaltyUntil, now + MAX_PENALTY_MS);
+  return { slots, lastDoneAt, penaltyUntil };
 }
 
 /** Atomic (temp + rename) and readable by the user only, whatever the umask. */

@@ -24,7 +24,7 @@ import { SessionMonitor, type GatewayBinding } from './monitor.js';
 import type { MonitorTiming } from './schedule.js';
 import { profileStateDir } from './profiles.js';
 import { ProfileError } from './errors.js';
-import { folderTakenReason, profileKey, SettingsStore } from './settings.js';
+import { folderTakenReason, profileKey, SettingsStore, stateFolderTakenReason } from './settings.js';
 import { confSettingsBackend, defaultConfigDir, type SettingsBackend } from './settings-file.js';
 import { GatewaySocket, type SocketTiming } from './socket.js';
 import { downloadAddresses, type DownloadAddresses } from './install/download-addresses.js';
@@ -149,16 +149,20 @@ export function openProfile(name: string, options: Omit<EngineOptions, 'profile'
 
 
 /**
- * Why the chosen profile cannot run, or null: its folder is an earlier profile's too (two supervisors
+ * Why the chosen profile cannot run, or null: its state folder is an earlier profile's too (one
+ * record of the gateway for two), its folder is an earlier profile's too (two supervisors
  * would fight over one gateway; a file edited by hand can say so, and the first of the two keeps
  * running), or it vanished (the first profile keeps today's behaviour of a missing folder: the
  * snapshot says it).
  */
-function profileProblem(settings: SettingsStore, named: boolean): string | null {
-  const folder = settings.get().gatewayFolder;
-  if (folder === null) return null;
+function profileProblem(settings: SettingsStore, configDir: string, named: boolean, ownFolder: boolean): string | null {
+  const folder = ownFolder ? null : settings.get().gatewayFolder;
   const profiles = settings.profiles();
   const earlier = profiles.slice(0, Math.max(0, profiles.findIndex((p) => profileKey(p.name) === profileKey(settings.profile))));
+  // Its state folder is its own whatever gateway folder it runs (even one given with --dir).
+  const shared = stateFolderTakenReason(earlier, configDir, settings.profileEntry());
+  if (shared) return `The profile "${settings.profile}" cannot run: ${shared.charAt(0).toLowerCase()}${shared.slice(1)}`;
+  if (folder === null) return null;
   const clash = folderTakenReason(earlier, folder, settings.profile);
   if (clash) return `The profile "${settings.profile}" cannot run: ${clash.charAt(0).toLowerCase()}${clash.slice(1)}`;
   if (named && !fs.existsSync(folder)) {
@@ -173,7 +177,7 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
   const configDir = options.configDir ?? defaultConfigDir();
   const settings = SettingsStore.open(options.settingsBackend ?? confSettingsBackend(configDir), clock, options.profile);
   const stateDir = profileStateDir(configDir, settings.profileEntry());
-  const problem = options.gatewayFolder ? null : profileProblem(settings, options.profile !== undefined);
+  const problem = profileProblem(settings, configDir, options.profile !== undefined, Boolean(options.gatewayFolder));
   if (problem) throw new ProfileError(problem);
   const log = options.log ?? (() => undefined);
   const useWebSocket = options.useWebSocket ?? true;

@@ -9,13 +9,15 @@
  * token. A lock whose owner is dead (by /proc state: a killed process can stay a zombie), that was
  * never filled in, or that is older than `staleMs`, is taken over; breaking it renames it to a name of
  * our own first (only one breaker wins that rename), then checks it is the very lock it judged (same
- * inode), and puts a fresh one back with link(), which never overwrites. A lock held by a live owner
+ * inode), and puts a fresh one back with link(), which never overwrites. Anything but a plain file in
+ * the lock's place (a FIFO, a folder, a link, dangling or not) is broken at once, never read. A lock held by a live owner
  * is waited for up to `waitMs`, then FileLockTimeout. The lock is released however the work ends, and
  * only while it is still ours.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { isProcessAlive } from './gateway/process-tree.js';
+import { readSmallFile } from './small-file.js';
 
 export interface LockTiming {
   /** How long to wait for a lock another live process holds before refusing. */
@@ -54,24 +56,39 @@ export interface LockContent {
   readonly token: string;
 }
 
-export function readLock(lock: string): { readonly content: LockContent | null; readonly ino: number; readonly mtimeMs: number } | null {
+export interface FoundLock {
+  readonly content: LockContent | null;
+  readonly ino: number;
+  readonly mtimeMs: number;
+  /** Not a plain file (a FIFO, a folder, a link, dangling or not): never ours, never read, broken at once. */
+  readonly broken: string | null;
+}
+
+export function readLock(lock: string): FoundLock | null {
   try {
-    const stat = fs.statSync(lock);
+    // Never a plain read: a FIFO in the lock's place would block this synchronous read forever.
+    const found = readSmallFile(lock, { followLinks: false, maxBytes: 4096 });
+    if (found.kind === 'missing') return null;
+    if (found.kind !== 'text') {
+      const stat = fs.lstatSync(lock);
+      return { content: null, ino: stat.ino, mtimeMs: stat.mtimeMs, broken: found.kind === 'too-big' ? 'it is too big to be a lock' : `it is ${found.what}` };
+    }
     let content: LockContent | null = null;
     try {
-      const raw = JSON.parse(fs.readFileSync(lock, 'utf8')) as Partial<LockContent>;
+      const raw = JSON.parse(found.text) as Partial<LockContent>;
       if (typeof raw.pid === 'number' && typeof raw.at === 'number' && typeof raw.token === 'string') content = { pid: raw.pid, at: raw.at, token: raw.token };
     } catch {
       content = null;
     }
-    return { content, ino: stat.ino, mtimeMs: stat.mtimeMs };
+    return { content, ino: found.ino, mtimeMs: found.mtimeMs, broken: null };
   } catch {
     return null;
   }
 }
 
 /** Why the lock may be taken over, or null while its owner may still be using it. */
-export function staleReason(found: NonNullable<ReturnType<typeof readLock>>, now: number, timing: LockTiming): string | null {
+export function staleReason(found: FoundLock, now: number, timing: LockTiming): string | null {
+  if (found.broken !== null) return found.broken;
   const { content } = found;
   if (content === null) return now - found.mtimeMs > UNFILLED_GRACE_MS ? 'it was never filled in' : null;
   // isProcessAlive reads /proc on Linux: a zombie (a killed owner nobody reaped) counts as dead.
@@ -85,12 +102,14 @@ export function staleReason(found: NonNullable<ReturnType<typeof readLock>>, now
  * over first and created its own. Rename it to a name of our own, check it is the one judged stale
  * (same inode), and put it back (link, which never replaces) when it is not.
  */
-export function breakStale(lock: string, judgedIno: number): void {
-  const moved = `${lock}.stale-${process.pid}`;
+export function breakStale(lock: string, judgedIno: number): boolean {
+  const moved = `${lock}.stale-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
   try {
     fs.renameSync(lock, moved);
-  } catch {
-    return; // Someone else took it over first: try again from the start.
+  } catch (error) {
+    // Gone: someone else took it over first; try again from the start. Anything else (a folder
+    // that cannot be moved): the wait goes on, with its deadline.
+    return (error as NodeJS.ErrnoException).code === 'ENOENT';
   }
   try {
     if (fs.statSync(moved).ino !== judgedIno) {
@@ -98,13 +117,16 @@ export function breakStale(lock: string, judgedIno: number): void {
         fs.linkSync(moved, lock);
       } catch {
         // A third process created a lock meanwhile; the one we moved is kept under `moved`'s name.
-        return;
+        return true;
       }
     }
-    fs.rmSync(moved, { force: true });
+    // A folder in the lock's place is removed only when empty: what is in it is not ours.
+    if (fs.lstatSync(moved).isDirectory()) fs.rmdirSync(moved);
+    else fs.rmSync(moved, { force: true });
   } catch {
     // Leave it: a stray `.stale-` file is harmless.
   }
+  return true;
 }
 
 /**
@@ -134,10 +156,7 @@ export function withFileLock<T>(file: string, work: () => T, options: Partial<Lo
     const found = readLock(lock);
     if (found) {
       holder = found.content;
-      if (staleReason(found, now(), timing) !== null) {
-        breakStale(lock, found.ino);
-        continue;
-      }
+      if (staleReason(found, now(), timing) !== null && breakStale(lock, found.ino)) continue;
     }
     if (now() >= deadline) throw new FileLockTimeout(lock, holder?.pid ?? null, timing.waitMs);
     // Short and jittered: a write holds the lock for milliseconds, and 20 waiters must not move in step.

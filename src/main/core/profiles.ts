@@ -10,7 +10,7 @@ import { checkGatewayFolder } from './gateway/folder.js';
 import { withListenPort } from './gateway/conf.js';
 import { PidFile } from './gateway/pidfile.js';
 import { isProcessAlive } from './gateway/process-tree.js';
-import { FIRST_PROFILE_NAME, findProfile, folderTakenReason, migrateSettings, ProfileNameSchema, ProfileSchema, profileKey, SettingsFileSchema, unknownProfileReason, type Profile, type SettingsStore } from './settings.js';
+import { FIRST_PROFILE_NAME, findProfile, folderTakenReason, migrateSettings, ProfileNameSchema, ProfileSchema, profileKey, SettingsFileSchema, stateFolderTakenReason, unknownProfileReason, type Profile, type SettingsStore } from './settings.js';
 import { type SettingsBackend } from './settings-file.js';
 import { ProfileError } from './errors.js';
 
@@ -153,20 +153,26 @@ function setListenPort(folder: string, port: number): void {
  */
 export function removeProfile(store: SettingsStore, configDir: string, name: string): Profile {
   const removed: Profile[] = [];
+  let sharedStateFolder = false;
   store.changeProfiles((profiles) => {
     const profile = findProfile(profiles, name);
     if (!profile) throw new ProfileError(goneReason(store, name, profiles));
     if (profiles.length === 1) throw new ProfileError(`"${profile.name}" is the only profile: there must be one; change its folder instead.`);
-    // A state folder that leads out of the settings folder was never ours: nothing of it is read or removed.
-    const record = stateFolderProblem(configDir, profile.stateFolder) === null ? new PidFile(profileStateDir(configDir, profile)).read() : null;
+    // A state folder that leads out of the settings folder was never ours: nothing of it is read or
+    // removed. One an earlier profile has too holds that profile's record (this one cannot run).
+    const ownsRecord = stateFolderTakenReason(profiles.slice(0, profiles.indexOf(profile)), configDir, profile) === null;
+    const record = ownsRecord && stateFolderProblem(configDir, profile.stateFolder) === null ? new PidFile(profileStateDir(configDir, profile)).read() : null;
     if (record && isProcessAlive(record.pid)) {
       throw new ProfileError(`The gateway of "${profile.name}" still runs (pid ${record.pid}): stop it first with \`ibkr-tray --profile "${profile.name}" gateway stop\`.`);
     }
     removed.push(profile);
-    return profiles.filter((p) => profileKey(p.name) !== profileKey(profile.name));
+    const rest = profiles.filter((p) => profileKey(p.name) !== profileKey(profile.name));
+    if (stateFolderTakenReason(rest, configDir, profile) !== null) sharedStateFolder = true;
+    return rest;
   });
   const profile = addedOf(removed, name);
-  if (profile.stateFolder !== null && stateFolderProblem(configDir, profile.stateFolder) === null) forgetStateFolder(profileStateDir(configDir, profile));
+  // A state folder another profile still has is that profile's: nothing of it is removed.
+  if (profile.stateFolder !== null && !sharedStateFolder && stateFolderProblem(configDir, profile.stateFolder) === null) forgetStateFolder(profileStateDir(configDir, profile));
   return profile;
 }
 

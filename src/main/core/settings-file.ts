@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { SettingsBusyError } from './errors.js';
+import { readSmallFile } from './small-file.js';
 import { DEFAULT_LOCK_TIMING, FileLockTimeout, withFileLock, type LockTiming } from './file-lock.js';
 
 /** The app's folder name in the OS app-data folder (electron's userData for productName "IBKR Tray"). */
@@ -79,15 +80,16 @@ export function confSettingsBackend(configDir: string, lockTiming: LockTiming = 
   return {
     path: file,
     read(): unknown {
-      let text: string;
-      try {
-        text = fs.readFileSync(file, 'utf8');
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      // Never a plain read: a FIFO in the file's place would block this synchronous read forever.
+      const found = readSmallFile(file);
+      if (found.kind === 'missing') {
         // A link to nothing is not "no settings yet": writing would replace the user's link.
         if (fs.lstatSync(file, { throwIfNoEntry: false })?.isSymbolicLink()) throw new Error(`it is a link to ${fs.readlinkSync(file)}, which does not exist`);
         return undefined;
       }
+      if (found.kind === 'not-a-file') throw new Error(`it is ${found.what}, not a file`);
+      if (found.kind === 'too-big') throw new Error(`it is ${found.size} bytes, far more than settings ever take`);
+      const text = found.text;
       // A byte-order mark (Notepad's) is not damage: JSON.parse alone would call it that.
       return JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text) as unknown;
     },

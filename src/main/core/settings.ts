@@ -452,6 +452,41 @@ export function folderTakenReason(profiles: readonly Profile[], folder: string, 
   return other ? `The folder ${folder} is already the gateway of the profile "${other.name}": one gateway folder serves one login, so give each profile its own copy of the gateway.` : null;
 }
 
+/**
+ * A profile's state folder as one spelling: inside `configDir` (null: the settings folder itself),
+ * links resolved as far as the folder exists, and without case (macOS and Windows see one folder in
+ * "profiles/Paper" and "profiles/paper").
+ */
+function stateFolderKey(configDir: string, stateFolder: string | null): string {
+  let probe = path.resolve(configDir, stateFolder ?? '.');
+  const rest: string[] = [];
+  // The deepest part that exists, resolved; the rest as written (a folder not made yet).
+  for (let n = 0; n < 64; n++) {
+    try {
+      return path.join(fs.realpathSync(probe), ...rest).toLowerCase();
+    } catch {
+      const parent = path.dirname(probe);
+      if (parent === probe) break;
+      rest.unshift(path.basename(probe));
+      probe = parent;
+    }
+  }
+  return path.resolve(configDir, stateFolder ?? '.').toLowerCase();
+}
+
+/**
+ * Why `owner` cannot have its state folder: another of `profiles` has the same one (they would share
+ * one record of the gateway started, so one profile's `gateway stop` stops the other's gateway). Null
+ * when it is its own. Beside folderTakenReason: the two rules of "which profiles conflict".
+ */
+export function stateFolderTakenReason(profiles: readonly Profile[], configDir: string, owner: Pick<Profile, 'name' | 'stateFolder'>): string | null {
+  const mine = stateFolderKey(configDir, owner.stateFolder);
+  const other = profiles.find((p) => profileKey(p.name) !== profileKey(owner.name) && stateFolderKey(configDir, p.stateFolder) === mine);
+  return other
+    ? `Its stateFolder "${owner.stateFolder ?? '(the settings folder)'}" is already the state folder of the profile "${other.name}": two profiles would share one record of their gateway, so give each its own (remove this profile and add it again).`
+    : null;
+}
+
 function oneLine(text: string): string {
   return text.replace(/\s+/g, ' ').trim().slice(0, 160);
 }

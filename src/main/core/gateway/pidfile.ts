@@ -6,6 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { readSmallFile } from '../small-file.js';
 import { isTargetAlive, realProcessOs, type ProcessOs } from './process-tree.js';
 
 export const PidRecordSchema = z.object({
@@ -35,7 +36,10 @@ export class PidFile {
   /** The record, or null when there is none or it is unreadable (then it is ignored, not trusted). */
   read(): PidRecord | null {
     try {
-      const parsed = PidRecordSchema.safeParse(JSON.parse(fs.readFileSync(this.file, 'utf8')));
+      // Never a plain read: a FIFO in the record's place would block this synchronous read forever.
+      const found = readSmallFile(this.file, { maxBytes: 64 * 1024 });
+      if (found.kind !== 'text') return null;
+      const parsed = PidRecordSchema.safeParse(JSON.parse(found.text));
       return parsed.success ? parsed.data : null;
     } catch {
       return null;

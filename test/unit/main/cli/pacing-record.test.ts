@@ -111,9 +111,42 @@ describe('PacingRecord', () => {
     expect(statSync(file).mode & 0o777).toBe(0o600);
   });
 
-  it('a damaged record costs nothing but its contents', () => {
-    const { first, file } = twoProcesses();
-    writeFileSync(file, '{"https://localhost:5000": {"slots": "garbage"');
+  // Issue 21 (attack): a damaged record was read as "nothing sent", so the next tickle went 634 ms
+  // after the previous one and met a real 429 (10 minutes). Unknown is the worst: a full window and
+  // every paced endpoint just answered; then the record is written clean.
+  it.each([
+    ['cut JSON', '{"https://localhost:5000": {"slots": "garbage"'],
+    ['an entry of the wrong shape', JSON.stringify({ [GATEWAY]: { slots: 'x', lastDoneAt: 5 } })],
+    ['not an object', '[1,2,3]'],
+    ['30 MB of junk (not even parsed)', 'x'.repeat(30_000_000)],
+  ])('a damaged record (%s) is "unknown": a window, and a tickle its interval, before anything is sent; then it is clean', (_what, text) => {
+    const { first, second, clock, file } = twoProcesses();
+    writeFileSync(file, text);
+    expect(first.endpointDelayMs(GATEWAY, TICKLE)).toBe(WINDOW);
+    expect(first.reserve(GATEWAY, STATUS, 5_000)).toEqual({ retryAt: clock.now + WINDOW, penalty: false });
+    expect(statSync(file).size).toBeLessThan(10_000);
+    expect(() => JSON.parse(readFileSync(file, 'utf8')) as unknown).not.toThrow();
+    clock.now += WINDOW;
+    expect(second.endpointDelayMs(GATEWAY, TICKLE)).toBe(0);
+    expect('ticket' in second.reserve(GATEWAY, STATUS, 5_000)).toBe(true);
+  });
+
+  // Issue 21 (attack): slots stamped an hour ahead (a clock that jumped back) held every command
+  // until the clock caught up; a hand-edited penaltyUntil of 1e15 held them until the year 33658.
+  it('times later than now (slots, an endpoint\'s last answer) are dropped, and a penalty is at most IBKR\'s longest, 15 minutes', () => {
+    const { first, clock, file } = twoProcesses();
+    const future = clock.now + 3_600_000;
+    const slots = Array.from({ length: 10 }, (_, i) => ({ ticket: `t${i}`, endpoint: STATUS, at: future, holdUntil: future, doneAt: future }));
+    writeFileSync(file, JSON.stringify({ [GATEWAY]: { slots, lastDoneAt: { [TICKLE]: future } } }));
+    expect(first.endpointDelayMs(GATEWAY, TICKLE)).toBe(0);
+    expect('ticket' in first.reserve(GATEWAY, STATUS, 5_000)).toBe(true);
+    // Held "in flight" for ever by a hand edit: not a hold we ever write.
+    writeFileSync(file, JSON.stringify({ [GATEWAY]: { slots: slots.map((s) => ({ ...s, at: clock.now, doneAt: null, holdUntil: 1e15 })), lastDoneAt: {} } }));
+    expect('ticket' in first.reserve(GATEWAY, STATUS, 5_000)).toBe(true);
+    writeFileSync(file, JSON.stringify({ [GATEWAY]: { slots: [], lastDoneAt: {}, penaltyUntil: 1e15 } }));
+    expect(first.penaltyUntil(GATEWAY)).toBe(clock.now + 15 * 60_000);
+    expect(first.reserve(GATEWAY, STATUS, 5_000)).toEqual({ retryAt: clock.now + 15 * 60_000, penalty: true });
+    clock.now += 15 * 60_000;
     expect('ticket' in first.reserve(GATEWAY, STATUS, 5_000)).toBe(true);
   });
 });

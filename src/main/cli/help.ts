@@ -35,8 +35,8 @@ Commands:
                               Linux, launchd agent on macOS); it uses --dir, --gateway and --config-dir
   profile list | add NAME --dir FOLDER [--port P] | remove NAME | rename OLD NEW
                               named gateways side by side (e.g. Live and Paper); with more than
-                              one, status, keepalive and serve run each (serve on P, P+1, …) and
-                              other commands need --profile NAME
+                              one, status and keepalive run each, serve shows a card for each on
+                              its one dashboard, and other commands need --profile NAME
   help [COMMAND]              this text, or that command's part of it
   version                     the version of ibkr-tray (also --version)
 

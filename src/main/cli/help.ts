@@ -3,7 +3,7 @@
 export const USAGE = `Usage: ibkr-tray [--gateway URL] [--dir GATEWAY_FOLDER] [--config-dir DIR] [--profile NAME] [--json] [--timeout SECONDS] [--verbose] COMMAND
 
 Commands:
-  status                      the session in one line (one a profile); --json: the snapshot
+  status                      the session in one line (one per profile); --json: the snapshot
   login [--wait] [--timeout S] [--interval S] [--no-browser]
                               log in: starts the gateway if needed and opens the login page;
                               --wait waits until logged in (default 300 s, checking every 1 s)

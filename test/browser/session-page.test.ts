@@ -82,7 +82,7 @@ beforeAll(async () => {
   context = await browser.newContext({ viewport: { width: 380, height: 700 }, ignoreHTTPSErrors: true });
   page = await context.newPage();
   page.on('console', (message) => {
-    // A refusal is what breaks the page (Chromium also notes that a meta CSP cannot set frame-ancestors).
+    // A refusal is what breaks the page.
     if (/^Refused to/.test(message.text())) cspViolations.push(message.text());
   });
   await page.goto(dashboard.url);

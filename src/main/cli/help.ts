@@ -3,7 +3,7 @@
 export const USAGE = `Usage: ibkr-tray [--gateway URL] [--dir GATEWAY_FOLDER] [--config-dir DIR] [--profile NAME] [--json] [--timeout SECONDS] [--verbose] COMMAND
 
 Commands:
-  status                      the session in one line; --json: the snapshot
+  status                      the session in one line (one per profile); --json: the snapshot
   login [--wait] [--timeout S] [--interval S] [--no-browser]
                               log in: starts the gateway if needed and opens the login page;
                               --wait waits until logged in (default 300 s, checking every 1 s)
@@ -35,8 +35,8 @@ Commands:
                               Linux, launchd agent on macOS); it uses --dir, --gateway and --config-dir
   profile list | add NAME --dir FOLDER [--port P] | remove NAME | rename OLD NEW
                               named gateways side by side (e.g. Live and Paper); with more than
-                              one, status, keepalive and serve run each (serve on P, P+1, …) and
-                              other commands need --profile NAME
+                              one, status and keepalive run each, serve shows a card for each on
+                              its one dashboard, and other commands need --profile NAME
   help [COMMAND]              this text, or that command's part of it
   version                     the version of ibkr-tray (also --version)
 

@@ -8,6 +8,7 @@ import { distinctAlias } from '../../shared/state-words.js';
 import { toneOf, type AppSnapshot, type AvailableActions, type GatewayView, type InstallView, type MissingView, type Notice, type Preferences } from '../../shared/snapshot.js';
 import { installJavaHint } from './gateway/java.js';
 import type { GatewayProcessState } from './gateway/types.js';
+import { LOGIN_TIMEOUT_MS } from './schedule.js';
 
 /** Keepalive tickles failing for longer than this is shown to the user (issue: "more than 2 minutes"). */
 export const KEEPALIVE_ALARM_MS = 120_000;
@@ -82,7 +83,7 @@ export function reasonFor(state: SessionState, ctx: Pick<SnapshotContext, 'gatew
         case 'expired':
           return 'Your IBKR session ended. Log in again.';
         case 'login-timed-out':
-          return 'The login was not finished in time. Log in again.';
+          return `The login was not completed within ${LOGIN_TIMEOUT_MS / 60_000} min: Log in again.`;
         case 'login-cancelled':
           return 'Login cancelled. Log in when you are ready.';
         case 'not-logged-in':

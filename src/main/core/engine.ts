@@ -110,8 +110,10 @@ export interface Engine extends EngineApi {
    * the snapshot after it. `accounts`: a list got a moment ago (another `ibkr-tray status`'s) that a
    * session this check finds ready takes instead of asking /iserver/accounts, when
    * `reusableAccounts` allows (accounts.ts); the same code applies it as a fresh answer.
+   * `identify`: a ready session whose user nobody named yet is asked sso/validate once (IBKR allows
+   * it once a minute: pass true only when no other process asked within the minute).
    */
-  refresh(options?: { readonly tickle?: boolean; readonly accounts?: AccountList }): Promise<AppSnapshot>;
+  refresh(options?: { readonly tickle?: boolean; readonly identify?: boolean; readonly accounts?: AccountList }): Promise<AppSnapshot>;
   /** The name of the profile this engine runs ("Gateway" unless the user named or added profiles). */
   readonly profile: string;
   /** Where this profile's own files live (the record of the gateway it started). */
@@ -391,7 +393,10 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
       // Offered to the listing that a move into "ready" starts during this check, and to no later one.
       accounts.useRecent(refreshOptions.accounts ?? null);
       try {
-        await monitor.checkOnce(refreshOptions.tickle === undefined ? {} : { tickle: refreshOptions.tickle });
+        await monitor.checkOnce({
+          ...(refreshOptions.tickle === undefined ? {} : { tickle: refreshOptions.tickle }),
+          ...(refreshOptions.identify === undefined ? {} : { identify: refreshOptions.identify }),
+        });
         // A session this check found ready is listing its accounts: the answer shows them.
         await accounts.firstAnswer();
       } finally {

@@ -9,8 +9,12 @@ import { MAX_BROKERAGE_INIT_ATTEMPTS, type SessionState } from '../../shared/ses
 export interface MonitorTiming {
   /** auth/status while the brokerage start is in progress, or the gateway starting, and the socket is down. */
   readonly fastPollMs: number;
-  /** auth/status during a login the app started (its login window, `login`, the dashboard's Log in). */
+  /** auth/status during the first loginFastForMs of a login the app started (its login window, the dashboard's Log in). */
   readonly loginPollMs: number;
+  /** How long a login is checked at loginPollMs: a person types and confirms in seconds, not minutes. */
+  readonly loginFastForMs: number;
+  /** auth/status after that, until the login times out (a login left open is not worth 1/s). */
+  readonly loginSlowPollMs: number;
   /** auth/status while a login-page hint holds (the page said "Client login succeeds"). */
   readonly hintPollMs: number;
   /** How long a login-page hint holds: the gateway's chain reaches "ready" 3-5 s after it (§6). */
@@ -23,7 +27,7 @@ export interface MonitorTiming {
   readonly brokerageRetryMs: number;
   /** sso/validate is paced by IBKR at 1/min (§8). */
   readonly ssoValidateMinIntervalMs: number;
-  /** A login page left open longer than this ends the wait. */
+  /** A login page left open longer than this ends the wait (the reason names LOGIN_TIMEOUT_MS). */
   readonly loginTimeoutMs: number;
   /** Backoff after IBKR-side errors: first delay, doubling to the cap, with jitter. */
   readonly backoffInitialMs: number;
@@ -32,17 +36,27 @@ export interface MonitorTiming {
   readonly wakeSlackMs: number;
 }
 
+/**
+ * A login nobody finishes ends after this, back to "Logged out" with a reason that says so. Typing a
+ * password and confirming the second factor takes well under a minute; a login page closed or
+ * forgotten must not keep the card on "Logging in…" (and the checks going) for long.
+ */
+export const LOGIN_TIMEOUT_MS = 180_000;
+
 export const DEFAULT_MONITOR_TIMING: MonitorTiming = {
   fastPollMs: 3_000,
-  // IBKR allows 10 requests/s; a login the user is waiting on is worth 1/s, a hint 4/s for 15 s.
+  // IBKR allows 10 requests/s; a login the user is waiting on is worth 1/s for its first minute
+  // (then one check every 5 s until it times out), a hint 4/s for 15 s.
   loginPollMs: 1_000,
+  loginFastForMs: 60_000,
+  loginSlowPollMs: 5_000,
   hintPollMs: 250,
   hintMs: 15_000,
   slowPollMs: 12_000,
   brokerageGraceMs: 5_000,
   brokerageRetryMs: 5_000,
   ssoValidateMinIntervalMs: 60_000,
-  loginTimeoutMs: 300_000,
+  loginTimeoutMs: LOGIN_TIMEOUT_MS,
   backoffInitialMs: 5_000,
   backoffMaxMs: 120_000,
   wakeSlackMs: 30_000,
@@ -157,7 +171,7 @@ function pollDelayFor(state: SessionState, facts: ScheduleFacts, timing: Monitor
   if (!facts.gatewayUp) return null;
   switch (state.kind) {
     case 'logging-in':
-      return timing.loginPollMs;
+      return facts.now - state.since < timing.loginFastForMs ? timing.loginPollMs : timing.loginSlowPollMs;
     case 'brokerage-starting':
     case 'starting':
       return timing.fastPollMs;

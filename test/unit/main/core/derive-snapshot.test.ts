@@ -43,7 +43,7 @@ const TABLE: ReadonlyArray<readonly [string, SessionState, { canStartGateway: bo
   ['login-required (logged out)', after('ready', { type: 'logged-out', at: later(1) }), supervised, ['logIn', 'refresh', 'stopGateway'], 'You logged out. Log in when you want the session back.'],
   ['login-required (expired)', after('ready', { type: 'no-session', at: later(1) }), supervised, ['logIn', 'refresh', 'stopGateway'], 'Your IBKR session ended. Log in again.'],
   ['login-required (cancelled)', after('logging-in', { type: 'login-cancelled', at: later(1) }), supervised, ['logIn', 'refresh', 'stopGateway'], 'Login cancelled. Log in when you are ready.'],
-  ['login-required (timed out)', after('logging-in', { type: 'login-timed-out', at: later(1) }), supervised, ['logIn', 'refresh', 'stopGateway'], 'The login was not finished in time. Log in again.'],
+  ['login-required (timed out)', after('logging-in', { type: 'login-timed-out', at: later(1) }), supervised, ['logIn', 'refresh', 'stopGateway'], 'The login was not completed within 3 min: Log in again.'],
   ['logging-in', sessionIn('logging-in'), supervised, ['cancelLogin', 'refresh', 'stopGateway'], 'Waiting for you to log in on the IBKR login page…'],
   ['brokerage-starting', sessionIn('brokerage-starting'), supervised, ['logOut', 'refresh', 'stopGateway'], 'Logged in; starting the brokerage session…'],
   [

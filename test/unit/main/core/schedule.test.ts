@@ -66,6 +66,12 @@ const table: Row[] = [
   ['login required, sso/validate already asked in this phase', LOGIN_REQUIRED, { ssoCheckedFor: LOGIN_REQUIRED.since }, { pollAt: NOW + timing.slowPollMs }],
   ['logged out: no sso/validate, no init', after(running, ready, loggedOut), {}, { pollAt: NOW + timing.slowPollMs }],
   ['logging in (a login the app started): 1 check a second and the login timeout', LOGGING_IN, {}, { pollAt: NOW + 1_000, loginTimeoutAt: LOGGING_IN.since + timing.loginTimeoutMs }],
+  // A login nobody finishes (the login tab closed): 1/s for its first minute, then every 5 s, and it
+  // ends 3 min after it began (issue 21: a dashboard login still "Logging in…" after 4 min 43 s, at 1/s).
+  ['logging in, 59 s in: still 1 check a second', LOGGING_IN, { now: LOGGING_IN.since + 59_000 }, { pollAt: LOGGING_IN.since + 60_000, loginTimeoutAt: LOGGING_IN.since + 180_000 }],
+  ['logging in, 60 s in: one check every 5 s', LOGGING_IN, { now: LOGGING_IN.since + 60_000 }, { pollAt: LOGGING_IN.since + 65_000, loginTimeoutAt: LOGGING_IN.since + 180_000 }],
+  ['logging in, 2 min in: one check every 5 s', LOGGING_IN, { now: LOGGING_IN.since + 120_000 }, { pollAt: LOGGING_IN.since + 125_000, loginTimeoutAt: LOGGING_IN.since + 180_000 }],
+  ['logging in, late, the login page says it succeeded: 250 ms steps again', LOGGING_IN, { now: LOGGING_IN.since + 120_000, loginHintUntil: LOGGING_IN.since + 135_000, lastCheckAt: LOGGING_IN.since + 119_900 }, { pollAt: LOGGING_IN.since + 120_150, loginTimeoutAt: LOGGING_IN.since + 180_000 }],
   ['a login the app did not start (login required): the slow idle poll', LOGIN_REQUIRED, { ssoCheckedFor: LOGIN_REQUIRED.since }, { pollAt: NOW + timing.slowPollMs }],
   ['login-page hint, no check yet: check at once', LOGGING_IN, { loginHintUntil: NOW + 15_000 }, { pollAt: NOW, loginTimeoutAt: LOGGING_IN.since + timing.loginTimeoutMs }],
   ['login-page hint: the next check 250 ms after the last', LOGGING_IN, { loginHintUntil: NOW + 15_000, lastCheckAt: NOW - 100 }, { pollAt: NOW + 150, loginTimeoutAt: LOGGING_IN.since + timing.loginTimeoutMs }],
@@ -88,6 +94,21 @@ const table: Row[] = [
 describe('schedule(state, facts, timing)', () => {
   it.each(table)('%s', (_name, state, facts, expected) => {
     expect(schedule(state, { ...FACTS, ...facts }, timing)).toEqual({ ...NONE, ...expected });
+  });
+
+  it('a login ends within 3 min and, at its pace, sends at most 90 checks (60 in the first minute)', () => {
+    // Walk the schedule as the monitor does: check when due, until the login times out.
+    let now = LOGGING_IN.since;
+    const checks: number[] = [];
+    for (let budget = 1_000; budget > 0; budget--) {
+      const plan = schedule(LOGGING_IN, { ...FACTS, now, lastCheckAt: checks.at(-1) ?? null }, timing);
+      if (plan.pollAt === null || plan.loginTimeoutAt === null || plan.pollAt >= plan.loginTimeoutAt) break;
+      now = plan.pollAt;
+      checks.push(now);
+    }
+    expect(schedule(LOGGING_IN, { ...FACTS, now }, timing).loginTimeoutAt).toBe(LOGGING_IN.since + 180_000);
+    expect(checks.filter((t) => t < LOGGING_IN.since + 60_000).length).toBe(59);
+    expect(checks.length).toBeLessThanOrEqual(90);
   });
 
   it('is pure: the same inputs give the same schedule, and the state is not touched', () => {

@@ -23,6 +23,7 @@ import type { GatewaySupervisor } from './gateway/types.js';
 import { SessionMonitor, type GatewayBinding } from './monitor.js';
 import type { MonitorTiming } from './schedule.js';
 import { profileStateDir } from './profiles.js';
+import { gatewayPortOf, portTakenReason } from './profile-port.js';
 import { ProfileError } from './errors.js';
 import { folderTakenReason, profileKey, SettingsStore } from './settings.js';
 import { confSettingsBackend, defaultConfigDir, type SettingsBackend } from './settings-file.js';
@@ -149,9 +150,9 @@ export function openProfile(name: string, options: Omit<EngineOptions, 'profile'
 
 
 /**
- * Why the chosen profile cannot run, or null: its folder is an earlier profile's too (two supervisors
- * would fight over one gateway; a file edited by hand can say so, and the first of the two keeps
- * running), or it vanished (the first profile keeps today's behaviour of a missing folder: the
+ * Why the chosen profile cannot run, or null: its folder or its gateway's port is an earlier
+ * profile's too (two supervisors would fight over one gateway, or two profiles would show one
+ * session; a file edited by hand can say so, and the first of the two keeps running), or it vanished (the first profile keeps today's behaviour of a missing folder: the
  * snapshot says it).
  */
 function profileProblem(settings: SettingsStore, named: boolean): string | null {
@@ -159,7 +160,7 @@ function profileProblem(settings: SettingsStore, named: boolean): string | null 
   if (folder === null) return null;
   const profiles = settings.profiles();
   const earlier = profiles.slice(0, Math.max(0, profiles.findIndex((p) => profileKey(p.name) === profileKey(settings.profile))));
-  const clash = folderTakenReason(earlier, folder, settings.profile);
+  const clash = folderTakenReason(earlier, folder, settings.profile) ?? portTakenReason(earlier, gatewayPortOf(settings.get()), settings.profile);
   if (clash) return `The profile "${settings.profile}" cannot run: ${clash.charAt(0).toLowerCase()}${clash.slice(1)}`;
   if (named && !fs.existsSync(folder)) {
     return `The gateway folder of "${settings.profile}", ${folder}, does not exist any more: point the profile at its folder again with \`ibkr-tray profile remove\` and \`profile add\`, or restore the folder.`;
@@ -267,7 +268,8 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
     checkFolder: (folder) => {
       try {
         checkGatewayFolder(folder);
-        return folderTakenReason(settings.profiles(), folder, settings.profile);
+        const profiles = settings.profiles();
+        return folderTakenReason(profiles, folder, settings.profile) ?? portTakenReason(profiles, gatewayPortOf({ ...settings.get(), gatewayFolder: folder }), settings.profile);
       } catch (error) {
         return (error as Error).message;
       }

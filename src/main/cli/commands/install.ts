@@ -106,7 +106,7 @@ export async function gatewayInstall(ctx: CommandContext, from: string | null): 
     progress.clear();
     // An address that is not HTTPS is a setting (IBKR_TRAY_GATEWAY_ZIP_URL) or --from: say the way around it.
     if (error instanceof InstallError && error.kind === 'source' && isUrlLike(source)) {
-      return installFailure(ctx, new InstallError('source', `${error.message}; download it yourself and use \`--from FILE\``, { cause: error }));
+      return installFailure(ctx, new InstallError('source', `${error.message.replace(/\.$/, '')}; download it yourself and use \`--from FILE\`.`, { cause: error }));
     }
     return installFailure(ctx, error);
   }

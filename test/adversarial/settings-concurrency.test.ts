@@ -55,7 +55,7 @@ describe('concurrent settings changes keep every one', () => {
   it('20 concurrent `profile add` keep 20, all said "added", and nothing else (no phantom default profile)', async () => {
     const dir = fixtures.configDir();
     const dirs = await gatewayFolders(20);
-    const results = await Promise.all(dirs.map((folder, i) => run(['profile', 'add', `P${i}`, '--dir', folder], { configDir: dir, killAfterMs: 60_000 })));
+    const results = await Promise.all(dirs.map((folder, i) => run(['profile', 'add', `P${i}`, '--dir', folder, '--port', String(5100 + i)], { configDir: dir, killAfterMs: 60_000 })));
     for (const result of results) {
       expect(result.stderr).toBe('');
       expect(result.code).toBe(0);
@@ -73,7 +73,7 @@ describe('concurrent settings changes keep every one', () => {
       const dir = fixtures.configDir();
       const [a, b] = await gatewayFolders(2);
       expect((await run(['profile', 'add', 'Live', '--dir', a!], { configDir: dir })).code).toBe(0);
-      expect((await run(['profile', 'add', 'Paper', '--dir', b!], { configDir: dir })).code).toBe(0);
+      expect((await run(['profile', 'add', 'Paper', '--dir', b!, '--port', '5001'], { configDir: dir })).code).toBe(0);
       const [first, second] = await Promise.all([run(['profile', 'rename', 'Paper', 'Practice'], { configDir: dir }), run(['profile', 'rename', 'Paper', 'Demo'], { configDir: dir })]);
       const outcomes = [first!, second!];
       const won = outcomes.filter((r) => r.code === 0);
@@ -97,7 +97,7 @@ describe('concurrent settings changes keep every one', () => {
     const [own, ...dirs] = await gatewayFolders(9);
     writeSettings(dir, { profiles: [{ name: 'Gateway', gatewayFolder: own }] });
     const use = (id: string): ReturnType<typeof run> => run(['--profile', 'Gateway', '--gateway', sim.url, '--timeout', '10', 'use', id], { configDir: dir, killAfterMs: 60_000 });
-    const adds = dirs.map((folder, i) => run(['profile', 'add', `P${i}`, '--dir', folder], { configDir: dir, killAfterMs: 60_000 }));
+    const adds = dirs.map((folder, i) => run(['profile', 'add', `P${i}`, '--dir', folder, '--port', String(5100 + i)], { configDir: dir, killAfterMs: 60_000 }));
     const results = await Promise.all([...adds.slice(0, 4), use('U2222222'), ...adds.slice(4)]);
     for (const result of results) expect({ code: result.code, stderr: result.stderr }).toEqual({ code: 0, stderr: '' });
     const file = settingsFile(dir);
@@ -121,12 +121,12 @@ describe('the settings lock', () => {
     fs.writeFileSync(lock, '');
     const old = new Date(Date.now() - 60_000);
     fs.utimesSync(lock, old, old);
-    expect((await run(['profile', 'add', 'Paper', '--dir', b!], { configDir: dir })).code).toBe(0);
+    expect((await run(['profile', 'add', 'Paper', '--dir', b!, '--port', '5001'], { configDir: dir })).code).toBe(0);
     // A live owner: waited for, then refused; the lock and the file are left as they are.
     const held = JSON.stringify({ pid: live, at: Date.now(), token: 'live' });
     fs.writeFileSync(lock, held);
     const before = fs.readFileSync(path.join(dir, 'config.json'), 'utf8');
-    const refused = await run(['profile', 'add', 'Demo', '--dir', c!], { configDir: dir, killAfterMs: 30_000 });
+    const refused = await run(['profile', 'add', 'Demo', '--dir', c!, '--port', '5002'], { configDir: dir, killAfterMs: 30_000 });
     expect(refused.code).not.toBe(0);
     expect(refused.stderr).toMatch(/is being changed by process \d+ .*try again/);
     expectOneLine(refused.stderr);

@@ -285,7 +285,7 @@ describe('profiles a hand-edited file makes unable to run', () => {
     const dir = fixtures.configDir();
     const [a, b] = [await gatewayFolder(), await gatewayFolder()];
     expect((await run(['profile', 'add', 'Live', '--dir', a], { configDir: dir })).code).toBe(0);
-    expect((await run(['profile', 'add', 'Paper', '--dir', b], { configDir: dir })).code).toBe(0);
+    expect((await run(['profile', 'add', 'Paper', '--dir', b, '--port', '5001'], { configDir: dir })).code).toBe(0);
     const state = path.join(dir, 'profiles', 'paper');
     fs.mkdirSync(state, { recursive: true });
     fs.writeFileSync(path.join(state, 'gateway.pid.json'), JSON.stringify({ pid: 999_999, port: 5000, tls: true, folder: b, conf: 'root/conf.yaml', startedAt: 0 }));
@@ -343,7 +343,7 @@ describe('profiles a hand-edited file makes unable to run', () => {
     // An old single-gateway file still becomes its one profile, kept beside the new one.
     const old = fixtures.configDir();
     fs.writeFileSync(path.join(old, 'config.json'), JSON.stringify({ gatewayFolder: await gatewayFolder(), account: 'U1234567' }));
-    expect((await run(['profile', 'add', 'Paper', '--dir', await gatewayFolder()], { configDir: old })).code).toBe(0);
+    expect((await run(['profile', 'add', 'Paper', '--dir', await gatewayFolder(), '--port', '5001'], { configDir: old })).code).toBe(0);
     expect((await run(['profile', 'list'], { configDir: old })).stdout).toMatch(/^Gateway {2}\S+\nPaper {2}\S+\n$/);
   }, 30_000);
 });

@@ -144,6 +144,10 @@ export async function runCli(io: CliIo): Promise<number> {
   }
   // Before any command's module: several of them build zod schemas as they load (parse-without-jit.ts).
   await import('./parse-without-jit.js');
+  // One address is one gateway: applied to every profile it would show one session under each name.
+  if (global.gatewayUrl !== undefined && global.profile === undefined && ((await io.profiles?.(global)) ?? []).length > 1) {
+    return report(out, global, new CommandFailure(ExitCode.usage, '--gateway names one gateway: add --profile NAME'));
+  }
 
   const now = io.now ?? Date.now;
   const startedAt = io.startedAt ?? now();

@@ -23,6 +23,7 @@ import type { GatewaySupervisor } from './gateway/types.js';
 import { SessionMonitor, type GatewayBinding } from './monitor.js';
 import type { MonitorTiming } from './schedule.js';
 import { profileStateDir } from './profiles.js';
+import { gatewayPortOf, portTakenReason } from './profile-port.js';
 import { ProfileError } from './errors.js';
 import { folderTakenReason, profileKey, SettingsStore, stateFolderTakenReason } from './settings.js';
 import { confSettingsBackend, defaultConfigDir, type SettingsBackend } from './settings-file.js';
@@ -152,9 +153,9 @@ export function openProfile(name: string, options: Omit<EngineOptions, 'profile'
 
 /**
  * Why the chosen profile cannot run, or null: its state folder is an earlier profile's too (one
- * record of the gateway for two), its folder is an earlier profile's too (two supervisors
- * would fight over one gateway; a file edited by hand can say so, and the first of the two keeps
- * running), or it vanished (the first profile keeps today's behaviour of a missing folder: the
+ * record of the gateway for two), its folder or its gateway's port is an earlier profile's too (two
+ * supervisors would fight over one gateway, or two profiles would show one session; a file edited by
+ * hand can say so, and the first of the two keeps running), or it vanished (the first profile keeps today's behaviour of a missing folder: the
  * snapshot says it).
  */
 function profileProblem(settings: SettingsStore, configDir: string, named: boolean, ownFolder: boolean): string | null {
@@ -165,7 +166,7 @@ function profileProblem(settings: SettingsStore, configDir: string, named: boole
   const shared = stateFolderTakenReason(earlier, configDir, settings.profileEntry());
   if (shared) return `The profile "${settings.profile}" cannot run: ${shared.charAt(0).toLowerCase()}${shared.slice(1)}`;
   if (folder === null) return null;
-  const clash = folderTakenReason(earlier, folder, settings.profile);
+  const clash = folderTakenReason(earlier, folder, settings.profile) ?? portTakenReason(earlier, gatewayPortOf(settings.get()), settings.profile);
   if (clash) return `The profile "${settings.profile}" cannot run: ${clash.charAt(0).toLowerCase()}${clash.slice(1)}`;
   if (named && !fs.existsSync(folder)) {
     return `The gateway folder of "${settings.profile}", ${folder}, does not exist any more: point the profile at its folder again with \`ibkr-tray profile remove\` and \`profile add\`, or restore the folder.`;
@@ -273,7 +274,8 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
     checkFolder: (folder) => {
       try {
         checkGatewayFolder(folder);
-        return folderTakenReason(settings.profiles(), folder, settings.profile);
+        const profiles = settings.profiles();
+        return folderTakenReason(profiles, folder, settings.profile) ?? portTakenReason(profiles, gatewayPortOf({ ...settings.get(), gatewayFolder: folder }), settings.profile);
       } catch (error) {
         return (error as Error).message;
       }

@@ -13,6 +13,7 @@ import { isProcessAlive } from './gateway/process-tree.js';
 import { FIRST_PROFILE_NAME, findProfile, folderTakenReason, migrateSettings, ProfileNameSchema, ProfileSchema, profileKey, SettingsFileSchema, stateFolderTakenReason, unknownProfileReason, type Profile, type SettingsStore } from './settings.js';
 import { type SettingsBackend } from './settings-file.js';
 import { ProfileError } from './errors.js';
+import { gatewayPortOf, portTakenReason } from './profile-port.js';
 
 /**
  * Where a profile's own files live (the record of the gateway it started): see Profile.stateFolder.
@@ -104,10 +105,12 @@ export function addProfile(store: SettingsStore, wanted: NewProfile): Profile {
   const folder = path.resolve(wanted.folder);
   // Checked on the list as it is now and again on the list under the settings' lock (another process
   // may add the same name or folder at the same moment): the second check is the one that counts.
+  // The port its gateway will listen on: --port, else what the folder's conf says (known once it is a gateway folder).
+  let port: number | null = null;
   const refusal = (profiles: readonly Profile[]): string | null => {
     const same = findProfile(profiles, name);
     if (same) return `There is already a profile named "${same.name}": choose another name, or remove that one first.`;
-    return folderTakenReason(profiles, folder, null);
+    return folderTakenReason(profiles, folder, null) ?? portTakenReason(profiles, port, null);
   };
   const early = refusal(store.profiles());
   if (early) throw new ProfileError(early);
@@ -116,6 +119,10 @@ export function addProfile(store: SettingsStore, wanted: NewProfile): Profile {
   } catch (error) {
     throw new ProfileError((error as Error).message);
   }
+  port = wanted.port ?? gatewayPortOf({ gatewayFolder: folder, gatewayPort: 5000 });
+  // Before the folder's conf is changed: a refused profile leaves the folder as it was.
+  const taken = refusal(store.profiles());
+  if (taken) throw new ProfileError(taken);
   // Before the profile is in the settings: a shell that follows the file (serve, the tray app) opens
   // it at once and must find the folder's port already set.
   if (wanted.port !== undefined) setListenPort(folder, wanted.port);

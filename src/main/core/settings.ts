@@ -23,6 +23,7 @@ import { systemClock } from './gateway/clock.js';
 import { originOf } from './gateway/trust.js';
 import type { PinStore } from './gateway/tls.js';
 import { ProfileError, SettingsBusyError } from './errors.js';
+import { gatewayPortOf, portTakenReason } from './profile-port.js';
 import { asideName, confSettingsBackend, defaultConfigDir, type SettingsBackend } from './settings-file.js';
 
 
@@ -240,7 +241,8 @@ export class SettingsStore {
     this.modify((base) => {
       const folder = patch.gatewayFolder;
       if (typeof folder === 'string') {
-        const clash = folderTakenReason(base.profiles, folder, this.profileName);
+        const mine = findProfile(base.profiles, this.profileName);
+        const clash = folderTakenReason(base.profiles, folder, this.profileName) ?? portTakenReason(base.profiles, gatewayPortOf({ gatewayFolder: folder, gatewayPort: mine?.gatewayPort ?? 5000 }), this.profileName);
         if (clash) throw new ProfileError(clash);
       }
       return SettingsFileSchema.parse(applyPatch(base, this.profileName, patch));

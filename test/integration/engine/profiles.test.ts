@@ -44,7 +44,7 @@ async function twoProfiles(): Promise<{ configDir: string; live: Simulator; pape
   const paperFolder = await gatewayFolder();
   const first = SettingsStore.open(confSettingsBackend(configDir));
   first.update({ gatewayFolder: liveFolder, gatewayUrl: live.url });
-  addProfile(first, { name: 'Paper', folder: paperFolder });
+  addProfile(first, { name: 'Paper', folder: paperFolder, port: 5001 });
   SettingsStore.open(confSettingsBackend(configDir), undefined, 'Paper').update({ gatewayUrl: paper.url });
   return { configDir, live, paper, liveFolder, paperFolder };
 }

@@ -139,6 +139,49 @@ describe('gateway install', () => {
     expect(existsSync(path.join(config, 'clientportal.gw'))).toBe(false);
   });
 
+  it('into a new --dir leaves the profile on its folder and says how to use the new one; a profile without a folder is not pointed at a taken port', async () => {
+    const config = fixtures.configDir();
+    const live = path.join(config, 'clientportal.gw');
+    expect((await install(config, '--from', `${server.origin}/gateway.zip`)).code).toBe(0);
+    expect((await run(['profile', 'rename', 'Gateway', 'Live'], { configDir: config })).code).toBe(0);
+
+    // The trial's steps: a copy for paper, then a profile for it.
+    const paper = path.join(config, 'paper', 'clientportal.gw');
+    const copy = await install(config, '--from', `${server.origin}/gateway.zip`, '--dir', paper);
+    expect(copy.code, copy.stderr).toBe(0);
+    expect(copy.stdout.replace(/ \(\d+ kB\)/, '')).toBe(`installed the gateway in ${paper}\nthe profile "Live" still uses ${live}; to use this one, add a profile for it: \`ibkr-tray profile add NAME --dir ${paper} --port N\`\n`);
+    expect(readSettings(config, 'Live').gatewayFolder).toBe(live);
+    const added = await run(['profile', 'add', 'Paper', '--dir', paper, '--port', '5001'], { configDir: config });
+    expect(added.code, added.stderr).toBe(0);
+
+    // --profile Paper into yet another folder (whose conf says Live's 5000): Paper stays where it is.
+    const other = path.join(config, 'other', 'clientportal.gw');
+    const moved = await run(['--profile', 'Paper', 'gateway', 'install', '--from', `${server.origin}/gateway.zip`, '--dir', other], { configDir: config, env: env() });
+    expect(moved.code, moved.stderr).toBe(0);
+    expect(moved.stdout).toMatch(new RegExp(`the profile "Paper" still uses ${paper.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')};`));
+    expect(readSettings(config, 'Paper').gatewayFolder).toBe(paper);
+    expect(readSettings(config, 'Live').gatewayFolder).toBe(live);
+
+    // A profile without a folder yet (by hand) takes the installed one, but never on another profile's port.
+    const file = path.join(config, 'config.json');
+    const raw = JSON.parse(readFileSync(file, 'utf8')) as { profiles: unknown[] };
+    writeFileSync(file, JSON.stringify({ ...raw, profiles: [...raw.profiles, { name: 'Spare', stateFolder: 'profiles/spare' }] }));
+    const spare = path.join(config, 'spare', 'clientportal.gw');
+    const refused = await run(['--profile', 'Spare', 'gateway', 'install', '--from', `${server.origin}/gateway.zip`, '--dir', spare], { configDir: config, env: env() });
+    expect(refused.code).toBe(1);
+    expect(refused.stderr.trim().split('\n')).toHaveLength(1);
+    expect(refused.stderr).toMatch(/installed the gateway in .*spare.*, but the profile "Spare" was not pointed at it: Port 5000 is already the gateway port of the profile "Live"/);
+    expect(readSettings(config, 'Spare').gatewayFolder).toBeNull();
+  });
+
+  it('refuses a mirror address that is plain http as a setting (exit 1), saying how to go on', async () => {
+    const config = fixtures.configDir();
+    const result = await run(['--json', 'gateway', 'install'], { configDir: config, env: { ...env(), IBKR_TRAY_GATEWAY_ZIP_URL: 'http://127.0.0.1:9/clientportal.gw.zip' } });
+    expect(result.code).toBe(1);
+    expect(onlyJson(result)).toMatchObject({ ok: false, exitCode: 1, error: { message: expect.stringMatching(/not HTTPS: refused; download it yourself and use `--from FILE`\.$/) } });
+    expect(existsSync(path.join(config, 'clientportal.gw'))).toBe(false);
+  });
+
   it('installs from a local file, and says which file is missing', async () => {
     const config = fixtures.configDir();
     const zip = path.join(config, 'clientportal.gw.zip');

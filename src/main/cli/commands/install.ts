@@ -10,6 +10,8 @@ import { downloadAddresses } from '../../core/install/download-addresses.js';
 import { gatewayInstallFolder, installGateway, type GatewayControl, type InstallProgress } from '../../core/install/gateway-install.js';
 import { asInstallError, InstallError } from '../../core/install/install-error.js';
 import { isProcessAlive } from '../../core/gateway/process-tree.js';
+import { ProfileError } from '../../core/errors.js';
+import { sameFolder } from '../../core/settings.js';
 import type { CliBackend } from '../backend.js';
 import { INTERRUPTED, type CommandContext, type CommandResult } from '../context.js';
 import { CommandFailure, ExitCode, exitCodeForInstallFailure } from '../exit-codes.js';
@@ -88,11 +90,12 @@ export async function gatewayInstall(ctx: CommandContext, from: string | null): 
   const backend = await ctx.backend();
   const folder = gatewayInstallFolder(backend.gatewayFolder, backend.configDir);
   const progress = progressReporter(ctx, 'the gateway');
+  const source = from === null ? downloadAddresses().gatewayZip : isUrlLike(from) ? from : path.resolve(from);
   let result;
   try {
     result = await installGateway({
       folder,
-      source: from === null ? downloadAddresses().gatewayZip : isUrlLike(from) ? from : path.resolve(from),
+      source,
       signal: ctx.stop,
       onProgress: progress.onProgress,
       // --timeout is per request; a download may be silent a little longer before it counts as stalled.
@@ -101,23 +104,59 @@ export async function gatewayInstall(ctx: CommandContext, from: string | null): 
     });
   } catch (error) {
     progress.clear();
+    // An address that is not HTTPS is a setting (IBKR_TRAY_GATEWAY_ZIP_URL) or --from: say the way around it.
+    if (error instanceof InstallError && error.kind === 'source' && isUrlLike(source)) {
+      return installFailure(ctx, new InstallError('source', `${error.message.replace(/\.$/, '')}; download it yourself and use \`--from FILE\`.`, { cause: error }));
+    }
     return installFailure(ctx, error);
   }
   progress.clear();
-  if (backend.engine.settings.get().gatewayFolder !== folder) backend.engine.settings.update({ gatewayFolder: folder });
+  const pointed = pointProfileAt(backend, folder);
   // Every file is in --json; the line names a few (a gateway's logs come along too).
   const others = result.kept.length - 3;
   const kept = result.kept.length ? ` (kept ${result.kept.slice(0, 3).join(', ')}${others > 0 ? ` and ${others} more of yours` : ''})` : '';
+  // A restarted gateway starts without a session (gateway-facts §4): the user logs in again.
   const text =
     result.outcome === 'unchanged'
       ? `the gateway in ${folder} is up to date (${result.source} has not changed)`
-      : `${result.outcome} the gateway in ${folder}${result.bytes === null ? '' : ` (${megabytes(result.bytes)})`}${kept}${result.restarted ? '; the gateway was restarted' : ''}`;
+      : `${result.outcome} the gateway in ${folder}${result.bytes === null ? '' : ` (${megabytes(result.bytes)})`}${kept}${result.restarted ? '; the gateway was restarted: log in again (`ibkr-tray login`)' : ''}`;
+  const document = { ok: pointed.ok, ...result, profile: backend.engine.settings.profile, profileFolder: pointed.profileFolder };
   if (result.restartFailed !== null) {
-    ctx.out.result(null, { ok: false, ...result });
+    ctx.out.result(null, { ...document, ok: false });
     throw new CommandFailure(ExitCode.unreachable, `${text}, but the gateway did not start again: ${result.restartFailed}`);
   }
-  ctx.out.result(result.outcome === 'unchanged' ? text : `${text}\nnext: \`ibkr-tray gateway start\``, { ok: true, ...result });
+  if (!pointed.ok) {
+    ctx.out.result(null, document);
+    throw new CommandFailure(ExitCode.usage, `${text}, but ${pointed.line}`);
+  }
+  const next = pointed.line ?? (result.outcome === 'unchanged' || result.restarted ? null : 'next: `ibkr-tray gateway start`');
+  ctx.out.result(next === null ? text : `${text}\n${next}`, document);
   return ExitCode.ok;
+}
+
+/**
+ * The profile's folder after an install into `folder`. A profile without a folder takes it (the
+ * first install); one that has another keeps it: an install into a new --dir never moves a profile
+ * to another gateway (and so another login) behind the user's back; the line says how to use it.
+ */
+function pointProfileAt(backend: CliBackend, folder: string): { readonly ok: boolean; readonly line: string | null; readonly profileFolder: string | null } {
+  const settings = backend.engine.settings;
+  const saved = settings.get().gatewayFolder;
+  if (saved !== null && sameFolder(saved, folder)) return { ok: true, line: null, profileFolder: saved };
+  if (saved !== null) {
+    return {
+      ok: true,
+      line: `the profile "${settings.profile}" still uses ${saved}; to use this one, add a profile for it: \`ibkr-tray profile add NAME --dir ${folder} --port N\``,
+      profileFolder: saved,
+    };
+  }
+  try {
+    settings.update({ gatewayFolder: folder });
+    return { ok: true, line: null, profileFolder: folder };
+  } catch (error) {
+    if (!(error instanceof ProfileError)) throw error;
+    return { ok: false, line: `the profile "${settings.profile}" was not pointed at it: ${error.message}`, profileFolder: null };
+  }
 }
 
 function isUrlLike(source: string): boolean {

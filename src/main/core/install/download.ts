@@ -118,8 +118,9 @@ function whereFrom(url: string): string {
 
 /**
  * Download `url` into `file`, following redirects, with a SHA-256 of the body. Resolves
- * `{ changed: false }` when `ifChanged` matched (304). Rejects with InstallError: 'download'
- * (HTTP error, stall, network, wrong content), 'too-big', 'disk' or 'cancelled'.
+ * `{ changed: false }` when `ifChanged` matched (304). Rejects with InstallError: 'source' (the
+ * address given is not an https:// one), 'download' (HTTP error, stall, network, wrong content, a
+ * redirect away from HTTPS), 'too-big', 'disk' or 'cancelled'.
  */
 export async function download(options: DownloadOptions): Promise<Downloaded> {
   const stallMs = options.stallMs ?? 30_000;
@@ -138,8 +139,11 @@ async function downloadWith(dispatcher: Dispatcher, options: DownloadOptions, st
   if (options.ifChanged?.etag) headers['if-none-match'] = options.ifChanged.etag;
   if (options.ifChanged?.lastModified) headers['if-modified-since'] = options.ifChanged.lastModified;
   for (let redirects = 0; ; redirects++) {
-    if (!URL.canParse(url)) throw new InstallError('download', `${what}: "${url.slice(0, 200)}" is not a web address: give an https:// address.`);
-    if (new URL(url).protocol !== 'https:') throw new InstallError('download', `${what} would come from ${whereFrom(url)}, which is not HTTPS: refused.`);
+    // The first address is the caller's (a setting, --from): a bad one is the caller's to fix ('source');
+    // one a server redirected to is the server's ('download').
+    const kind = redirects === 0 ? 'source' : 'download';
+    if (!URL.canParse(url)) throw new InstallError(kind, `${what}: "${url.slice(0, 200)}" is not a web address: give an https:// address.`);
+    if (new URL(url).protocol !== 'https:') throw new InstallError(kind, `${what} would come from ${whereFrom(url)}, which is not HTTPS: refused.`);
     let response: Dispatcher.ResponseData;
     try {
       response = await request(url, { dispatcher, method: 'GET', headers, signal: signal ?? null });

@@ -26,7 +26,7 @@ export type InstallFailureKind =
   | 'gateway'
   /** The target folder holds what the app did not install there: it is left as it is. */
   | 'occupied'
-  /** The local file named as the source is not there, or not a file. */
+  /** The source named (a local file, an address in a setting or --from) cannot be used: not there, not a file, not HTTPS. */
   | 'source';
 
 export class InstallError extends Error {

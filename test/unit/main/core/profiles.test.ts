@@ -103,7 +103,7 @@ describe('profiles', () => {
     const paper = await gatewayFolder();
     const first = open();
     first.update({ gatewayFolder: live });
-    addProfile(first, { name: 'Paper', folder: paper });
+    addProfile(first, { name: 'Paper', folder: paper, port: 5001 });
     const paperStore = open('paper');
     expect(paperStore.profile).toBe('Paper');
     expect(paperStore.get().gatewayFolder).toBe(paper);
@@ -119,7 +119,7 @@ describe('profiles', () => {
     const store = open();
     store.update({ gatewayFolder: live });
     expect(() => addProfile(store, { name: 'Paper', folder: `${live}/../clientportal.gw/` })).toThrow(/already the gateway of the profile "Gateway"/);
-    addProfile(store, { name: 'Paper', folder: await gatewayFolder() });
+    addProfile(store, { name: 'Paper', folder: await gatewayFolder(), port: 5001 });
     expect(() => open('Paper').update({ gatewayFolder: live })).toThrow(ProfileError);
     expect(open('Paper').get().gatewayFolder).not.toBe(live);
   });
@@ -143,7 +143,7 @@ describe('profiles', () => {
   it('renames a profile; its files stay where they are', async () => {
     const store = open();
     store.update({ gatewayFolder: await gatewayFolder() });
-    addProfile(store, { name: 'Paper', folder: await gatewayFolder() });
+    addProfile(store, { name: 'Paper', folder: await gatewayFolder(), port: 5001 });
     renameProfile(store, 'paper', 'Practice');
     expect(open('Practice').profileEntry().stateFolder).toBe(path.join('profiles', 'paper'));
     expect(() => open('Paper')).toThrow(/no profile named "Paper": the profiles are "Gateway", "Practice"/);
@@ -153,7 +153,7 @@ describe('profiles', () => {
   it('removes a profile and its files, but not the last one, nor one whose gateway still runs', async () => {
     const store = open();
     store.update({ gatewayFolder: await gatewayFolder() });
-    const paper = addProfile(store, { name: 'Paper', folder: await gatewayFolder() });
+    const paper = addProfile(store, { name: 'Paper', folder: await gatewayFolder(), port: 5001 });
     const stateDir = profileStateDir(dir, paper);
     // A process that lives, recorded as the gateway this profile started.
     const alive = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 30000)'], { stdio: 'ignore' });

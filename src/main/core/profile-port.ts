@@ -7,16 +7,21 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseGatewayConf } from './gateway/conf.js';
-import { profileKey, type Profile } from './settings.js';
+import { profileKey } from './profile-key.js';
 
-type PortOf = Pick<Profile, 'name' | 'gatewayFolder' | 'gatewayPort'>;
+/** What of a profile (settings.ts's Profile) says where its gateway listens. */
+interface PortOf {
+  readonly name: string;
+  readonly gatewayFolder: string | null;
+  readonly gatewayPort: number;
+}
 
 /**
  * The port a profile's gateway listens on: its folder's root/conf.yaml listenPort (the gateway's
  * only setting for it; `profile add --port` writes it there), else the profile's gatewayPort when
  * that file cannot be read. Null for a profile without a folder (it runs no gateway of its own).
  */
-export function gatewayPortOf(profile: Pick<Profile, 'gatewayFolder' | 'gatewayPort'>): number | null {
+export function gatewayPortOf(profile: Pick<PortOf, 'gatewayFolder' | 'gatewayPort'>): number | null {
   if (profile.gatewayFolder === null) return null;
   const conf = path.join(profile.gatewayFolder, 'root', 'conf.yaml');
   try {

@@ -23,6 +23,7 @@ import { systemClock } from './gateway/clock.js';
 import { originOf } from './gateway/trust.js';
 import type { PinStore } from './gateway/tls.js';
 import { ProfileError, SettingsBusyError } from './errors.js';
+import { profileKey } from './profile-key.js';
 import { gatewayPortOf, portTakenReason } from './profile-port.js';
 import { asideName, confSettingsBackend, defaultConfigDir, type SettingsBackend } from './settings-file.js';
 
@@ -113,13 +114,6 @@ export type SettingsFile = z.infer<typeof SettingsFileSchema>;
 
 const PROFILE_KEYS: ReadonlySet<string> = new Set(Object.keys(profileShape));
 
-/**
- * Names compare without case: "paper" and "Paper" are one profile (their state folders would be one
- * folder on macOS and Windows, and a user typing `--profile paper` means "Paper").
- */
-export function profileKey(name: string): string {
-  return name.trim().toLowerCase();
-}
 
 /**
  * Today's single-gateway file → the profiles file, without any action from the user: the gateway's

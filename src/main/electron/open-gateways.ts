@@ -7,7 +7,8 @@
  * with `ibkr-tray serve`). No Electron here: the gateway is a type parameter.
  */
 import path from 'node:path';
-import { ProfileNameSchema, profileKey } from '../core/settings.js';
+import { profileKey } from '../core/profile-key.js';
+import { ProfileNameSchema } from '../core/settings.js';
 
 /** A profile the app has tried to open: its gateway, or the reason it could not be opened. */
 export type ProfileSlot<G> = { readonly name: string; readonly gateway: G } | { readonly name: string; readonly gateway: null; readonly problem: string };

@@ -196,6 +196,8 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
 
   const createSupervisor = options.createSupervisor === undefined ? defaultSupervisor : options.createSupervisor;
   let unfollow: (() => void) | null = null;
+  /** onGatewayEvent's listeners: the current supervisor's events, also when the monitor does not run (one-shot commands). */
+  const gatewayListeners = new Set<(event: SupervisorEvent) => void>();
 
   /** Client (+ supervisor unless `keepSupervisor`) for the current folder / URL. */
   const bind = (keepSupervisor = false): GatewayBinding => {
@@ -211,6 +213,7 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
       // The supervisor moves the gateway to another port when the configured one is taken: follow it.
       unfollow =
         current?.on((event) => {
+          for (const listener of gatewayListeners) listener(event);
           if (event.type !== 'state' || event.state.kind !== 'running' || options.gatewayUrl || settings.get().gatewayUrl) return;
           if (current.location().url !== client?.baseUrl) monitor.replaceGateway(bind(true));
         }) ?? null;
@@ -386,7 +389,10 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
     dispatch: (intent) => engine.dispatch(intent),
     log: () => engine.log(),
     onLog: (listener) => engine.onLog(listener),
-    onGatewayEvent: (listener) => monitor.onSupervisorEvent(listener),
+    onGatewayEvent: (listener) => {
+      gatewayListeners.add(listener);
+      return () => gatewayListeners.delete(listener);
+    },
     async start(): Promise<void> {
       started = true;
       monitor.start({ timers: watch });

@@ -102,6 +102,11 @@ interface Running {
   readonly adopted: boolean;
 }
 
+/** Whether `record` is of the tree whose pid we watch (its leader, or the java left of it). */
+function namesTree(record: PidRecord, pid: number): boolean {
+  return record.pid === pid || record.listenerPid === pid;
+}
+
 /** The GatewaySupervisor for a gateway folder on this machine. */
 export class ProcessGatewaySupervisor implements GatewaySupervisor {
   private readonly folder: string;
@@ -470,7 +475,8 @@ export class ProcessGatewaySupervisor implements GatewaySupervisor {
     this.logBuffer.flush();
     // Read before anything else: `gateway stop` marks the record before it signals the tree.
     const askedHere = previous?.target ? this.pidFile.read() : null;
-    const askedToStop = askedHere?.stopAskedAt !== undefined && askedHere.pid === previous?.target?.pid;
+    const watched = previous?.target?.pid;
+    const askedToStop = askedHere?.stopAskedAt !== undefined && watched !== undefined && namesTree(askedHere, watched);
     // run.sh may have died while java lives on (or the reverse): end what is left of the tree.
     if (previous?.target && previous.ours) await this.kill(previous.target, 0);
     if (previous?.ours && previous.target) this.removeRecordOf(previous.target.pid);
@@ -589,7 +595,8 @@ export class ProcessGatewaySupervisor implements GatewaySupervisor {
 
   /** Remove the pid record only while it names `pid`'s tree: another process's start may have written its own. */
   private removeRecordOf(pid: number): void {
-    if (this.pidFile.read()?.pid === pid) this.pidFile.remove();
+    const record = this.pidFile.read();
+    if (record && namesTree(record, pid)) this.pidFile.remove();
   }
 
   private readConf(file: string): GatewayConf {

@@ -19,7 +19,7 @@ import { checkGatewayFolder } from './gateway/folder.js';
 import { folderGatewayLocation } from './gateway/location.js';
 import { ProcessGatewaySupervisor } from './gateway/process.js';
 import { createPinnedAgent } from './gateway/tls.js';
-import type { GatewaySupervisor } from './gateway/types.js';
+import type { GatewaySupervisor, SupervisorEvent } from './gateway/types.js';
 import { SessionMonitor, type GatewayBinding } from './monitor.js';
 import type { MonitorTiming } from './schedule.js';
 import { profileStateDir } from './profiles.js';
@@ -49,6 +49,8 @@ export type SupervisorFactory = (options: {
   readonly configDir: string;
   /** Where this profile's own files live (the pid record): the settings folder for the first profile. */
   readonly stateDir: string;
+  /** Whether the user has stopped the gateway meanwhile, as the settings file says now (another process may have). */
+  readonly userStopped: () => boolean;
 }) => GatewaySupervisor;
 
 export interface EngineOptions {
@@ -116,6 +118,12 @@ export interface Engine extends EngineApi {
    * it once a minute: pass true only when no other process asked within the minute).
    */
   refresh(options?: { readonly tickle?: boolean; readonly identify?: boolean; readonly accounts?: AccountList }): Promise<AppSnapshot>;
+  /**
+   * The supervisor's events (whichever supervisor is current): which gateway runs and whether this
+   * process launched it, and each unexpected exit with the restart it scheduled. For shells that
+   * say more than the snapshot (keepalive, `gateway start`). Returns the unsubscribe.
+   */
+  onGatewayEvent(listener: (event: SupervisorEvent) => void): () => void;
   /** The name of the profile this engine runs ("Gateway" unless the user named or added profiles). */
   readonly profile: string;
   /** Where this profile's own files live (the record of the gateway it started). */
@@ -140,7 +148,7 @@ export interface Engine extends EngineApi {
 const DEFAULT_GATEWAY_URL = 'https://localhost:5000';
 
 /** The core's supervisor of a folder; its pid record lives in the profile's state folder. */
-const defaultSupervisor: SupervisorFactory = ({ folder, clock, stateDir }) => new ProcessGatewaySupervisor({ folder, clock, stateDir });
+const defaultSupervisor: SupervisorFactory = ({ folder, clock, stateDir, userStopped }) => new ProcessGatewaySupervisor({ folder, clock, stateDir, userStopped });
 
 /**
  * Open a profile by name for a script: `await openProfile('Paper')` is `createEngine({ profile: 'Paper' })`.
@@ -196,6 +204,8 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
 
   const createSupervisor = options.createSupervisor === undefined ? defaultSupervisor : options.createSupervisor;
   let unfollow: (() => void) | null = null;
+  /** onGatewayEvent's listeners: the current supervisor's events, also when the monitor does not run (one-shot commands). */
+  const gatewayListeners = new Set<(event: SupervisorEvent) => void>();
 
   /** Client (+ supervisor unless `keepSupervisor`) for the current folder / URL. */
   const bind = (keepSupervisor = false): GatewayBinding => {
@@ -206,11 +216,12 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
       unfollow = null;
       const previous = supervisor as GatewaySupervisor | null;
       if (previous) previous.dispose().catch(() => undefined);
-      supervisor = folder && createSupervisor ? createSupervisor({ folder, port: settings.get().gatewayPort, clock, configDir, stateDir }) : null;
+      supervisor = folder && createSupervisor ? createSupervisor({ folder, port: settings.get().gatewayPort, clock, configDir, stateDir, userStopped: () => settings.reload().userIntent === 'stopped' }) : null;
       const current = supervisor as GatewaySupervisor | null;
       // The supervisor moves the gateway to another port when the configured one is taken: follow it.
       unfollow =
         current?.on((event) => {
+          for (const listener of gatewayListeners) listener(event);
           if (event.type !== 'state' || event.state.kind !== 'running' || options.gatewayUrl || settings.get().gatewayUrl) return;
           if (current.location().url !== client?.baseUrl) monitor.replaceGateway(bind(true));
         }) ?? null;
@@ -387,6 +398,10 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
     dispatch: (intent) => engine.dispatch(intent),
     log: () => engine.log(),
     onLog: (listener) => engine.onLog(listener),
+    onGatewayEvent: (listener) => {
+      gatewayListeners.add(listener);
+      return () => gatewayListeners.delete(listener);
+    },
     async start(): Promise<void> {
       started = true;
       monitor.start({ timers: watch });

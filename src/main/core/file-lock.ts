@@ -129,41 +129,70 @@ export function breakStale(lock: string, judgedIno: number): boolean {
   return true;
 }
 
+/** One try at the lock: taken (true), or who holds it while they may still use it (a stale one is broken first). */
+function tryTake(lock: string, token: string, timing: LockTiming): { readonly taken: true } | { readonly taken: false; readonly holder: LockContent | null } {
+  try {
+    const fd = fs.openSync(lock, 'wx', 0o600);
+    try {
+      fs.writeSync(fd, JSON.stringify({ pid: process.pid, at: Date.now(), token }));
+    } finally {
+      fs.closeSync(fd);
+    }
+    return { taken: true };
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+  }
+  const found = readLock(lock);
+  // A break that failed (a folder that cannot be moved) waits with the caller's deadline, not in a loop.
+  if (found && staleReason(found, Date.now(), timing) !== null && breakStale(lock, found.ino)) return tryTake(lock, token, timing);
+  return { taken: false, holder: found?.content ?? null };
+}
+
+function prepare(file: string, options: Partial<LockTiming>): { readonly lock: string; readonly token: string; readonly timing: LockTiming; readonly deadline: number } {
+  const timing: LockTiming = { ...DEFAULT_LOCK_TIMING, ...options };
+  fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+  return { lock: `${file}.lock`, token: `${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2)}`, timing, deadline: Date.now() + timing.waitMs };
+}
+
+/** Short and jittered: a write holds the lock for milliseconds, and 20 waiters must not move in step. */
+function backoffMs(attempt: number): number {
+  return Math.min(2 + attempt * 2, 25) + Math.floor(Math.random() * 5);
+}
+
 /**
  * Run `work` while holding `<file>.lock`. Throws FileLockTimeout when the lock cannot be had within
  * `timing.waitMs` (an fs failure other than "exists" is thrown as it is).
  */
 export function withFileLock<T>(file: string, work: () => T, options: Partial<LockTiming> = {}): T {
-  const timing: LockTiming = { ...DEFAULT_LOCK_TIMING, ...options };
-  const now = Date.now;
-  const lock = `${file}.lock`;
-  fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
-  const token = `${process.pid}-${now()}-${Math.random().toString(36).slice(2)}`;
-  const deadline = now() + timing.waitMs;
-  let holder: LockContent | null = null;
+  const { lock, token, timing, deadline } = prepare(file, options);
   for (let attempt = 0; ; attempt++) {
-    try {
-      const fd = fs.openSync(lock, 'wx', 0o600);
-      try {
-        fs.writeSync(fd, JSON.stringify({ pid: process.pid, at: now(), token }));
-      } finally {
-        fs.closeSync(fd);
-      }
-      break;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-    }
-    const found = readLock(lock);
-    if (found) {
-      holder = found.content;
-      if (staleReason(found, now(), timing) !== null && breakStale(lock, found.ino)) continue;
-    }
-    if (now() >= deadline) throw new FileLockTimeout(lock, holder?.pid ?? null, timing.waitMs);
-    // Short and jittered: a write holds the lock for milliseconds, and 20 waiters must not move in step.
-    sleepMs(Math.min(2 + attempt * 2, 25) + Math.floor(Math.random() * 5));
+    const tried = tryTake(lock, token, timing);
+    if (tried.taken) break;
+    if (Date.now() >= deadline) throw new FileLockTimeout(lock, tried.holder?.pid ?? null, timing.waitMs);
+    sleepMs(backoffMs(attempt));
   }
   try {
     return work();
+  } finally {
+    release(lock, token);
+  }
+}
+
+/**
+ * withFileLock for work that takes seconds (a gateway's start): the same lock and stale rules, but
+ * waiting without blocking the event loop, and giving up early when `cancelled()` says so (then it
+ * throws FileLockTimeout too). `staleMs` must exceed the longest the work may take.
+ */
+export async function withFileLockAsync<T>(file: string, work: () => Promise<T>, options: Partial<LockTiming> & { readonly cancelled?: () => boolean } = {}): Promise<T> {
+  const { lock, token, timing, deadline } = prepare(file, options);
+  for (let attempt = 0; ; attempt++) {
+    const tried = tryTake(lock, token, timing);
+    if (tried.taken) break;
+    if (Date.now() >= deadline || options.cancelled?.()) throw new FileLockTimeout(lock, tried.holder?.pid ?? null, timing.waitMs);
+    await new Promise((resolve) => setTimeout(resolve, Math.max(50, backoffMs(attempt) * 4)));
+  }
+  try {
+    return await work();
   } finally {
     release(lock, token);
   }

@@ -287,7 +287,7 @@ export class SessionMonitor {
   }
 
   private onProcessState(state: GatewayProcessState): void {
-    const byUser = state.kind === 'stopped' && this.stopRequested;
+    const byUser = state.kind === 'stopped' && (this.stopRequested || state.byUser === true);
     if (state.kind === 'stopped') {
       this.stopRequested = false;
       this.token = null;

@@ -191,6 +191,21 @@ export class SettingsStore {
     return this.current;
   }
 
+  /**
+   * The settings as the file holds them now (another process may have changed them: `ibkr-tray
+   * gateway stop` remembers "stopped" while the tray app or `serve` runs); listeners hear of a change.
+   */
+  reload(): Settings {
+    const file = this.reread();
+    const mine = findProfile(file.profiles, this.profileName);
+    if (!mine) return this.current;
+    const before = JSON.stringify(this.current);
+    this.file = file;
+    this.current = flatten(file, mine);
+    if (JSON.stringify(this.current) !== before) for (const listener of this.listeners) listener(this.current);
+    return this.current;
+  }
+
   /** The name of the profile this store reads and writes. */
   get profile(): string {
     return this.profileName;

@@ -17,7 +17,7 @@ import type { SessionKind } from '../../../shared/snapshot.js';
 import { GatewayError, GatewayStartError } from '../../core/errors.js';
 import { checkGatewayFolder } from '../../core/gateway/folder.js';
 import { portOf } from '../../core/gateway/location.js';
-import type { PidRecord } from '../../core/gateway/pidfile.js';
+import { PidFile, type PidRecord } from '../../core/gateway/pidfile.js';
 import { findListenerPid, probeGateway } from '../../core/gateway/port.js';
 import { isProcessAlive } from '../../core/gateway/process-tree.js';
 import type { CliBackend } from '../backend.js';
@@ -111,9 +111,24 @@ async function startGateway(ctx: CommandContext): Promise<CommandResult> {
     ctx.out.result(`already running: ${describe(before)}`, { ok: true, started: false, gateway: before });
     return ExitCode.ok;
   }
-  const started = await backend.engine.dispatch({ type: 'start-gateway' });
+  // Another ibkr-tray process may have been starting this very gateway: the supervisor then waited
+  // for that start (the folder's start lock) and adopted its gateway, which was already running.
+  let adopted = false;
+  const unfollow = backend.engine.onGatewayEvent((event) => {
+    if (event.type === 'state' && event.state.kind === 'running') adopted = event.state.adopted;
+  });
+  let started: Awaited<ReturnType<typeof backend.engine.dispatch>>;
+  try {
+    started = await backend.engine.dispatch({ type: 'start-gateway' });
+  } finally {
+    unfollow();
+  }
   if (!started.ok) throw new CommandFailure(ExitCode.unreachable, `cannot start the gateway: ${started.reason}`);
   const after = await facts(backend, ctx.global.requestTimeoutMs);
+  if (adopted && after.running) {
+    ctx.out.result(`already running: ${describe(after)}`, { ok: true, started: false, gateway: after });
+    return ExitCode.ok;
+  }
   ctx.out.result(describe(after), { ok: true, started: true, gateway: after });
   return ExitCode.ok;
 }
@@ -135,8 +150,9 @@ export async function recordedPid(record: PidRecord): Promise<number | null> {
 async function stopGateway(ctx: CommandContext): Promise<CommandResult> {
   const backend = await ctx.backend();
   const record = backend.gatewayRecord();
-  let pid = record ? await recordedPid(record) : null;
-  if (record && pid === null) backend.forgetGatewayRecord(); // its gateway is gone
+  const recorded = record ? await recordedPid(record) : null;
+  let pid = recorded;
+  if (record && recorded === null) backend.forgetGatewayRecord(); // its gateway is gone
   if (pid === null) {
     const now = await facts(backend, ctx.global.requestTimeoutMs);
     if (!now.running) {
@@ -148,11 +164,14 @@ async function stopGateway(ctx: CommandContext): Promise<CommandResult> {
       throw new CommandFailure(ExitCode.usage, `the gateway at ${backend.gatewayUrl} was not started by ibkr-tray and its process cannot be found: stop it where it was started`);
     }
   }
+  // Like the tray's "Stop": the app does not start it again by itself until asked. Said before the
+  // signal, so that a tray app, `serve` or `keepalive` watching this gateway takes its exit for the
+  // user's stop, not a crash to restart (they read the settings and the record at the exit).
+  backend.rememberStopped(true);
+  if (record && recorded !== null) new PidFile(backend.engine.stateDir).write({ ...record, stopAskedAt: Date.now() });
   const closed = await backend.auth.closeGateway(pid);
   if (!closed.stopped) throw new CommandFailure(ExitCode.unreachable, closed.message);
   backend.forgetGatewayRecord();
-  // Like the tray's "Stop": the app does not start it again by itself until asked.
-  backend.rememberStopped(true);
   ctx.out.result(closed.message, { ok: true, stopped: closed.wasRunning, pid, pids: closed.pids, forced: closed.forced, message: closed.message });
   return ExitCode.ok;
 }

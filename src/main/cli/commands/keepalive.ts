@@ -27,8 +27,13 @@ interface Watched {
   /** The profile's name when several run (it prefixes their lines), null for one profile (lines as before profiles). */
   readonly name: string | null;
   readonly backend: CliBackend;
-  /** A gateway was answering before this run started anything: never ours to stop. */
+  /** A gateway was answering before this run started anything (its first line waits for a check). */
   runningBefore: boolean;
+  /**
+   * The gateway running now was launched by this run (at its start, or as a restart after a crash),
+   * as the supervisor said: Ctrl-C stops it. One that was adopted (running before) is left alone.
+   */
+  launchedHere: boolean;
   notifier: Notifier | null;
   /** The state of the last line printed: a line only when it changes (the details of one state fill in over a second). */
   lastState: SessionKind | null;
@@ -60,7 +65,7 @@ export async function keepalive(ctx: CommandContext, options: KeepaliveOptions =
   const names = ctx.global.profile === undefined ? await ctx.profiles() : [];
   const watched: Watched[] = [];
   const watch = (name: string | null, backend: CliBackend): void => {
-    watched.push({ name, backend, runningBefore: false, notifier: null, lastState: null, live: false, pending: null });
+    watched.push({ name, backend, runningBefore: false, launchedHere: false, notifier: null, lastState: null, live: false, pending: null });
   };
   let disposed = false;
   try {
@@ -137,7 +142,22 @@ async function keepEveryAlive(ctx: CommandContext, options: KeepaliveOptions, wa
     // The first check answers within a request timeout; if it still says stopped then, it is so.
     w.pending = { snapshot: now, timer: setTimeout(() => flush(w), ctx.global.requestTimeoutMs + 1_000), supersededBy: 'dropped' };
   };
-  for (const w of watched) unsubscribes.push(w.backend.engine.subscribe((snapshot) => print(w, snapshot)));
+  /** A crash gets its own line (the states alone would only say "starting"); the restart's start follows. */
+  const crashed = (w: Watched, how: string, restart: { readonly attempt: number; readonly of: number }): void => {
+    const stamp = new Date().toISOString().replace('T', ' ').slice(0, 19);
+    const text = `the gateway stopped unexpectedly (${how}); starting it again (restart ${restart.attempt} of ${restart.of})`;
+    if (ctx.global.json) ctx.out.stderr.write(`${JSON.stringify({ event: 'gateway-exit', how, restart, ...(w.name === null ? {} : { profile: w.name }) })}\n`);
+    else ctx.out.stdout.write(`${stamp} ${w.name === null ? '' : `${w.name}: `}${text}\n`);
+  };
+  for (const w of watched) {
+    unsubscribes.push(w.backend.engine.subscribe((snapshot) => print(w, snapshot)));
+    unsubscribes.push(
+      w.backend.engine.onGatewayEvent((event) => {
+        if (event.type === 'state' && event.state.kind === 'running') w.launchedHere = event.state.startedByUs && !event.state.adopted;
+        if (event.type === 'exit' && event.restart) crashed(w, event.how ?? 'it is gone', event.restart);
+      }),
+    );
+  }
   try {
     await Promise.all(watched.map((w) => w.backend.engine.start()));
     engineRunning = true;
@@ -155,7 +175,7 @@ async function keepEveryAlive(ctx: CommandContext, options: KeepaliveOptions, wa
   }
   const stopped = await Promise.all(
     watched.map(async (w) => {
-      const startedHere = !w.runningBefore && w.backend.engine.snapshot().gateway.startedByUs;
+      const startedHere = w.launchedHere && w.backend.engine.snapshot().gateway.startedByUs;
       await w.backend.dispose({ stopGateway: startedHere });
       return { w, startedHere, last: statusDocument(w.backend.engine.snapshot()) };
     }),

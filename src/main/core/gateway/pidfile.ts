@@ -23,6 +23,11 @@ export const PidRecordSchema = z.object({
   /** The conf passed to run.sh, relative to the folder. */
   conf: z.string(),
   startedAt: z.number(),
+  /**
+   * When another process (`ibkr-tray gateway stop`) asked this gateway to stop: written before it
+   * signals the tree, so the supervisor watching it takes the exit for the user's stop, not a crash.
+   */
+  stopAskedAt: z.number().optional(),
 });
 export type PidRecord = z.infer<typeof PidRecordSchema>;
 

@@ -13,6 +13,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { LogLine } from '../../../shared/api.js';
 import { GatewayStartError } from '../errors.js';
+import { FileLockTimeout, withFileLockAsync } from '../file-lock.js';
 import { sleep, systemClock, type Clock } from './clock.js';
 import { DEFAULT_CONF, OWN_CONF, parseGatewayConf, withListenPort, type GatewayConf } from './conf.js';
 import { checkGatewayFolder } from './folder.js';
@@ -82,6 +83,12 @@ export interface SupervisorOptions {
   readonly findJava?: () => Promise<JavaFound>;
   /** Ports and processes (default the real ones). */
   readonly system?: GatewaySystem;
+  /**
+   * Whether the user has stopped the gateway from another process meanwhile (`ibkr-tray gateway
+   * stop` remembers "stopped" in the settings before it stops the gateway): an exit then is the
+   * user's stop, not a crash, and is not restarted. Asked at the exit and again before a restart.
+   */
+  readonly userStopped?: () => boolean;
 }
 
 const LISTEN_FAILED = /Server listen failed/;
@@ -93,6 +100,11 @@ interface Running {
   /** We started it (now, or before an app crash): we may stop it. */
   readonly ours: boolean;
   readonly adopted: boolean;
+}
+
+/** Whether `record` is of the tree whose pid we watch (its leader, or the java left of it). */
+function namesTree(record: PidRecord, pid: number): boolean {
+  return record.pid === pid || record.listenerPid === pid;
 }
 
 /** The GatewaySupervisor for a gateway folder on this machine. */
@@ -112,7 +124,10 @@ export class ProcessGatewaySupervisor implements GatewaySupervisor {
   private readonly ownConf: string;
   private readonly lookForJava: () => Promise<JavaFound>;
   private readonly system: GatewaySystem;
+  private readonly userStopped: () => boolean;
   private readonly pidFile: PidFile;
+  /** Held across a start, so two processes starting this folder's gateway at once start one (the second adopts it). */
+  private readonly startLock: string;
   private readonly logBuffer: LogBuffer;
   private readonly listeners = new Set<(event: SupervisorEvent) => void>();
 
@@ -147,7 +162,9 @@ export class ProcessGatewaySupervisor implements GatewaySupervisor {
     this.ownConf = options.ownConf ?? OWN_CONF;
     this.lookForJava = options.findJava ?? (() => findJava(realJavaSystem({ env: this.env, platform: this.platform, appDataDir: options.stateDir })));
     this.system = options.system ?? realSystem;
+    this.userStopped = options.userStopped ?? (() => false);
     this.pidFile = new PidFile(options.stateDir);
+    this.startLock = path.join(options.stateDir, 'gateway-start');
     this.logBuffer = new LogBuffer(this.clock, options.logCapacity ?? 2000);
     this.logBuffer.onLines((lines) => this.emit({ type: 'log', lines }));
     // Before any start: where this folder's gateway is (the port a start picked, while it runs), so
@@ -220,7 +237,29 @@ export class ProcessGatewaySupervisor implements GatewaySupervisor {
     return this.starting;
   }
 
+  /**
+   * The steps of a start, holding the folder's start lock (another ibkr-tray process may be starting
+   * this very gateway: once it is done, adoptRecorded finds its record and uses that gateway). The
+   * lock is stale once its owner is gone or after two ready timeouts (an adoption's wait, then a launch's).
+   */
   private async startSteps(): Promise<GatewayProcessState> {
+    try {
+      return await withFileLockAsync(this.startLock, () => this.startStepsLocked(), {
+        waitMs: 2 * this.readyTimeoutMs + 15_000,
+        staleMs: 2 * this.readyTimeoutMs + 30_000,
+        cancelled: () => this.cancelStart,
+      });
+    } catch (error) {
+      if (!(error instanceof FileLockTimeout)) throw error;
+      const failure = this.cancelStart
+        ? new GatewayStartError('exited', 'The start was cancelled: the gateway was asked to stop.')
+        : new GatewayStartError('exited', `Another ibkr-tray process${error.holderPid === null ? '' : ` (pid ${error.holderPid})`} is still starting this gateway: try again once it is done.`);
+      this.setState({ kind: 'failed', reason: failure.message, lastLog: this.logBuffer.tail(), cause: failure.kind });
+      throw failure;
+    }
+  }
+
+  private async startStepsLocked(): Promise<GatewayProcessState> {
     try {
       const folder = checkGatewayFolder(this.folder, this.platform);
       const conf = this.readConf(folder.confFile);
@@ -346,7 +385,7 @@ export class ProcessGatewaySupervisor implements GatewaySupervisor {
       }
     } catch (error) {
       await this.kill(target);
-      this.pidFile.remove();
+      this.removeRecordOf(child.pid);
       throw error;
     }
     return this.becomeRunning({ target, child, ours: true, adopted: false });
@@ -434,10 +473,21 @@ export class ProcessGatewaySupervisor implements GatewaySupervisor {
     this.running = null;
     this.clearWatch();
     this.logBuffer.flush();
+    // Read before anything else: `gateway stop` marks the record before it signals the tree.
+    const askedHere = previous?.target ? this.pidFile.read() : null;
+    const watched = previous?.target?.pid;
+    const askedToStop = askedHere?.stopAskedAt !== undefined && watched !== undefined && namesTree(askedHere, watched);
     // run.sh may have died while java lives on (or the reverse): end what is left of the tree.
     if (previous?.target && previous.ours) await this.kill(previous.target, 0);
-    if (previous?.ours) this.pidFile.remove();
+    if (previous?.ours && previous.target) this.removeRecordOf(previous.target.pid);
+    if (askedToStop || this.userStopped()) return this.stoppedElsewhere();
     this.onFailure({ code, signal, lastLog: this.logBuffer.tail() });
+  }
+
+  /** The user stopped the gateway from another process (`ibkr-tray gateway stop`): their stop, not a crash. */
+  private stoppedElsewhere(): void {
+    this.note('The gateway was stopped from outside this app (`ibkr-tray gateway stop`); it is not started again until you start it.');
+    this.setState({ kind: 'stopped', reason: 'stopped', byUser: true });
   }
 
   /** Restart within the budget, or stay stopped and say why. */
@@ -446,8 +496,16 @@ export class ProcessGatewaySupervisor implements GatewaySupervisor {
     const now = this.clock.now();
     const decision = decideRestart(this.restarts, now, this.restartLimit);
     this.restarts = decision.history;
-    this.emit({ type: 'exit', code: exit.code, signal: exit.signal, willRestart: decision.restart, lastLog: exit.lastLog });
     const how = exit.reason ?? (exit.signal ? `killed by ${exit.signal}` : exit.code === null ? 'it is gone' : `exit code ${exit.code}`);
+    this.emit({
+      type: 'exit',
+      code: exit.code,
+      signal: exit.signal,
+      willRestart: decision.restart,
+      lastLog: exit.lastLog,
+      how,
+      ...(decision.restart ? { restart: { attempt: decision.attempt, of: this.restartLimit.count } } : {}),
+    });
     if (!decision.restart) {
       const minutes = Math.round(this.restartLimit.windowMs / 60_000);
       this.setState({
@@ -463,6 +521,8 @@ export class ProcessGatewaySupervisor implements GatewaySupervisor {
     this.setState({ kind: 'starting', pid: null, since: now });
     this.restartTimer = this.clock.setTimeout(() => {
       this.restartTimer = null;
+      // The user may have stopped it meanwhile from another process (it remembers "stopped" first).
+      if (this.userStopped()) return this.stoppedElsewhere();
       this.startOnce().catch((error: unknown) => {
         const failure = error as GatewayStartError;
         // A restart that fails counts against the same budget.
@@ -500,7 +560,7 @@ export class ProcessGatewaySupervisor implements GatewaySupervisor {
       throw new GatewayStartError('cannot-stop', `The gateway (pid ${running.target.pid}) did not end even after SIGKILL; end it from the system's task manager.`, this.logBuffer.tail());
     }
     this.running = null;
-    if (running.ours) this.pidFile.remove();
+    if (running.ours) this.removeRecordOf(running.target.pid);
     if (!(await this.waitFor(async () => !(await this.system.isPortOpen(this.where.port, 500)), 5000))) {
       this.setState({ kind: 'stopped', reason: `stopped, but something still listens on port ${this.where.port}` });
       throw new GatewayStartError('cannot-stop', `The gateway process ended but port ${this.where.port} still accepts connections: another program listens there.`);
@@ -532,6 +592,12 @@ export class ProcessGatewaySupervisor implements GatewaySupervisor {
   }
 
   // ---- small parts ----
+
+  /** Remove the pid record only while it names `pid`'s tree: another process's start may have written its own. */
+  private removeRecordOf(pid: number): void {
+    const record = this.pidFile.read();
+    if (record && namesTree(record, pid)) this.pidFile.remove();
+  }
 
   private readConf(file: string): GatewayConf {
     let text: string;

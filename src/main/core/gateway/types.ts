@@ -46,7 +46,12 @@ export interface GatewayApi {
 /** Where the gateway process stands, as the supervisor knows it. */
 export type GatewayProcessState =
   /** `reason` is absent only before the first start(): the supervisor has not looked yet. */
-  | { readonly kind: 'stopped'; readonly reason?: string }
+  | {
+      readonly kind: 'stopped';
+      readonly reason?: string;
+      /** The user stopped it from another process (`ibkr-tray gateway stop`): remembered as their stop. */
+      readonly byUser?: boolean;
+    }
   | { readonly kind: 'starting'; readonly pid: number | null; readonly since: number }
   | {
       readonly kind: 'running';
@@ -79,7 +84,17 @@ export type SupervisorEvent =
   | { readonly type: 'state'; readonly state: GatewayProcessState }
   | { readonly type: 'log'; readonly lines: readonly LogLine[] }
   /** The process exited without being asked to; `willRestart` says whether a restart is scheduled. */
-  | { readonly type: 'exit'; readonly code: number | null; readonly signal: string | null; readonly willRestart: boolean; readonly lastLog: readonly string[] };
+  | {
+      readonly type: 'exit';
+      readonly code: number | null;
+      readonly signal: string | null;
+      readonly willRestart: boolean;
+      readonly lastLog: readonly string[];
+      /** How it ended, in words ("killed by SIGKILL", "exit code 1", a failed restart's reason). */
+      readonly how?: string;
+      /** The restart scheduled (`attempt` of `of`, 1-based), when willRestart. */
+      readonly restart?: { readonly attempt: number; readonly of: number };
+    };
 
 /** Owns the gateway process: start, adopt, watch, restart with a budget, stop the whole tree. */
 export interface GatewaySupervisor {

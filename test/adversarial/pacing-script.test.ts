@@ -78,4 +78,25 @@ describe('the five-command script, three times, as separate processes', () => {
       expect(result.code, `${result.stdout}${result.stderr}`).toBe(0);
     }
   }, 180_000);
+
+  it('30 statuses at once: each is ready or says in one line that pacing held it back, never a state it did not see', async () => {
+    const sim = await loggedInSimulator(ONE);
+    const configDir = fixtures.configDir();
+    const from = sim.requests.length;
+    const results = await Promise.all(Array.from({ length: 30 }, () => run(['--gateway', sim.url, 'status'], { configDir })));
+    const seen = sim.requests.slice(from);
+    expect(seen.filter((r) => r.status === 429)).toEqual([]);
+    expect(busiestWindow(seen)).toBeLessThanOrEqual(10);
+    for (const result of results) {
+      if (result.code === 0) {
+        expect(result.stdout).toMatch(/^ready/);
+        continue;
+      }
+      // Our own pacing had no slot within the request timeout: nothing was sent, and it says so.
+      expect(result.code, `${result.stdout}${result.stderr}`).toBe(5);
+      expect(result.stdout).toBe('');
+      expect(result.stderr).toMatch(/^ibkr-tray: Not sent: .*pacing limit.*\n$/);
+    }
+    expect(results.some((r) => r.code === 0)).toBe(true);
+  }, 120_000);
 });

@@ -115,7 +115,9 @@ export interface Engine extends EngineApi {
    * session this check finds ready takes instead of asking /iserver/accounts, when
    * `reusableAccounts` allows (accounts.ts); the same code applies it as a fresh answer.
    * `identify`: a ready session whose user nobody named yet is asked sso/validate once (IBKR allows
-   * it once a minute: pass true only when no other process asked within the minute).
+   * it once a minute: pass true only when no other process asked within the minute). Rejects with
+   * the pacer's 'rate-limited' GatewayError when auth/status could not be sent in time (no 429: a
+   * retry later is fine); a real 429 is the snapshot's rate-limited state instead.
    */
   refresh(options?: { readonly tickle?: boolean; readonly identify?: boolean; readonly accounts?: AccountList }): Promise<AppSnapshot>;
   /**
@@ -420,6 +422,9 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
       } finally {
         accounts.useRecent(null);
       }
+      // Nothing was asked (our pacing had no slot in time): the snapshot would only repeat where it started.
+      const notSent = monitor.lastCheckNotSent();
+      if (notSent) throw notSent;
       return engine.snapshot();
     },
     async dispose(disposeOptions = {}): Promise<void> {

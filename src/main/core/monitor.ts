@@ -72,6 +72,7 @@ export class SessionMonitor {
   private ssoCheckedFor: number | null = null;
   private failuresInRow = 0;
   private lastCheckAt: number | null = null;
+  private checkNotSent: GatewayError | null = null;
   private loginHintUntil: number | null = null;
   private stopRequested = false;
 
@@ -203,13 +204,23 @@ export class SessionMonitor {
     if (this.current.kind === 'rate-limited') return;
     const at = this.options.clock.now();
     this.lastCheckAt = at;
+    this.checkNotSent = null;
     try {
       const status = await this.api.authStatus();
       this.failuresInRow = 0;
       this.apply(statusEvent(status, at));
     } catch (error) {
-      this.onFailure(asGatewayError(error, '/v1/api/iserver/auth/status'), at, '/v1/api/iserver/auth/status');
+      const e = asGatewayError(error, '/v1/api/iserver/auth/status');
+      // Refused by our own pacing (no penalty, nothing sent): the state is not news, but a one-shot
+      // check must not then print the state it started from as if the gateway had said it.
+      if (e.kind === 'rate-limited' && this.api.penaltyUntil() === null) this.checkNotSent = e;
+      this.onFailure(e, at, '/v1/api/iserver/auth/status');
     }
+  }
+
+  /** The last check's auth/status, when our own pacing refused to send it (no answer to show), else null. */
+  lastCheckNotSent(): GatewayError | null {
+    return this.checkNotSent;
   }
 
   private async doTickle(): Promise<void> {

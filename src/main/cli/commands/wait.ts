@@ -31,7 +31,8 @@ export async function waitUntilReady(ctx: CommandContext, timeoutMs: number, int
       try {
         snapshot = await withDeadline(backend.check(), Math.max(0, endsAt - ctx.now()), timedOut);
       } catch (error) {
-        if (!(error instanceof GatewayError) || exitCodeForGatewayFailure(error.kind) !== ExitCode.unreachable) throw error;
+        // Unreachable for now, or our own pacing had no slot in time (nothing sent): wait on.
+        if (!(error instanceof GatewayError) || (exitCodeForGatewayFailure(error.kind) !== ExitCode.unreachable && error.kind !== 'rate-limited')) throw error;
         last = error.message;
       }
       if (snapshot) {

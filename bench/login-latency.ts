@@ -15,7 +15,7 @@ import { SimulatedTime, whilePending } from '../test/fault/simulated-time.js';
 import { startRig, type Rig } from '../test/integration/engine/harness.js';
 import { ManualClock } from '../test/sim/manual-clock.js';
 import type { FigureResult } from './figure.js';
-import { seededRandom } from './seeded-random.js';
+import { seededRandom } from '../test/sim/seeded-random.js';
 import { round, summarize, type Summary } from './statistics.js';
 
 /** The gateway's authDelay (its shipped conf.yaml): success page → brokerage session up. */

@@ -17,7 +17,7 @@ import { SimulatedTime, whilePending } from '../test/fault/simulated-time.js';
 import { inState, startRig, waitForSnapshot, type Rig } from '../test/integration/engine/harness.js';
 import { ManualClock } from '../test/sim/manual-clock.js';
 import type { FigureResult } from './figure.js';
-import { seededRandom } from './seeded-random.js';
+import { seededRandom } from '../test/sim/seeded-random.js';
 import { round, summarize, type Summary } from './statistics.js';
 
 type ChangeKind = 'competing' | 'drop' | 'login';

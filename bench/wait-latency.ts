@@ -17,7 +17,7 @@ import path from 'node:path';
 import { startSimulator, type Simulator } from '../test/sim/index.js';
 import { BIN } from './command-startup.js';
 import type { FigureResult } from './figure.js';
-import { seededRandom } from './seeded-random.js';
+import { seededRandom } from '../test/sim/seeded-random.js';
 import { round, summarize } from './statistics.js';
 
 const RUNS = 7;

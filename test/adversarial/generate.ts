@@ -2,19 +2,11 @@
  * The seeded generator the adversarial tests share: a small PRNG, and archives with the gateway's
  * layout to mutate (or to serve as they are, the control).
  */
+import { seededRandom } from '../sim/seeded-random.js';
 import type { RawEntry } from './zip-writer.js';
 
-/** mulberry32: small, fast, and the same sequence for the same seed everywhere. */
-export function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The shared seeded generator (test/sim/seeded-random.ts), under the name these tests use. */
+export const random = seededRandom;
 
 export type Rng = () => number;
 export const pick = <T>(rng: Rng, list: readonly T[]): T => list[Math.floor(rng() * list.length)]!;

@@ -9,7 +9,7 @@ import { spawn } from 'node:child_process';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { seededRandom } from '../../bench/seeded-random.js';
+import { seededRandom } from '../sim/seeded-random.js';
 import { fetchPost, Notifier, parseNotifyTarget, type PostFunction, type PostOutcome } from '../../src/main/core/notify.js';
 import type { SessionKind } from '../../src/shared/snapshot.js';
 import { snapshotOf } from '../fixtures/snapshots.js';

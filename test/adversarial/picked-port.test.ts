@@ -18,6 +18,7 @@ import { until } from '../sim/until.js';
 import { onlyJson, run } from '../integration/cli/command.js';
 import { cliFixtures } from '../integration/cli/fixtures.js';
 import { isProcessAlive as alive } from '../../src/main/core/gateway/process-tree.js';
+import { seededRandom } from '../sim/seeded-random.js';
 
 const fixtures = cliFixtures();
 const folders: GatewayFolder[] = [];
@@ -53,19 +54,8 @@ afterEach(async () => {
 type ForeignKind = 'tcp-silent' | 'tcp-hangup' | 'https-other-cert' | 'https-redirect' | 'http-404';
 const KINDS: readonly ForeignKind[] = ['tcp-silent', 'tcp-hangup', 'https-other-cert', 'https-redirect', 'http-404'];
 
-/** A small seeded generator (mulberry32), so a failure names the seed that made it. */
-function generator(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const SEED = Number(process.env['PICKED_PORT_SEED'] ?? 2112);
-const random = generator(SEED);
+const random = seededRandom(SEED);
 /** `count` different kinds, in a seeded order. */
 function pickKinds(count: number): ForeignKind[] {
   const pool = [...KINDS];

@@ -16,6 +16,7 @@ import { confSettingsBackend } from '../../src/main/core/settings-file.js';
 import { freePort, makeGatewayFolder, type GatewayFolder } from '../sim/gateway-folder.js';
 import { run } from '../integration/cli/command.js';
 import { cliFixtures } from '../integration/cli/fixtures.js';
+import { seededRandom as random } from '../sim/seeded-random.js';
 
 const fixtures = cliFixtures();
 const made: string[] = [];
@@ -34,17 +35,6 @@ function freshDir(): string {
   return dir;
 }
 
-/** mulberry32: a small seeded generator, so a failure names the seed that reproduces it. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const VALID = {
   notifications: false,

@@ -11,7 +11,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { seededRandom } from '../../bench/seeded-random.js';
+import { seededRandom } from '../sim/seeded-random.js';
 import { createEngine, type Engine } from '../../src/main/core/engine.js';
 import { GatewayError } from '../../src/main/core/errors.js';
 import { createGatewayClient, type GatewayClient } from '../../src/main/core/gateway/client.js';

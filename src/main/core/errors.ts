@@ -32,6 +32,8 @@ export class GatewayError extends Error {
       readonly status?: number;
       /** For rate-limited: epoch ms until which nothing will be sent. */
       readonly retryAt?: number;
+      /** For rate-limited: our own pacing refused it, nothing reached the gateway (no 429; a retry is fine). */
+      readonly notSent?: true;
       /** For certificate-changed: both fingerprints. */
       readonly expectedFingerprint?: string;
       readonly actualFingerprint?: string;

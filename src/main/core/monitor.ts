@@ -213,7 +213,7 @@ export class SessionMonitor {
       const e = asGatewayError(error, '/v1/api/iserver/auth/status');
       // Refused by our own pacing (no penalty, nothing sent): the state is not news, but a one-shot
       // check must not then print the state it started from as if the gateway had said it.
-      if (e.kind === 'rate-limited' && this.api.penaltyUntil() === null) this.checkNotSent = e;
+      if (e.kind === 'rate-limited' && e.details.notSent === true) this.checkNotSent = e;
       this.onFailure(e, at, '/v1/api/iserver/auth/status');
     }
   }

@@ -32,7 +32,7 @@ export async function waitUntilReady(ctx: CommandContext, timeoutMs: number, int
         snapshot = await withDeadline(backend.check(), Math.max(0, endsAt - ctx.now()), timedOut);
       } catch (error) {
         // Unreachable for now, or our own pacing had no slot in time (nothing sent): wait on.
-        if (!(error instanceof GatewayError) || (exitCodeForGatewayFailure(error.kind) !== ExitCode.unreachable && error.kind !== 'rate-limited')) throw error;
+        if (!(error instanceof GatewayError) || (exitCodeForGatewayFailure(error.kind) !== ExitCode.unreachable && error.details.notSent !== true)) throw error;
         last = error.message;
       }
       if (snapshot) {

@@ -188,7 +188,7 @@ export class Pacer {
         new GatewayError(
           'rate-limited',
           `Not sent: IBKR allows ${request.endpoint} only every ${Math.round((rule?.minIntervalMs ?? 0) / 1000)} s; next at ${clockTime(endpointReady)}.`,
-          { endpoint: request.endpoint, retryAt: endpointReady },
+          { endpoint: request.endpoint, retryAt: endpointReady, notSent: true },
         ),
       );
     }
@@ -197,6 +197,7 @@ export class Pacer {
         new GatewayError('rate-limited', `Not sent: ${this.rules.maxQueue} requests are already waiting for IBKR's pacing limit; try again shortly.`, {
           endpoint: request.endpoint,
           retryAt: now + this.rules.windowMs,
+          notSent: true,
         }),
       );
     }
@@ -289,7 +290,7 @@ export class Pacer {
           new GatewayError(
             'rate-limited',
             `Not sent: waited ${waiting.request.maxWaitMs} ms for IBKR's pacing limit (${this.rules.perWindow} requests/s) without a free slot; try again shortly.`,
-            { endpoint: waiting.request.endpoint, retryAt: readyAt },
+            { endpoint: waiting.request.endpoint, retryAt: readyAt, notSent: true },
           ),
         );
         continue;

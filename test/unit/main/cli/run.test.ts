@@ -83,6 +83,14 @@ describe('runCli with a scripted backend', () => {
     expect(backend.checks).toBe(1);
   });
 
+  it('wait waits on when our own pacing had no slot for a check (nothing sent), and ends ready', async () => {
+    const notSent = new GatewayError('rate-limited', "Not sent: waited 5000 ms for IBKR's pacing limit", { notSent: true });
+    const backend = fakeBackend([notSent, snapshotOf('ready')]);
+    const result = await run(['wait', '--interval', '0.05', '--timeout', '5'], backend);
+    expect(result.code).toBe(0);
+    expect(backend.checks).toBe(2);
+  });
+
   it('wait shows progress on a terminal only', async () => {
     const states = [snapshotOf('login-required'), snapshotOf('ready')];
     const onTty = await run(['wait', '--interval', '0.05'], fakeBackend(states), { tty: true });

@@ -154,6 +154,8 @@ describe('Pacer', () => {
     expect(rejected).toHaveLength(20);
     expect(rejected[0]!.reason).toBeInstanceOf(GatewayError);
     expect(String(rejected[0]!.reason.message)).toMatch(/pacing limit/);
+    // Ours, not IBKR's: nothing was sent, so a caller may simply try again.
+    expect((rejected[0]!.reason as GatewayError).details.notSent).toBe(true);
     expect(sent).toHaveLength(10);
   });
 

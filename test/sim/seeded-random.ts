@@ -1,4 +1,8 @@
-/** A small seeded generator (mulberry32): the benchmark's random phases are the same on every run. */
+/**
+ * The one small seeded generator (mulberry32) of the tests and benchmarks: the same sequence for the
+ * same seed everywhere, so a benchmark's random phases repeat and a failing generated test names the
+ * seed that reproduces it.
+ */
 export function seededRandom(seed: number): () => number {
   let a = seed >>> 0;
   return () => {

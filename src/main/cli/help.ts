@@ -24,7 +24,7 @@ Commands:
   doctor                      check everything the gateway needs, one line each; exit 0 when all is well
   keepalive [--health HOST:PORT] [--notify URL]
                               stay in the foreground keeping the session alive, one line per change;
-                              Ctrl-C stops (and stops the gateway only if keepalive started it);
+                              Ctrl-C stops (and stops the gateway only if keepalive started or restarted it);
                               --health answers GET /livez and /readyz (no token) on HOST:PORT;
                               --notify POSTs to a webhook (or ntfy topic) when a login is needed
   trust                       trust the gateway's current certificate (prints old and new fingerprints)

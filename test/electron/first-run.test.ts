@@ -19,7 +19,7 @@ describe('first run', () => {
     expect(window.width).toBe(380);
     expect(window.webPreferences).toMatchObject({ contextIsolation: true, sandbox: true, nodeIntegration: false, webSecurity: true });
     // Nothing has failed yet: a neutral icon, and the one useful action.
-    expect(trayOf(shown).image).toBe('assets/tray/grey-linux.png');
+    expect(trayOf(shown).image, trayOf(shown).tooltip).toBe('assets/tray/grey-linux.png');
     expect(trayOf(shown).tooltip).toBe('IBKR Tray: Setup needed\nDownload or choose the Client Portal Gateway in the IBKR Tray window.');
     expect(menuItem(shown, 'Set up IBKR Tray…')?.enabled).toBe(true);
     expect(menuItem(shown, 'Log in…')).toBeUndefined();

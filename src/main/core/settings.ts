@@ -8,7 +8,7 @@
  * single-gateway shape is migrated on read (migrateSettings). A SettingsStore is one profile's view,
  * flat, so the modules that read settings need not know about profiles.
  *
- * Why ~470 lines: the schema, the migration and the store that reads and writes the file through them
+ * Why ~520 lines: the schema, the migration and the store that reads and writes the file through them
  * are one file format and change together; the profile rules (add, remove, rename) are in profiles.ts,
  * and the file on disk (where, atomic writes, 0600, the lock) in settings-file.ts.
  */

@@ -4,7 +4,7 @@
  * when the port answers, restarts it within a budget when it dies, and stops the whole tree.
  * Every fact it relies on is in gateway-facts.md §1.
  *
- * Why one file of ~580 lines: start, adoption, crash-restart and stop share one piece of mutable
+ * Why one file of ~650 lines: start, adoption, crash-restart and stop share one piece of mutable
  * state (what runs, whether a stop was asked for, the start in progress) whose transitions must be
  * read together; the pure parts live beside it (restart-budget.ts, process-tree.ts, conf.ts, folder.ts).
  */

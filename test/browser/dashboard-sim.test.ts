@@ -10,7 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { createEngine, type Engine } from '../../src/main/core/engine.js';
+import type { Engine } from '../../src/main/core/engine.js';
+import { engineOn } from './real-engine.js';
 import { startDashboard, type Dashboard } from '../../src/main/web/dashboard.js';
 import { WebRoutes } from '../../src/shared/routes.js';
 import { startSimulator, type Simulator } from '../sim/index.js';
@@ -69,15 +70,7 @@ beforeAll(async () => {
     ],
   });
   configDir = mkdtempSync(join(tmpdir(), 'ibkr-e2e-config-'));
-  engine = await createEngine({
-    configDir,
-    gatewayUrl: sim.url,
-    createSupervisor: null,
-    requestTimeoutMs: 1500,
-    // serve mode: the page opens the login tab itself; the engine only waits for the login.
-    openLoginPage: () => undefined,
-    timing: { monitor: { fastPollMs: 500, slowPollMs: 1000, brokerageGraceMs: 500, brokerageRetryMs: 1000, backoffInitialMs: 500, backoffMaxMs: 2000 } },
-  });
+  engine = await engineOn(sim, configDir);
   await engine.start();
   dashboard = await startDashboard({ engine, rendererDir: built.dir });
   browser = await launchChromium();

@@ -9,7 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { createEngine, type Engine } from '../../src/main/core/engine.js';
+import type { Engine } from '../../src/main/core/engine.js';
+import { engineOn } from './real-engine.js';
 import { SETTINGS_FILE_NAME } from '../../src/main/core/settings-file.js';
 import { startDashboard, type Dashboard } from '../../src/main/web/dashboard.js';
 import { startSimulator, type Simulator } from '../sim/index.js';
@@ -61,15 +62,7 @@ beforeAll(async () => {
     JSON.stringify({ profiles: [{ name: 'Live', stateFolder: null }, { name: 'Paper', stateFolder: 'profiles/paper' }] }),
   );
   for (const [profile, sim] of [['Live', live], ['Paper', paper]] as const) {
-    const engine = await createEngine({
-      configDir,
-      profile,
-      gatewayUrl: sim.url,
-      createSupervisor: null,
-      requestTimeoutMs: 1500,
-      openLoginPage: () => undefined,
-      timing: { monitor: { fastPollMs: 500, slowPollMs: 1000, brokerageGraceMs: 500, brokerageRetryMs: 1000, backoffInitialMs: 500, backoffMaxMs: 2000 } },
-    });
+    const engine = await engineOn(sim, configDir, profile);
     engines.push(engine);
     await engine.start();
   }

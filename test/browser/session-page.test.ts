@@ -9,7 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { createEngine, type Engine } from '../../src/main/core/engine.js';
+import type { Engine } from '../../src/main/core/engine.js';
+import { engineOn } from './real-engine.js';
 import { startDashboard, type Dashboard } from '../../src/main/web/dashboard.js';
 import { startSimulator, type Simulator } from '../sim/index.js';
 import { buildPage, launchChromium, logInOnGatewayTab } from './chromium.js';
@@ -68,14 +69,7 @@ beforeAll(async () => {
   configDir = mkdtempSync(join(tmpdir(), 'ibkr-session-page-'));
   // A keepalive every 5 s (the least the settings allow), so the page has one to show soon after ready.
   writeFileSync(join(configDir, 'config.json'), JSON.stringify({ tickleIntervalMs: 5_000 }), { mode: 0o600 });
-  engine = await createEngine({
-    configDir,
-    gatewayUrl: sim.url,
-    createSupervisor: null,
-    requestTimeoutMs: 1500,
-    openLoginPage: () => undefined,
-    timing: { monitor: { fastPollMs: 500, slowPollMs: 1000, brokerageGraceMs: 500, brokerageRetryMs: 1000, backoffInitialMs: 500, backoffMaxMs: 2000 } },
-  });
+  engine = await engineOn(sim, configDir);
   await engine.start();
   dashboard = await startDashboard({ engine, rendererDir: built.dir });
   browser = await launchChromium();

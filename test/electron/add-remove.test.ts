@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { addProfile } from '../../src/main/core/profiles.js';
 import { profileSettingsOf, SettingsStore } from '../../src/main/core/settings.js';
 import { confSettingsBackend } from '../../src/main/core/settings-file.js';
-import { bothLoggedOut, fakeGatewayEnv, fakeGatewayFolder, launchLiveAndPaper, writeProfiles } from './gateway.js';
+import { bothLoggedOut, fakeGatewayEnv, fakeGatewayFolder, launchLiveAndPaper, liveAndPaperFolders, writeProfiles } from './gateway.js';
 import { isLoginWindow, isStatusWindow, launchApp, menuItem, menuLabels, processesIn, tempDir, trayOf, windowWhere, type RunningApp } from './harness.js';
 
 function profileNamesIn(userData: string): string[] {
@@ -105,13 +105,7 @@ describe('removing and stopping one of two gateways', () => {
   }, 90_000);
 
   it('dismissing the question removes nothing', async () => {
-    const live = await fakeGatewayFolder();
-    const paper = await fakeGatewayFolder();
-    const userData = tempDir('ibkr-tray-userdata-');
-    writeProfiles(userData, [
-      ['Live', live],
-      ['Paper', paper],
-    ]);
+    const { paper, userData } = await liveAndPaperFolders();
     const third = await fakeGatewayFolder();
     const app = await launchApp({ userData, env: fakeGatewayEnv(), openDialogAnswers: [third.dir] });
     await app.until(bothLoggedOut, 'both logged out', 30_000);
@@ -170,13 +164,7 @@ describe('removing a profile whose gateway the app adopted', () => {
 
 describe('profiles the app cannot open, and profiles added while it runs', () => {
   it('a profile whose folder vanished: its section says why in the engine’s words, the other works', async () => {
-    const live = await fakeGatewayFolder();
-    const paper = await fakeGatewayFolder();
-    const userData = tempDir('ibkr-tray-userdata-');
-    writeProfiles(userData, [
-      ['Live', live],
-      ['Paper', paper],
-    ]);
+    const { paper, userData } = await liveAndPaperFolders();
     const gone = paper.dir;
     await paper.remove();
     const app = await launchApp({ userData, env: fakeGatewayEnv(), messageBoxAnswers: ['Remove'] });
@@ -197,13 +185,7 @@ describe('profiles the app cannot open, and profiles added while it runs', () =>
   }, 90_000);
 
   it('the first profile cannot run (its state folder leads out): the app runs the others and its section says why, instead of quitting', async () => {
-    const live = await fakeGatewayFolder();
-    const paper = await fakeGatewayFolder();
-    const userData = tempDir('ibkr-tray-userdata-');
-    writeProfiles(userData, [
-      ['Live', live],
-      ['Paper', paper],
-    ]);
+    const { live, paper, userData } = await liveAndPaperFolders();
     // A hand-edited state folder that leads out of the settings folder: the engine refuses to open it.
     const file = path.join(userData, 'config.json');
     const raw = JSON.parse(fs.readFileSync(file, 'utf8')) as { profiles: { stateFolder: string | null }[] };

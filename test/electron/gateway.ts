@@ -84,17 +84,23 @@ export interface LiveAndPaperOptions {
  * more options), and both logged out. `liveStartedOutside`: Live's gateway is running before the app
  * starts (a script's, say), so the app adopts it rather than start it.
  */
-export async function launchLiveAndPaper(options: LiveAndPaperOptions & { readonly liveStartedOutside: true }): Promise<LiveAndPaper & { readonly outside: RunningGatewayFolder }>;
-export async function launchLiveAndPaper(options?: LiveAndPaperOptions): Promise<LiveAndPaper>;
-export async function launchLiveAndPaper(options: LiveAndPaperOptions = {}): Promise<LiveAndPaper> {
+/** Two fake gateway folders and a settings folder naming them Live and Paper, for a test to change before launch. */
+export async function liveAndPaperFolders(): Promise<{ live: FakeGateway; paper: FakeGateway; userData: string }> {
   const live = await fakeGatewayFolder();
   const paper = await fakeGatewayFolder();
-  const outside = options.liveStartedOutside === true ? await startGatewayFolder({ dir: live.dir, port: live.port }) : null;
   const userData = tempDir('ibkr-tray-userdata-');
   writeProfiles(userData, [
     ['Live', live],
     ['Paper', paper],
   ]);
+  return { live, paper, userData };
+}
+
+export async function launchLiveAndPaper(options: LiveAndPaperOptions & { readonly liveStartedOutside: true }): Promise<LiveAndPaper & { readonly outside: RunningGatewayFolder }>;
+export async function launchLiveAndPaper(options?: LiveAndPaperOptions): Promise<LiveAndPaper>;
+export async function launchLiveAndPaper(options: LiveAndPaperOptions = {}): Promise<LiveAndPaper> {
+  const { live, paper, userData } = await liveAndPaperFolders();
+  const outside = options.liveStartedOutside === true ? await startGatewayFolder({ dir: live.dir, port: live.port }) : null;
   const app = await launchApp({ ...options.launch, userData, env: fakeGatewayEnv() });
   await app.until(bothLoggedOut, 'both profiles logged out', 30_000);
   return { app, live, paper, userData, outside };

@@ -148,10 +148,9 @@ export async function connectBackend(global: GlobalOptions, options: BackendOpti
       // waiting for a tickle slot the answer does not need. Every request takes its slot in the
       // shared record on its way out (the pacer), so back-to-back commands stay within 10/s.
       const tickle = pacing.endpointDelayMs(origin(), '/v1/api/tickle') === 0;
-      // Who is logged in (user, live or paper) only sso/validate says to a one-shot check, and IBKR
-      // allows it once a minute: asked only when no ibkr-tray process asked within the minute.
-      const identify = pacing.endpointDelayMs(origin(), '/v1/api/sso/validate') === 0;
-      const snapshot = await engine.refresh({ tickle, identify });
+      // Never sso/validate (IBKR: once a minute): a running tray app asks it when a session becomes
+      // ready and writes no shared record, so a status right after a login would make it twice.
+      const snapshot = await engine.refresh({ tickle });
       // A rate-limited state says so itself (status prints it); anything else met in a penalty is refused.
       if (snapshot.state !== 'rate-limited') honest();
       const problem = await certificateProblem(snapshot);

@@ -114,12 +114,11 @@ export interface Engine extends EngineApi {
    * the snapshot after it. `accounts`: a list got a moment ago (another `ibkr-tray status`'s) that a
    * session this check finds ready takes instead of asking /iserver/accounts, when
    * `reusableAccounts` allows (accounts.ts); the same code applies it as a fresh answer.
-   * `identify`: a ready session whose user nobody named yet is asked sso/validate once (IBKR allows
-   * it once a minute: pass true only when no other process asked within the minute). Rejects with
+   * Rejects with
    * the pacer's 'rate-limited' GatewayError when auth/status could not be sent in time (no 429: a
    * retry later is fine); a real 429 is the snapshot's rate-limited state instead.
    */
-  refresh(options?: { readonly tickle?: boolean; readonly identify?: boolean; readonly accounts?: AccountList }): Promise<AppSnapshot>;
+  refresh(options?: { readonly tickle?: boolean; readonly accounts?: AccountList }): Promise<AppSnapshot>;
   /**
    * The supervisor's events (whichever supervisor is current): which gateway runs and whether this
    * process launched it, and each unexpected exit with the restart it scheduled. For shells that
@@ -415,7 +414,6 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
       try {
         await monitor.checkOnce({
           ...(refreshOptions.tickle === undefined ? {} : { tickle: refreshOptions.tickle }),
-          ...(refreshOptions.identify === undefined ? {} : { identify: refreshOptions.identify }),
         });
         // A session this check found ready is listing its accounts: the answer shows them.
         await accounts.firstAnswer();

@@ -171,15 +171,10 @@ export class SessionMonitor {
    * One auth/status (+ tickle when a session exists and `tickle` is not false), for one-shot
    * commands; returns the state after it. A command that may not tickle yet (1/s, counted across
    * processes by the command) answers from auth/status alone instead of waiting for the slot.
-   * `identify`: also learn who is logged in (see below).
    */
-  async checkOnce(options: { readonly tickle?: boolean; readonly identify?: boolean } = {}): Promise<SessionState> {
+  async checkOnce(options: { readonly tickle?: boolean } = {}): Promise<SessionState> {
     await this.check();
     if (options.tickle !== false && hasSession(this.current)) await this.tickle();
-    // auth/status and tickle never name the user; a running monitor learns it from the socket's
-    // `system` frame. A one-shot check asks sso/validate (1/min, so only when the caller knows its
-    // slot is free) once a session is ready and nobody has said who is logged in.
-    if (options.identify === true && this.current.kind === 'ready' && this.current.facts.username === null) await this.validateSso();
     return this.current;
   }
 
